@@ -1,0 +1,3 @@
+from qlik_jwt.cli import main
+
+main()

@@ -1,0 +1,46 @@
+"""``qlik-jwt keygen``: a key pair for the JWT identity provider."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from qlik_jwt import keys
+from qlik_jwt.cli.app import app, out
+
+
+@app.command()
+def keygen(
+    out_dir: Annotated[
+        Path, typer.Option("--out", help="Directory for private.pem and certificate.pem.")
+    ] = Path(".qlik-jwt/keys"),
+    bits: Annotated[int, typer.Option(help="RSA key size: 4096 (Qlik's tutorial) or 2048.")] = (
+        keys.DEFAULT_BITS
+    ),
+    key_id: Annotated[
+        str | None, typer.Option("--key-id", help="Key id; default: the key's thumbprint.")
+    ] = None,
+    issuer: Annotated[
+        str | None, typer.Option(help="Issuer to register, e.g. your app's domain.")
+    ] = None,
+    days: Annotated[int, typer.Option(help="Certificate validity in days.")] = 1825,
+    force: Annotated[bool, typer.Option(help="Replace an existing key pair.")] = False,
+) -> None:
+    """Generate an RSA key and a self-signed certificate for Qlik's JWT identity provider.
+
+    Writes DIR/private.pem (mode 0600) and DIR/certificate.pem, then prints the key id, the
+    issuer and the single-line certificate PEM to paste into the identity provider.
+    """
+    keys.key_pair_files(out_dir, force=force)  # fail before spending seconds on a 4096-bit key
+    key = keys.generate_private_key(bits)
+    certificate = keys.self_signed_certificate(key, common_name=issuer or "qlik-jwt", days=days)
+    files = keys.write_key_pair(out_dir, key, certificate, force=force)
+    kid = key_id or keys.key_id_for(key.public_key())
+    out.print(f"private key : {files.private_key} (mode 600; keep it secret)")
+    out.print(f"certificate : {files.certificate}")
+    out.print(f"key id      : {kid}")
+    out.print(f"issuer      : {issuer or '(not set: pass --issuer, e.g. your app domain)'}")
+    out.print("single-line PEM for the identity provider:")
+    out.print(keys.single_line_pem(keys.certificate_pem(certificate)), highlight=False)

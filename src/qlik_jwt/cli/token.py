@@ -1,0 +1,139 @@
+"""``qlik-jwt token`` and ``qlik-jwt inspect``: mint one token, or explain one."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from qlik_jwt import keys
+from qlik_jwt.cli.app import EXIT_REFUSED, app, out
+from qlik_jwt.inspection import Report, inspect_token
+from qlik_jwt.settings import Settings
+from qlik_jwt.signer import TokenSigner, UserClaims
+
+
+@app.command()
+def token(
+    sub: Annotated[str, typer.Option(help="The user's stable subject, e.g. 'app|12345'.")],
+    name: Annotated[str, typer.Option(help="The user's display name.")],
+    email: Annotated[str, typer.Option(help="The user's e-mail address.")],
+    email_verified: Annotated[
+        bool, typer.Option(help="State that the address is verified (never assumed).")
+    ] = False,
+    group: Annotated[
+        list[str] | None, typer.Option("--group", help="A group name; repeat for several.")
+    ] = None,
+    key: Annotated[
+        Path | None, typer.Option(help="Private key PEM file [QLIK_PRIVATE_KEY].")
+    ] = None,
+    key_id: Annotated[
+        str | None, typer.Option("--key-id", help="Key id [QLIK_KEY_ID; else thumbprint].")
+    ] = None,
+    issuer: Annotated[str | None, typer.Option(help="Issuer [QLIK_ISSUER].")] = None,
+    lifetime: Annotated[
+        int | None, typer.Option(help="Seconds until exp, 1-3600 [QLIK_TOKEN_LIFETIME].")
+    ] = None,
+    backdate: Annotated[
+        int | None, typer.Option(help="Seconds to backdate iat/nbf [QLIK_TOKEN_BACKDATE].")
+    ] = None,
+) -> None:
+    """Print one signed token for a user on stdout, and nothing else there."""
+    settings = Settings.load(
+        private_key=str(key) if key else None,
+        key_id=key_id,
+        issuer=issuer,
+        token_lifetime=lifetime,
+        token_backdate=backdate,
+    )
+    settings.require("private_key", "issuer")
+    assert settings.issuer is not None
+    user = UserClaims(sub, name, email, email_verified, tuple(group or ()))
+    signer = TokenSigner(
+        keys.load_private_key(settings.private_key_source()),
+        settings.key_id,
+        settings.issuer,
+        lifetime=settings.token_lifetime,
+        backdate=settings.token_backdate,
+    )
+    sys.stdout.write(signer.mint(user) + "\n")
+
+
+def _when(value: Any, now: float) -> str:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        try:
+            stamp = dt.datetime.fromtimestamp(value, dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+        except (OverflowError, OSError, ValueError):
+            return repr(value)
+        delta = value - now
+        rel = f"in {delta:.0f} s" if delta > 0 else f"{-delta:.0f} s ago"
+        return f"{value}  ({stamp}, {rel})"
+    return repr(value)
+
+
+def _render(report: Report, now: float) -> None:
+    if report.header or report.claims:
+        table = Table(title="token", show_header=True, header_style="bold")
+        table.add_column("part")
+        table.add_column("field")
+        table.add_column("value", overflow="fold")
+        for field_name, value in report.header.items():
+            table.add_row("header", field_name, repr(value))
+        for field_name, value in report.claims.items():
+            shown = _when(value, now) if field_name in ("iat", "nbf", "exp") else repr(value)
+            table.add_row("claims", field_name, shown)
+        out.print(table)
+    if report.valid:
+        out.print("[green]OK[/]: Qlik would accept this token's content.")
+        if report.signature_checked:
+            out.print("The signature verifies with the given certificate.")
+        else:
+            out.print("The signature was not checked: pass --cert with the registered certificate.")
+        return
+    findings = Table(title="why Qlik would refuse it", header_style="bold red")
+    findings.add_column("code")
+    findings.add_column("problem", overflow="fold")
+    findings.add_column("fix", overflow="fold")
+    for v in report.violations:
+        findings.add_row(v.code, v.message, v.fix)
+    out.print(findings)
+
+
+@app.command()
+def inspect(
+    token_text: Annotated[
+        str, typer.Argument(metavar="[TOKEN | -]", help="The token, or - to read stdin.")
+    ] = "-",
+    cert: Annotated[
+        Path | None,
+        typer.Option(help="Certificate or public key PEM: also verify the signature."),
+    ] = None,
+    issuer: Annotated[str | None, typer.Option(help="Expected issuer.")] = None,
+    key_id: Annotated[str | None, typer.Option("--key-id", help="Expected key id.")] = None,
+    clock_tolerance: Annotated[int, typer.Option(help="The provider's clockToleranceSec.")] = 0,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")] = False,
+) -> None:
+    """Decode a token and explain every reason Qlik would refuse it (exit 1 if it would)."""
+    text = sys.stdin.read() if token_text == "-" else token_text
+    public_key = keys.load_public_key(cert) if cert else None
+    now = time.time()
+    report = inspect_token(
+        text,
+        now=now,
+        public_key=public_key,
+        issuer=issuer,
+        key_id=key_id,
+        clock_tolerance=clock_tolerance,
+    )
+    if as_json:
+        sys.stdout.write(json.dumps(report.as_dict(), indent=2) + "\n")
+    else:
+        _render(report, now)
+    if not report.valid:
+        raise typer.Exit(EXIT_REFUSED)

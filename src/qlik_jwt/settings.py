@@ -1,0 +1,201 @@
+"""One typed settings object, read at the edge from ``QLIK_*`` variables, ``.env`` and flags.
+
+Every field carries its default and help text here; the CLI, ``qlik-jwt config`` and the
+README's settings table are all derived from these fields (a test keeps the README in step).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from qlik_jwt.errors import ConfigurationError, SettingsError
+
+__all__ = ["ENV_PREFIX", "Settings", "normalize_tenant_url"]
+
+ENV_PREFIX = "QLIK_"
+SECRET_FIELDS = frozenset({"private_key", "session_secret"})
+
+
+def normalize_tenant_url(value: str) -> str:
+    """``tenant.region.qlikcloud.com`` or ``https://…`` → ``https://host[:port]``.
+
+    ``http://`` is kept when given explicitly (a local emulator over plain HTTP). Raises
+    ValueError for a path, query, fragment, credentials or another scheme.
+    """
+    text = value.strip()
+    if not text:
+        raise ValueError("is empty; give the tenant host, e.g. mytenant.eu.qlikcloud.com")
+    if "://" not in text:
+        text = "https://" + text
+    parts = urlsplit(text)
+    if parts.scheme not in ("https", "http"):
+        raise ValueError(f"has scheme {parts.scheme!r}; use https://")
+    if parts.username or parts.password:
+        raise ValueError("must not contain credentials")
+    if parts.path not in ("", "/") or parts.query or parts.fragment:
+        raise ValueError(
+            "must be the tenant's origin only, without a path or query; "
+            f"use {parts.scheme}://{parts.netloc}"
+        )
+    if not parts.hostname:
+        raise ValueError("has no host name")
+    try:
+        port = parts.port
+    except ValueError:
+        raise ValueError("has an invalid port") from None
+    host = parts.hostname if ":" not in parts.hostname else f"[{parts.hostname}]"
+    default_port = 443 if parts.scheme == "https" else 80
+    return f"{parts.scheme}://{host}" + (f":{port}" if port and port != default_port else "")
+
+
+class Settings(BaseSettings):
+    """Tenant, identity-provider and token settings shared by every qlik-jwt command."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX,
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        validate_default=True,
+        frozen=True,
+    )
+
+    tenant_url: str | None = Field(
+        None,
+        description="The Qlik Cloud tenant, e.g. https://mytenant.eu.qlikcloud.com "
+        "(a bare host gets https://).",
+    )
+    web_integration_id: str | None = Field(
+        None, description="Id of the web integration that lists this app's origin."
+    )
+    app_id: str | None = Field(None, description="Id of the Qlik Sense app to embed.")
+    object_id: str | None = Field(None, description="Id of the visualization to embed.")
+    sheet_id: str | None = Field(
+        None, description="Id of a sheet to embed in the iframe instead of one object."
+    )
+    issuer: str | None = Field(
+        None, description="The JWT identity provider's issuer (`iss`), compared exactly."
+    )
+    key_id: str | None = Field(
+        None,
+        description="The JWT identity provider's key id (`kid`); "
+        "defaults to the key's RFC 7638 thumbprint.",
+    )
+    private_key: SecretStr | None = Field(
+        None,
+        description="The signing key: a PEM file path, or the PEM text itself "
+        "(\\n escapes allowed).",
+    )
+    login_mode: Literal["jwt", "interactive"] = Field(
+        "jwt", description="`jwt`: sign users in with tokens; `interactive`: Qlik's login page."
+    )
+    token_lifetime: int = Field(
+        60, ge=1, le=3600, description="Seconds from issue to `exp` (1 to 3600)."
+    )
+    token_backdate: int = Field(
+        0,
+        ge=0,
+        le=300,
+        description="Seconds to date `iat`/`nbf` back, for tenant clocks running behind.",
+    )
+    clock_tolerance: int = Field(
+        5,
+        ge=0,
+        le=300,
+        description="The identity provider's `clockToleranceSec` used by setup and checks.",
+    )
+
+    @field_validator("tenant_url")
+    @classmethod
+    def _tenant_url(cls, value: str | None) -> str | None:
+        return None if value is None else normalize_tenant_url(value)
+
+    @field_validator("web_integration_id", "app_id", "object_id", "sheet_id", "issuer", "key_id")
+    @classmethod
+    def _trimmed(cls, value: str | None) -> str | None:
+        if value is not None and value != value.strip():
+            raise ValueError("has leading or trailing whitespace; Qlik compares it exactly")
+        if value is not None and not value:
+            raise ValueError("is empty; remove the setting or give a value")
+        return value
+
+    @classmethod
+    def load(cls, env_file: str | Path | None = ".env", **overrides: Any) -> Settings:
+        """Read the environment and ``env_file``, then apply ``overrides`` (``None`` = unset).
+
+        Raises SettingsError listing every invalid field with the value seen and the fix.
+        """
+        given = {k: v for k, v in overrides.items() if v is not None}
+        try:
+            return cls(_env_file=env_file, **given)
+        except ValidationError as exc:
+            raise SettingsError([_problem(err) for err in exc.errors()]) from None
+
+    def missing(self, *fields: str) -> list[ConfigurationError]:
+        """One error for each of ``fields`` that is unset, naming its variable."""
+        return [
+            ConfigurationError(
+                name,
+                "is not set",
+                None,
+                f"Set {ENV_PREFIX}{name.upper()} or pass --{name.replace('_', '-')}. "
+                f"{type(self).model_fields[name].description}",
+            )
+            for name in fields
+            if getattr(self, name) is None
+        ]
+
+    def require(self, *fields: str) -> None:
+        """Raise SettingsError when any of ``fields`` is unset."""
+        problems = self.missing(*fields)
+        if problems:
+            raise SettingsError(problems)
+
+    def private_key_source(self) -> str:
+        """The private key setting's text (path or PEM). Raises SettingsError when unset."""
+        self.require("private_key")
+        assert self.private_key is not None
+        return self.private_key.get_secret_value()
+
+    def redacted(self) -> dict[str, Any]:
+        """Every setting, secrets replaced by a note saying whether they are set."""
+        shown: dict[str, Any] = {}
+        for name in type(self).model_fields:
+            value = getattr(self, name)
+            if name == "private_key" and value is not None:
+                text = value.get_secret_value()
+                inline = "-----BEGIN" in text or "\n" in text or len(text) > 512
+                value = "<PEM text, hidden>" if inline else f"<file {text}>"
+            elif name in SECRET_FIELDS and value is not None:
+                value = "<set, hidden>"
+            shown[name] = value
+        return shown
+
+
+def _problem(error: Any) -> ConfigurationError:
+    name = str(error["loc"][0]) if error.get("loc") else "settings"
+    message = str(error.get("msg", "is invalid")).removeprefix("Value error, ")
+    value = error.get("input")
+    if name in SECRET_FIELDS:
+        value = "<hidden>"
+    field = Settings.model_fields.get(name)
+    fix = f"Set {ENV_PREFIX}{name.upper()}." + (f" {field.description}" if field else "")
+    return ConfigurationError(name, message, value, fix)
+
+
+def settings_env_names() -> dict[str, str]:
+    """Field name → environment variable, for docs and tests."""
+    return {name: f"{ENV_PREFIX}{name.upper()}" for name in Settings.model_fields}
+
+
+def clear_env(environ: dict[str, str] | None = None) -> None:
+    """Remove every ``QLIK_*`` variable (tests use this to start from a blank slate)."""
+    env = os.environ if environ is None else environ
+    for key in [k for k in env if k.startswith(ENV_PREFIX)]:
+        del env[key]

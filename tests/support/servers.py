@@ -1,0 +1,175 @@
+"""Real uvicorn servers on free loopback ports, for integration and browser tests.
+
+``ServerThread`` runs an ASGI app in a background thread of the test process (fast, and the
+app object stays inspectable); ``ServerProcess`` runs a command line as a real subprocess.
+Both print the server's own log when it fails to start.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import httpx
+import uvicorn
+
+START_TIMEOUT = 20.0
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class ServerThread:
+    """An ASGI app served by uvicorn on 127.0.0.1 in a daemon thread.
+
+    ``url`` is ``http(s)://127.0.0.1:<port>``. Pass ``certfile``/``keyfile`` for HTTPS.
+    """
+
+    def __init__(
+        self,
+        app: Any,
+        *,
+        certfile: str | os.PathLike[str] | None = None,
+        keyfile: str | os.PathLike[str] | None = None,
+        host: str = "127.0.0.1",
+        **config: Any,
+    ) -> None:
+        self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._sock.bind((host, 0))
+        self.port = int(self._sock.getsockname()[1])
+        scheme = "https" if certfile else "http"
+        self.url = f"{scheme}://{host}:{self.port}"
+        self._log = io.StringIO()
+        self._config = uvicorn.Config(
+            app,
+            log_level="warning",
+            ssl_certfile=os.fspath(certfile) if certfile else None,
+            ssl_keyfile=os.fspath(keyfile) if keyfile else None,
+            lifespan="on",
+            ws_max_size=16 * 1024 * 1024,
+            **config,
+        )
+        self.server = uvicorn.Server(self._config)
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._error: BaseException | None = None
+
+    def _run(self) -> None:
+        try:
+            self.server.run(sockets=[self._sock])
+        except BaseException as exc:  # reported by start()
+            self._error = exc
+
+    def start(self) -> ServerThread:
+        handler = logging.StreamHandler(self._log)
+        logging.getLogger("uvicorn").addHandler(handler)
+        try:
+            self._thread.start()
+            deadline = time.monotonic() + START_TIMEOUT
+            while not self.server.started:
+                if self._error or not self._thread.is_alive() or time.monotonic() > deadline:
+                    raise RuntimeError(
+                        f"server on {self.url} did not start: {self._error!r}\n"
+                        f"--- server log ---\n{self._log.getvalue()}"
+                    )
+                time.sleep(0.01)
+        finally:
+            logging.getLogger("uvicorn").removeHandler(handler)
+        return self
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self._thread.join(timeout=10)
+        self._sock.close()
+
+    def __enter__(self) -> ServerThread:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+class ServerProcess:
+    """A command that serves HTTP on 127.0.0.1, run as a real subprocess.
+
+    ``ready_url`` is polled until it answers (any status); the process's output is printed
+    in the exception when it does not.
+    """
+
+    def __init__(
+        self,
+        args: Sequence[str],
+        ready_url: str,
+        *,
+        env: dict[str, str] | None = None,
+        cwd: str | Path | None = None,
+        verify: bool = False,
+    ) -> None:
+        self.args = list(args)
+        self.ready_url = ready_url
+        self.env = {**os.environ, **(env or {})}
+        self.cwd = cwd
+        self.verify = verify
+        self.proc: subprocess.Popen[str] | None = None
+        self.output = ""
+
+    def start(self) -> ServerProcess:
+        self.proc = subprocess.Popen(
+            self.args,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            env=self.env,
+            cwd=self.cwd,
+        )
+        deadline = time.monotonic() + START_TIMEOUT
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                break
+            try:
+                httpx.get(self.ready_url, timeout=1, verify=self.verify)
+                return self
+            except httpx.TransportError:
+                time.sleep(0.1)
+        self.stop()
+        raise RuntimeError(
+            f"{' '.join(self.args)} did not serve {self.ready_url}\n--- output ---\n{self.output}"
+        )
+
+    def stop(self, timeout: float = 10) -> str:
+        """Stop with SIGINT (like Ctrl-C), then SIGKILL; return everything it printed."""
+        if self.proc is None:
+            return self.output
+        if self.proc.poll() is None:
+            self.proc.send_signal(2)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+        assert self.proc.stdout is not None
+        self.output += self.proc.stdout.read()
+        self.proc.stdout.close()
+        return self.output
+
+    def __enter__(self) -> ServerProcess:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def qlik_jwt_command(*args: str) -> list[str]:
+    """The CLI as a subprocess, run with this interpreter."""
+    return [sys.executable, "-m", "qlik_jwt", *args]
