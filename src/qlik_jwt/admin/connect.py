@@ -16,7 +16,7 @@ __all__ = ["client_from_settings", "signer_from_settings"]
 def client_from_settings(
     settings: Settings,
     *,
-    transport: httpx.BaseTransport | None = None,
+    transport: httpx.BaseTransport | httpx.AsyncBaseTransport | None = None,
     require_credential: bool = True,
     timeout: float = 10,
 ) -> TenantClient:

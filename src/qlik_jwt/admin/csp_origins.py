@@ -1,8 +1,11 @@
 """Content-Security-Policy origins (``/api/v1/csp-origins``, reference §4.3).
 
 The ``/single/`` iframe loads only on pages whose origin the tenant lists with
-``frameAncestors``. Entries are stored as ``host[:port]`` (Qlik's documented form); an entry
-is changed with a full ``PUT``, never a patch.
+``frameAncestors``. Entries are created with the page's full origin, scheme included, as
+Qlik's own scripts do: a scheme-less source (Qlik's documented ``domain.com`` form) would
+not match an ``http://`` page framing an ``https://`` tenant. Existing entries are matched
+on host and port, since the API may show them without a scheme. An entry is changed with a
+full ``PUT``, never a patch.
 """
 
 from __future__ import annotations
@@ -10,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from qlik_jwt.admin.client import TenantClient
-from qlik_jwt.admin.origins import csp_covers, csp_source
+from qlik_jwt.admin.origins import csp_covers, csp_source, normalize_origin
 from qlik_jwt.admin.plan import Step
 from qlik_jwt.errors import TenantError
 
@@ -79,7 +82,7 @@ def plan_csp_origin(
     flags = _wanted_flags(frame_ancestors, frame_src)
     existing = find_csp_origin(list_csp_origins(client), origin)
     if existing is None:
-        body = {"origin": source, "name": name or f"qlik-jwt {source}", **flags}
+        body = {"origin": normalize_origin(origin), "name": name or f"qlik-jwt {source}", **flags}
         return Step(
             "csp_origin",
             source,
