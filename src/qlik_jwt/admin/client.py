@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import email.utils
 import logging
+import ssl
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -163,7 +164,7 @@ class TenantClient:
         self._owns_transport = transport is None or isinstance(transport, httpx.AsyncBaseTransport)
         self._transport: httpx.BaseTransport
         if transport is None:
-            self._transport = httpx.HTTPTransport(verify=verify)
+            self._transport = httpx.HTTPTransport(verify=_tls_context(verify))
         elif isinstance(transport, httpx.AsyncBaseTransport):
             self._transport = _AsyncBridge(transport)
         else:
@@ -408,6 +409,21 @@ class TenantClient:
                 "check that the OAuth client is a machine-to-machine client."
             )
         return access
+
+
+def _tls_context(verify: bool | str) -> ssl.SSLContext | bool:
+    """httpx wants an SSLContext for a CA file; a missing file is a settings error."""
+    if not isinstance(verify, str):
+        return verify
+    try:
+        return ssl.create_default_context(cafile=verify)
+    except (OSError, ssl.SSLError) as exc:
+        raise ConfigurationError(
+            "tenant_ca_file",
+            f"cannot be used as a CA bundle ({getattr(exc, 'strerror', None) or exc})",
+            verify,
+            "Give a PEM file holding the CA or self-signed certificate of the tenant.",
+        ) from None
 
 
 def http_error(response: httpx.Response, *, fix: str | None = None) -> TenantHTTPError:
