@@ -15,8 +15,8 @@ A JWT identity provider holds one key, so rotation runs two providers side by si
    reload their settings in this window;
 8. ``retire``   delete the old provider.
 
-A failure before ``switch`` deletes the new provider; a failure at ``confirm`` restores
-the settings file. Either way the old key keeps working throughout.
+A failure up to ``confirm`` undoes everything: the settings file is restored, the new
+provider and key files are deleted. The old key keeps working throughout.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from qlik_jwt import keys
 from qlik_jwt.admin.client import TenantClient
@@ -159,29 +160,30 @@ def rotate_key(
             "key_id", "of the new key equals the old one", new_signer.key_id, "Run it again."
         )
 
-    step("register")
-    new = ensure_identity_provider(
-        client,
-        issuer=new_signer.issuer,
-        key_id=new_signer.key_id,
-        certificate_pem=keys.certificate_pem(certificate),
-        clock_tolerance=tolerance,
-        description=f"qlik-jwt: {new_signer.issuer} (key {new_signer.key_id})",
-    )
+    previous = read_env_text(env_file)
+    new: dict[str, Any] | None = None
+    switched_file = False
     try:
+        step("register")
+        new = ensure_identity_provider(
+            client,
+            issuer=new_signer.issuer,
+            key_id=new_signer.key_id,
+            certificate_pem=keys.certificate_pem(certificate),
+            clock_tolerance=tolerance,
+            description=f"qlik-jwt: {new_signer.issuer} (key {new_signer.key_id})",
+        )
+
         step("verify")
         _verify_login(client, new_signer, verify_subject)
-    except BaseException:
-        delete_identity_provider(client, str(new["id"]))
-        raise
 
-    step("switch")
-    previous = read_env_text(env_file)
-    update_env_file(
-        env_file,
-        {_SWITCHED[0]: str(files.private_key.resolve()), _SWITCHED[1]: new_signer.key_id},
-    )
-    try:
+        step("switch")
+        update_env_file(
+            env_file,
+            {_SWITCHED[0]: str(files.private_key.resolve()), _SWITCHED[1]: new_signer.key_id},
+        )
+        switched_file = True
+
         step("confirm")
         switched = signer_from_settings(Settings.load(env_file=env_file))
         if switched.key_id != new_signer.key_id:
@@ -193,7 +195,13 @@ def rotate_key(
             )
         _verify_login(client, switched, verify_subject)
     except BaseException:
-        restore_env_file(env_file, previous)
+        # Nothing signs with the new key yet: undo it all; the old key never stopped working.
+        if switched_file:
+            restore_env_file(env_file, previous)
+        if new is not None:
+            delete_identity_provider(client, str(new["id"]))
+        files.private_key.unlink(missing_ok=True)
+        files.certificate.unlink(missing_ok=True)
         raise
     if on_switch is not None:
         on_switch(switched)

@@ -6,6 +6,7 @@ offers; ``emulator.tenant`` (the in-process state) is read only to assert on.
 
 from __future__ import annotations
 
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from qlik_jwt.admin import TenantClient
 from qlik_jwt.signer import TokenSigner
 from tests.support import emulator as emulator_support
 from tests.support.emulator import RunningEmulator
+from tests.support.servers import qlik_jwt_command
 
 emulator = emulator_support.emulator
 emulator_https = emulator_support.emulator_https
@@ -67,3 +69,10 @@ def env_file(emulator: RunningEmulator, key_dir: Path) -> Path:
         "QLIK_CLOCK_TOLERANCE=5\n"
     )
     return path
+
+
+def run_cli(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """``python -m qlik_jwt ARGS`` as a real subprocess in ``cwd`` (where its .env is)."""
+    return subprocess.run(
+        qlik_jwt_command(*args), cwd=cwd, capture_output=True, text=True, timeout=120, check=False
+    )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
 import time
 from pathlib import Path
 
@@ -16,9 +15,9 @@ from qlik_jwt.admin.doctor import CHECKS, CheckResult, run_doctor
 from qlik_jwt.cli import app
 from qlik_jwt.env_file import update_env_file
 from qlik_jwt.settings import Settings
-from tests.integration.admin.conftest import ISSUER, ORIGIN
+from tests.integration.admin.conftest import ISSUER, ORIGIN, run_cli
 from tests.support.emulator import RunningEmulator
-from tests.support.servers import free_port, qlik_jwt_command
+from tests.support.servers import free_port
 
 runner = CliRunner()
 
@@ -214,14 +213,7 @@ def test_json_output_for_ci(healthy: Path) -> None:
 
 def test_doctor_as_a_subprocess(healthy: Path) -> None:
     update_env_file(healthy, {"QLIK_KEY_ID": "other-kid"})
-    done = subprocess.run(
-        qlik_jwt_command("doctor", "--json"),
-        cwd=healthy.parent,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    done = run_cli(healthy.parent, "doctor", "--json")
     assert done.returncode == 1, done.stderr
     report = json.loads(done.stdout)
     assert report["ok"] is False

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 from typer.testing import CliRunner
@@ -10,8 +9,8 @@ from typer.testing import CliRunner
 from qlik_jwt import keys
 from qlik_jwt.cli import app
 from qlik_jwt.settings import Settings
+from tests.integration.admin.conftest import run_cli
 from tests.support.emulator import RunningEmulator
-from tests.support.servers import qlik_jwt_command
 
 runner = CliRunner()
 
@@ -131,14 +130,7 @@ def test_a_bad_origin_flag_is_refused_before_any_change(
 
 
 def test_setup_as_a_subprocess(emulator: RunningEmulator, env_file: Path) -> None:
-    done = subprocess.run(
-        qlik_jwt_command("setup"),
-        cwd=env_file.parent,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    done = run_cli(env_file.parent, "setup")
     assert done.returncode == 0, done.stdout + done.stderr
     assert "Done: 3 change(s) made." in done.stdout
     assert Settings.load(env_file=env_file).web_integration_id is not None
