@@ -45,7 +45,7 @@ class SecurityHeadersMiddleware:
         self.headers = [
             (b"content-security-policy", content_security_policy(tenant_url).encode()),
             (b"x-content-type-options", b"nosniff"),
-            (b"referrer-policy", b"no-referrer"),
+            (b"referrer-policy", b"same-origin"),
             (b"x-frame-options", b"SAMEORIGIN"),
             (b"cross-origin-opener-policy", b"same-origin"),
         ]

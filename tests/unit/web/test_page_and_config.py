@@ -79,7 +79,7 @@ def test_page_offers_the_qlik_embed_snippet(client: TestClient, settings: Settin
 def test_security_headers_on_pages(client: TestClient, settings: Settings) -> None:
     response = client.get("/sign-in")
     assert response.headers["x-content-type-options"] == "nosniff"
-    assert response.headers["referrer-policy"] == "no-referrer"
+    assert response.headers["referrer-policy"] == "same-origin"
     csp = response.headers["content-security-policy"]
     assert "frame-ancestors 'self'" in csp
     assert "script-src 'self'" in csp and "unsafe-inline" not in csp

@@ -4,7 +4,6 @@
 // goes to Qlik at once. Independent steps run side by side.
 
 import { createQlikSession, QlikFlowError } from "./qlik-session.js";
-import { renderEngineChart } from "./engine-view.js";
 
 const bootstrap = JSON.parse(document.getElementById("bootstrap").textContent);
 const { config } = bootstrap;
@@ -86,6 +85,8 @@ async function main() {
   setStep("user", "done");
   showFrame(qlik);
   try {
+    // Preloaded by the page; imported here so a broken chart cannot stop the login flow.
+    const { renderEngineChart } = await import("./engine-view.js");
     await renderEngineChart({
       url: qlik.engineUrl(config.appId, session.csrfToken),
       appId: config.appId,
