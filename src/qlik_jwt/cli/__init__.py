@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from qlik_jwt.cli import config, keygen, serve, token  # noqa: F401  (registers the commands)
+from qlik_jwt.cli import (  # noqa: F401  (registers the commands)
+    config,
+    doctor,
+    keygen,
+    rotate,
+    serve,
+    setup,
+    token,
+)
 from qlik_jwt.cli.app import app
 
 __all__ = ["app", "main"]

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 
-from qlik_jwt import keys
+from qlik_jwt.admin.connect import signer_from_settings
 from qlik_jwt.settings import Settings
 from qlik_jwt.signer import TokenSigner
 from qlik_jwt.web.database import Database
@@ -29,7 +29,7 @@ from qlik_jwt.web.static_files import static_routes
 from qlik_jwt.web.tokens import token_routes
 from qlik_jwt.web.users import UserStore
 
-__all__ = ["create_app", "required_settings", "signer_from_settings"]
+__all__ = ["create_app", "required_settings"]
 
 EMBED_SETTINGS = ("tenant_url", "web_integration_id", "app_id")
 SIGNER_SETTINGS = ("private_key", "issuer")
@@ -40,19 +40,6 @@ def required_settings(settings: Settings, *, signer_given: bool = False) -> tupl
     if settings.login_mode == "jwt" and not signer_given:
         return EMBED_SETTINGS + SIGNER_SETTINGS
     return EMBED_SETTINGS
-
-
-def signer_from_settings(settings: Settings) -> TokenSigner:
-    """The token signer the settings describe; raises SettingsError/PrivateKeyError."""
-    settings.require(*SIGNER_SETTINGS)
-    assert settings.issuer is not None
-    return TokenSigner(
-        keys.load_private_key(settings.private_key_source()),
-        settings.key_id,
-        settings.issuer,
-        lifetime=settings.token_lifetime,
-        backdate=settings.token_backdate,
-    )
 
 
 def create_app(

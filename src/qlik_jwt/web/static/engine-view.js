@@ -14,9 +14,9 @@ export class EngineError extends Error {
   }
 }
 
-// Qlik's engine error codes for an app the user may not open (LOCERR_GENERIC_ACCESS_DENIED
-// and LOCERR_APP_ACCESS_DENIED) and for an app that does not exist (LOCERR_APP_NOT_FOUND).
-const ACCESS_DENIED = new Set([5, 1002, 1003]);
+// The engine's answer to OpenDoc for an app the user may not open: 5 "Access denied"
+// (LOCERR_GENERIC_ACCESS_DENIED).
+const ACCESS_DENIED = new Set([5]);
 
 function engineError(error) {
   const code = error && typeof error.code === "number" ? error.code : null;
