@@ -1,8 +1,9 @@
 """An ASGI app served by uvicorn in a background thread, started and stopped on demand.
 
 The demo runs two of them (the emulator and the web app) in one process; the main thread
-waits for Ctrl-C and stops both. Binding happens in :meth:`start`, so a taken port fails
-there with a clear error instead of in the thread.
+waits for Ctrl-C and stops both. The port is bound first (:meth:`BackgroundServer.bind`), so
+a taken port fails with a clear error, and the web app's origin is known before the app
+that needs it (its web integration) is built.
 """
 
 from __future__ import annotations
@@ -24,11 +25,10 @@ START_TIMEOUT = 20.0
 
 
 class BackgroundServer:
-    """Serves ``app`` on ``host:port`` (port 0 = any free port), HTTPS when given a cert."""
+    """Serves an app on ``host:port`` (port 0 = any free port), HTTPS when given a cert."""
 
     def __init__(
         self,
-        app: Any,
         *,
         name: str,
         host: str = "127.0.0.1",
@@ -41,20 +41,18 @@ class BackgroundServer:
         self.host = host
         self.requested_port = port
         self.scheme = "https" if certfile else "http"
-        self.config = uvicorn.Config(
-            app,
-            log_level=log_level,
-            ssl_certfile=str(certfile) if certfile else None,
-            ssl_keyfile=str(keyfile) if keyfile else None,
-            lifespan="on",
-        )
-        self.server = uvicorn.Server(self.config)
+        self.certfile = certfile
+        self.keyfile = keyfile
+        self.log_level = log_level
         self.port = port
+        self.server: uvicorn.Server | None = None
         self._socket: socket.socket | None = None
         self._thread: threading.Thread | None = None
 
-    def start(self) -> BackgroundServer:
-        """Bind, serve in a thread, return once accepting. Raises ConfigurationError."""
+    def bind(self) -> BackgroundServer:
+        """Take the port now (``port`` then holds the real one). Raises ConfigurationError."""
+        if self._socket is not None:
+            return self
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
@@ -70,12 +68,25 @@ class BackgroundServer:
             ) from None
         self._socket = sock
         self.port = int(sock.getsockname()[1])
+        return self
+
+    def start(self, app: Any) -> BackgroundServer:
+        """Serve ``app`` in a thread (binding first if needed); return once accepting."""
+        self.bind()
+        config = uvicorn.Config(
+            app,
+            log_level=self.log_level,
+            ssl_certfile=str(self.certfile) if self.certfile else None,
+            ssl_keyfile=str(self.keyfile) if self.keyfile else None,
+            lifespan="on",
+        )
+        self.server = server = uvicorn.Server(config)
         self._thread = threading.Thread(
-            target=self.server.run, kwargs={"sockets": [sock]}, name=self.name, daemon=True
+            target=server.run, kwargs={"sockets": [self._socket]}, name=self.name, daemon=True
         )
         self._thread.start()
         deadline = time.monotonic() + START_TIMEOUT
-        while not self.server.started:
+        while not server.started:
             if not self._thread.is_alive() or time.monotonic() > deadline:
                 self.stop()
                 raise RuntimeError(f"the {self.name} did not start on {self.url}")
@@ -88,8 +99,10 @@ class BackgroundServer:
 
     def stop(self) -> None:
         """Ask the server to finish its requests and exit; wait for the thread."""
-        self.server.should_exit = True
+        if self.server is not None:
+            self.server.should_exit = True
         if self._thread is not None:
             self._thread.join(timeout=10)
         if self._socket is not None:
             self._socket.close()
+            self._socket = None

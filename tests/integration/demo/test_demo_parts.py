@@ -53,7 +53,7 @@ def _hello() -> FastAPI:
 
 
 def test_background_server_serves_and_stops() -> None:
-    server = BackgroundServer(_hello(), name="test server").start()
+    server = BackgroundServer(name="test server").start(_hello())
     try:
         assert httpx.get(server.url + "/").json() == {"hello": "world"}
     finally:
@@ -68,15 +68,14 @@ def test_taken_port_is_a_clear_error() -> None:
         taken.listen()
         port = taken.getsockname()[1]
         with pytest.raises(ConfigurationError, match="already in use"):
-            BackgroundServer(_hello(), name="web app", port=port).start()
+            BackgroundServer(name="web app", port=port).bind()
 
 
 def test_https_background_server(tmp_path: Path) -> None:
     state = DemoState(tmp_path)
     tls = state.tls_certificate()
-    server = BackgroundServer(
-        _hello(), name="tls", certfile=tls.certificate, keyfile=tls.private_key
-    ).start()
+    server = BackgroundServer(name="tls", certfile=tls.certificate, keyfile=tls.private_key)
+    server.start(_hello())
     try:
         assert server.url.startswith("https://127.0.0.1:")
         response = httpx.get(server.url + "/", verify=str(tls.certificate))
