@@ -1,10 +1,8 @@
 // Engine side of the page: open the app over the engine websocket, read the configured
 // object's hypercube and draw it. Uses qix.js (JSON-RPC client) and chart.js (SVG chart).
 
-import { openSession } from "./qix.js";
+import { openDoc, openSession } from "./qix.js";
 import { renderBarChart } from "./chart.js";
-
-const GLOBAL = -1;
 
 export class EngineError extends Error {
   constructor(kind, message) {
@@ -16,17 +14,17 @@ export class EngineError extends Error {
 
 // The engine's answer to OpenDoc for an app the user may not open: 5 "Access denied"
 // (LOCERR_GENERIC_ACCESS_DENIED).
-const ACCESS_DENIED = new Set([5]);
+const ACCESS_DENIED = 5;
 
-function engineError(error) {
-  const code = error && typeof error.code === "number" ? error.code : null;
-  const text = [error && error.message, error && error.parameter].filter(Boolean).join(": ") || String(error);
-  if (ACCESS_DENIED.has(code) || /access denied/i.test(text)) {
-    return new EngineError("access-denied", `engine error ${code}: ${text}`);
+function asEngineError(error) {
+  if (error instanceof EngineError) {
+    return error;
   }
-  return new EngineError("engine", code === null ? text : `engine error ${code}: ${text}`);
+  const kind = error && error.code === ACCESS_DENIED ? "access-denied" : "engine";
+  return new EngineError(kind, (error && error.message) || String(error));
 }
 
+// Resolves with the object's layout once the chart is drawn; the session stays open.
 export async function renderEngineChart({ url, appId, objectId, container, title, onConnected }) {
   let session;
   try {
@@ -35,22 +33,19 @@ export async function renderEngineChart({ url, appId, objectId, container, title
     throw new EngineError("engine", `The engine websocket did not open: ${error.message || error}`);
   }
   try {
-    const doc = await session.call(GLOBAL, "OpenDoc", { qDocName: appId }).catch((error) => {
-      throw engineError(error);
-    });
+    const doc = await openDoc(session, appId);
     onConnected();
-    const docHandle = doc.qReturn.qHandle;
-    const object = await session.call(docHandle, "GetObject", { qId: objectId });
-    const layout = (await session.call(object.qReturn.qHandle, "GetLayout", {})).qLayout;
-    const cube = layout.qHyperCube;
-    if (title && layout.title) {
-      title.textContent = layout.title;
+    const object = await session.call(doc.handle, "GetObject", [objectId]);
+    const { qLayout: layout } = await session.call(object.qReturn.qHandle, "GetLayout", []);
+    const chartTitle = layout.title || objectId;
+    if (title) {
+      title.textContent = chartTitle;
     }
-    renderBarChart(container, cube, { title: layout.title || objectId });
+    renderBarChart(container, layout.qHyperCube, { title: chartTitle, id: "engine-chart" });
+    container.dataset.objectId = objectId;
     return layout;
   } catch (error) {
-    throw error instanceof EngineError ? error : engineError(error);
-  } finally {
     session.close();
+    throw asEngineError(error);
   }
 }
