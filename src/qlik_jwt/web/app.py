@@ -32,6 +32,7 @@ from qlik_jwt.web.users import UserStore
 __all__ = ["create_app", "required_settings"]
 
 EMBED_SETTINGS = ("tenant_url", "web_integration_id", "app_id")
+SIGN_IN_ATTEMPTS_PER_MINUTE = 10
 SIGNER_SETTINGS = ("private_key", "issuer")
 
 
@@ -90,7 +91,8 @@ def create_app(
         )
     )
     if built_in:
-        app.include_router(sign_in_routes(settings, users=users, cookie=cookie))
+        attempts = RateLimiter(SIGN_IN_ATTEMPTS_PER_MINUTE, clock=rate_clock)
+        app.include_router(sign_in_routes(settings, users=users, cookie=cookie, limiter=attempts))
     app.include_router(config_routes(settings))
     app.include_router(
         token_routes(settings, signer=signer, identify=hook, cookie=cookie, limiter=limiter)

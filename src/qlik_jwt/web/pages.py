@@ -26,6 +26,7 @@ from qlik_jwt.web.errors import WebError
 from qlik_jwt.web.forgery import CSRF_HEADER, check_same_origin
 from qlik_jwt.web.identity import Identify
 from qlik_jwt.web.public_config import public_config
+from qlik_jwt.web.ratelimit import RateLimiter
 from qlik_jwt.web.signin import HostSessionCookie
 from qlik_jwt.web.tokens import identify_user
 from qlik_jwt.web.users import UserStore
@@ -150,8 +151,13 @@ def page_routes(
     return router
 
 
-def sign_in_routes(settings: Settings, *, users: UserStore, cookie: HostSessionCookie) -> APIRouter:
-    """``GET``/``POST /sign-in`` and ``POST /sign-out`` for the built-in user store."""
+def sign_in_routes(
+    settings: Settings, *, users: UserStore, cookie: HostSessionCookie, limiter: RateLimiter
+) -> APIRouter:
+    """``GET``/``POST /sign-in`` and ``POST /sign-out`` for the built-in user store.
+
+    ``limiter`` caps sign-in attempts per user name (password guessing), right or wrong.
+    """
     router = APIRouter()
     layout = Layout()
     form_page = _template("sign-in.html")
@@ -174,6 +180,16 @@ def sign_in_routes(settings: Settings, *, users: UserStore, cookie: HostSessionC
     async def sign_in(request: Request) -> Response:
         check_same_origin(request, settings.public_origin)
         form = await read_form(request, {"username": 64, "password": 1024})
+        wait = limiter.acquire(form["username"].lower())
+        if wait:
+            response = render(
+                f"Too many sign-in attempts for this user; try again in "
+                f"{limiter.retry_after(wait)} s.",
+                form["username"],
+                429,
+            )
+            response.headers["Retry-After"] = limiter.retry_after(wait)
+            return response
         user = await run_in_threadpool(users.authenticate, form["username"], form["password"])
         if user is None:
             return render("Unknown user name or wrong password.", form["username"], 401)

@@ -132,3 +132,11 @@ def test_openapi_document_lists_the_api(client: TestClient) -> None:
 
 def test_healthz(client: TestClient) -> None:
     assert client.get("/healthz").json() == {"status": "ok"}
+
+
+def test_bootstrap_json_cannot_close_its_script_element() -> None:
+    from qlik_jwt.web.pages import bootstrap_json
+
+    text = bootstrap_json({"subject": "</script><script>alert(1)</script>", "x": "a&b"})
+    assert "<" not in text and ">" not in text and "&" not in text
+    assert json.loads(text)["subject"] == "</script><script>alert(1)</script>"

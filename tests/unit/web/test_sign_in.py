@@ -128,3 +128,18 @@ def test_session_ids_are_stored_hashed(client: TestClient) -> None:
     cookie = client.cookies.get("qlik-jwt-session")
     rows = client.app.state.sessions.database.query("SELECT id_hash FROM sessions")  # type: ignore[attr-defined]
     assert len(rows) == 1 and rows[0]["id_hash"] != cookie and len(rows[0]["id_hash"]) == 64
+
+
+def test_sign_in_attempts_are_limited_per_user_name(key_dir: Path) -> None:
+    from tests.support.webapp import FakeClock
+
+    clock = FakeClock()
+    with TestClient(make_app(web_settings(key_dir), rate_clock=clock)) as client:
+        statuses = [sign_in(client, "ADA", "guess").status_code for _ in range(10)]
+        assert statuses == [401] * 10
+        limited = sign_in(client, ADA.username, ADA.password)
+        assert limited.status_code == 429 and limited.headers["retry-after"] == "6"
+        assert "Too many sign-in attempts" in limited.text
+        assert sign_in(client, "grace", "guess").status_code == 401
+        clock.advance(6)
+        assert sign_in(client, ADA.username, ADA.password).status_code == 303
