@@ -18,6 +18,12 @@ function setStep(name, state, note = "") {
   }
 }
 
+function skipPending() {
+  document.querySelectorAll('#steps [data-state="pending"]').forEach((element) => {
+    element.dataset.state = "skipped";
+  });
+}
+
 function showProblem(kind, message, { fix = "", detail = "" } = {}) {
   const box = document.getElementById("problem");
   box.hidden = false;
@@ -77,6 +83,7 @@ async function main() {
       document.getElementById("login-anchor").href = error.link;
     }
     showProblem(error.kind || "error", error.message, error);
+    skipPending();
     return;
   }
   setStep("session", "done", session.reused ? "reused an existing Qlik session" : "new Qlik session");
@@ -111,6 +118,7 @@ async function main() {
     } else {
       showProblem("engine-failed", "The Qlik engine connection failed.", { detail: error.message || String(error) });
     }
+    setStep("chart", stepElement("chart").dataset.state === "failed" ? "failed" : "skipped");
   }
 }
 

@@ -180,7 +180,7 @@ export function createQlikSession(options) {
         "third-party-cookies-blocked",
         "Qlik accepted the login, but this browser does not send Qlik's session cookie back: third-party cookies are blocked.",
         {
-          fix: "Use the web app's proxy mode, which keeps Qlik's cookies on the server, or allow third-party cookies for the tenant.",
+          fix: `Use the web app's proxy mode (QLIK_WEB_MODE=proxy), which keeps Qlik's cookies on the server, or allow third-party cookies for ${baseUrl}.`,
         },
       );
     }
