@@ -27,7 +27,13 @@ def require_node_modules(*packages: str) -> None:
 def run_node_json(script: str, *args: str, timeout: float = 30) -> Any:
     """Run ``tests/integration/node/<script>`` and parse the JSON it prints last."""
     done = subprocess.run(
-        ["node", str(NODE_SCRIPTS / script), *args],
+        # qix.js and chart.js are ES modules without a package.json "type": say so quietly.
+        [
+            "node",
+            "--disable-warning=MODULE_TYPELESS_PACKAGE_JSON",
+            str(NODE_SCRIPTS / script),
+            *args,
+        ],
         capture_output=True,
         text=True,
         timeout=timeout,
