@@ -183,6 +183,7 @@ def test_qix_js_and_chart_js_under_node(ws_base: str) -> None:
     assert out["badParams"]["code"] == -32602
     assert out["changes"] == [{"change": [2], "close": []}, {"change": [], "close": [2]}]
     assert out["afterClose"]["code"] == -1 and out["noServer"]["code"] == -1
+    assert out["badUrl"]["code"] == -1 and "Invalid URL" in out["badUrl"]["parameter"]
     assert out["denied"]["code"] == 5
 
     svg, table = out["svg"], out["table"]

@@ -54,4 +54,5 @@ out.oneShot = await fetchHypercube(`${base}/app/${appId}`, appId, {
 }, { WebSocket });
 out.denied = await failure(fetchHypercube(`${base}/app/${deniedId}`, deniedId, byCustomer, { WebSocket }));
 out.noServer = await failure(openSession('ws://127.0.0.1:9/app/x', { WebSocket }));
+out.badUrl = await failure(openSession('not a url', { WebSocket }));
 console.log(JSON.stringify(out));

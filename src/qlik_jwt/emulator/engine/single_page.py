@@ -30,9 +30,9 @@ header{display:flex;gap:1rem;align-items:baseline;padding:.5rem 1rem;background:
 header .app-name{font-weight:600}header .note{color:#666;font-size:.8rem}
 .current-selections{padding:.3rem 1rem;border-bottom:1px solid #ddd;font-size:.85rem}
 main{display:grid;gap:1rem;padding:1rem;grid-template-columns:repeat(auto-fit,minmax(320px,1fr))}
-section{border:1px solid #e1e4e6;border-radius:4px;padding:.5rem 1rem}
+section{border:1px solid #e1e4e6;border-radius:4px;padding:.5rem 1rem;overflow-x:auto}
 h1,h2{font-size:1rem;margin:.3rem 0}
-.bar rect{fill:#4477aa}.axis{stroke:#999}.bar text{font-size:12px;fill:#222}
+.bar rect{fill:#4477aa}.axis{stroke:#999}.bar text{font-size:18px;fill:#222}
 .kpi{display:flex;gap:2rem}.kpi .value{font-size:2rem;font-weight:600}
 table{border-collapse:collapse;font-size:.85rem;margin-top:.5rem}
 th,td{padding:.15rem .5rem;border-bottom:1px solid #eee;text-align:left}
@@ -170,7 +170,7 @@ def render_single_page(
     shown = _shown_objects(app, object_id, sheet_id)
     document = Document(app)
     opts = _options(options)
-    focus = object_id or sheet_id
+    focus = object_id or sheet_id or (app.sheet_ids[0] if app.sheet_ids else None)
     heading = _title(document.layout(focus), focus) if focus else app.name
     selections = (
         '<div class="current-selections" role="status">Current selections: none</div>'

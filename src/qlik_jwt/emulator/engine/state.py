@@ -65,21 +65,21 @@ class SessionState:
         self.handles: dict[int, Handle] = {GLOBAL_HANDLE: Handle(GLOBAL_HANDLE, "Global", "")}
         self._next_handle = 1
 
-    def handle_for(self, qtype: str, target: str, generic_type: str = "") -> Handle:
-        """The handle of an object, making one the first time it is asked for."""
-        for handle in self.handles.values():
-            if handle.qtype == qtype and handle.target == target:
-                return handle
-        handle = Handle(self._next_handle, qtype, target, generic_type)
-        self.handles[handle.number] = handle
-        self._next_handle += 1
-        return handle
-
     def find(self, qtype: str, target: str) -> Handle | None:
+        """The handle already given out for an object, if any."""
         for handle in self.handles.values():
             if handle.qtype == qtype and handle.target == target:
                 return handle
         return None
+
+    def handle_for(self, qtype: str, target: str, generic_type: str = "") -> Handle:
+        """The handle of an object, making one the first time it is asked for."""
+        handle = self.find(qtype, target)
+        if handle is None:
+            handle = Handle(self._next_handle, qtype, target, generic_type)
+            self.handles[handle.number] = handle
+            self._next_handle += 1
+        return handle
 
     def release(self, number: int) -> None:
         self.handles.pop(number, None)

@@ -12,9 +12,9 @@ from html import escape
 
 __all__ = ["Bar", "bar_chart_svg"]
 
-_WIDTH = 640
+_WIDTH = 560
 _HEIGHT = 320
-_TOP, _BOTTOM, _SIDE = 28, 48, 16
+_TOP, _BOTTOM, _SIDE = 32, 48, 16
 
 
 @dataclass(frozen=True)
@@ -27,8 +27,8 @@ class Bar:
 
 
 def _short(label: str, room: float) -> str:
-    """Cut a label that would not fit under its bar (about 7 pixels a character)."""
-    fits = max(3, int(room / 7))
+    """Cut a label that would not fit under its bar (about 10 units a character)."""
+    fits = max(3, int(room / 10))
     return label if len(label) <= fits else label[: fits - 1] + "…"
 
 
@@ -63,7 +63,7 @@ def bar_chart_svg(chart_id: str, title: str, measure: str, bars: Sequence[Bar]) 
             f'height="{height:.1f}"><title>{label}: {text}</title></rect>'
             f'<text class="value" x="{x + width / 2:.1f}" y="{min(top, zero_y) - 6:.1f}" '
             f'text-anchor="middle">{text}</text>'
-            f'<text class="label" x="{x + width / 2:.1f}" y="{_HEIGHT - _BOTTOM + 20}" '
+            f'<text class="label" x="{x + width / 2:.1f}" y="{_HEIGHT - _BOTTOM + 24}" '
             f'text-anchor="middle">{escape(_short(bar.label, slot))}</text></g>'
         )
     parts.append("</svg>")

@@ -33,7 +33,12 @@ export function openSession(url, { WebSocket: Socket = globalThis.WebSocket } = 
   if (typeof Socket !== 'function') {
     return Promise.reject(new TypeError('No WebSocket: pass openSession(url, { WebSocket })'));
   }
-  const socket = new Socket(url);
+  let socket;
+  try {
+    socket = new Socket(url);
+  } catch (error) {
+    return Promise.reject(new QixError({ code: -1, message: 'Socket error', parameter: String(error) }));
+  }
   const pending = new Map();
   const notificationListeners = new Set();
   const changeListeners = new Set();
