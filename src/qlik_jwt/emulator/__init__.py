@@ -1,0 +1,1 @@
+"""The offline Qlik Cloud tenant emulator."""
