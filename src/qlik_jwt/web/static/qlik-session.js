@@ -67,7 +67,7 @@ export function createQlikSession(options) {
       await fetch(`${baseUrl}/api/v1/csrf-token`, { mode: "no-cors", credentials: "omit" });
     } catch {
       return new QlikFlowError("tenant-unreachable", `The tenant ${baseUrl} cannot be reached.`, {
-        fix: "Check the tenant URL (QLIK_TENANT_URL) and that it is running.",
+        fix: `Check the tenant URL (QLIK_TENANT_URL) and that it is running. A tenant with a self-signed certificate (the demo's emulator) must be opened once at ${baseUrl}/ and its certificate accepted.`,
         detail: String(error),
       });
     }
