@@ -1,0 +1,1 @@
+"""ASGI middleware of the emulator, outermost first: CORS, faults, rate limit, origin gate."""

@@ -1,0 +1,82 @@
+"""Qlik's rate limits: Tier 1 (reads, 1000/min) and Tier 2 (jwt-session and writes, 100/min).
+
+Counted per tenant over a sliding minute of the tenant's clock. Over the limit: 429 in
+Qlik's body with ``Retry-After`` (whole seconds until a slot frees). Preflights, the
+OpenAPI pages and ``/_emulator/*`` are not counted.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections import deque
+
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from qlik_jwt.emulator.errors import QlikError, error_response
+from qlik_jwt.emulator.tenant import EmulatedTenant
+
+__all__ = ["RateLimitMiddleware", "RateLimiter", "tier_of"]
+
+WINDOW = 60.0
+_UNCOUNTED = ("/_emulator", "/docs", "/redoc", "/openapi.json")
+_TIER2_PATHS = ("/login/jwt-session", "/oauth/token")
+_WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def tier_of(method: str, path: str) -> int | None:
+    """The rate-limit tier of a request (1 or 2), or None when it is not counted."""
+    if method == "OPTIONS" or path.startswith(_UNCOUNTED):
+        return None
+    if path in _TIER2_PATHS or (path.startswith("/api/") and method in _WRITES):
+        return 2
+    return 1
+
+
+class RateLimiter:
+    """Sliding-window counters, one per tier. Thread-safe."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._hits: dict[int, deque[float]] = {1: deque(), 2: deque()}
+
+    def hit(self, tier: int, limit: int, now: float) -> float | None:
+        """Count one request; return the seconds to wait instead when over ``limit``."""
+        with self._lock:
+            hits = self._hits[tier]
+            while hits and hits[0] <= now - WINDOW:
+                hits.popleft()
+            if len(hits) >= limit:
+                return hits[len(hits) - limit] + WINDOW - now
+            hits.append(now)
+            return None
+
+
+class RateLimitMiddleware:
+    def __init__(self, app: ASGIApp, tenant: EmulatedTenant) -> None:
+        self.app = app
+        self.tenant = tenant
+        self.limiter = RateLimiter()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        tier = tier_of(scope["method"], scope["path"]) if scope["type"] == "http" else None
+        if tier is None:
+            await self.app(scope, receive, send)
+            return
+        options, faults = self.tenant.options, self.tenant.faults.settings
+        if tier == 1:
+            limit = faults.tier1_per_minute or options.tier1_per_minute
+        else:
+            limit = faults.tier2_per_minute or options.tier2_per_minute
+        wait = self.limiter.hit(tier, limit, self.tenant.now())
+        if wait is None:
+            await self.app(scope, receive, send)
+            return
+        headers = {"Retry-After": str(max(1, math.ceil(wait)))} if options.send_retry_after else {}
+        error = QlikError(
+            429,
+            detail=f"Over the Tier {tier} limit of {limit} requests per minute; retry later.",
+            reason="rate_limited",
+            headers=headers,
+        )
+        await error_response(error, strict=options.strict)(scope, receive, send)

@@ -1,0 +1,1 @@
+"""The emulator's HTTP and websocket surfaces, one module each."""

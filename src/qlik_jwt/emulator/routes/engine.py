@@ -1,0 +1,132 @@
+"""The engine websocket ``/app/{appId}``: authentication around the engine's JSON-RPC session.
+
+Before the upgrade is accepted:
+
+- A bearer admin key or OAuth token (server-to-server) is enough on its own.
+- Otherwise the signed session cookies are needed (401 without), and the CSRF token: from
+  query ``qlik-csrf-token`` in a browser (an ``Origin`` header), from that query or the
+  same-named header server-to-server (403 ``CSRF-TOKEN-2``).
+- A browser from another origin must name a web integration (query or header
+  ``qlik-web-integration-id``) that lists its origin (403 ``CORS-1``).
+
+Refusals are HTTP answers in Qlik's error shape (the websocket denial response). Whether
+the user may open the app is the engine's question, asked through ``can_open`` at
+``OpenDoc`` time: the engine answers "Access denied" (error 5) as Qlik's does.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import json
+import logging
+
+from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+from starlette.concurrency import run_in_threadpool
+
+from qlik_jwt.emulator.auth import (
+    CSRF_HEADER,
+    bearer_token,
+    own_origin,
+    session_of,
+    web_integration_id,
+)
+from qlik_jwt.emulator.engine import EngineSession
+from qlik_jwt.emulator.errors import QlikError, error_response
+from qlik_jwt.emulator.middleware.cors import origin_refusal
+from qlik_jwt.emulator.state.users import User
+from qlik_jwt.emulator.tenant import EmulatedTenant
+
+__all__ = ["router"]
+
+log = logging.getLogger("qlik_jwt.emulator")
+router = APIRouter()
+
+
+def _csrf_refusal(detail: str, reason: str) -> QlikError:
+    return QlikError(403, "CSRF-TOKEN-2", "Invalid CSRF token", detail, reason=reason)
+
+
+def authorize(websocket: WebSocket, tenant: EmulatedTenant) -> User:
+    """The user this upgrade request speaks for; QlikError when it must be refused."""
+    token = bearer_token(websocket)
+    if token is not None:
+        if tenant.is_admin_token(token):
+            return tenant.admin
+        raise QlikError(401, detail="The bearer token is not valid here.", reason="bad_bearer")
+    session = session_of(websocket, tenant)
+    user = tenant.users.find(session.user_id) if session else None
+    if session is None or user is None:
+        problem = getattr(websocket.state, "session_problem", "no_session")
+        raise QlikError(
+            401,
+            detail="The engine websocket needs the session cookies from /login/jwt-session "
+            f"({problem}).",
+            reason=problem,
+        )
+    origin = websocket.headers.get("origin")
+    browser = origin is not None
+    checked = tenant.options.websocket_checks_origin
+    if origin is not None and checked and origin.lower() != own_origin(websocket):
+        integration = web_integration_id(websocket)
+        if not integration or not tenant.web_integrations.allows(origin, integration):
+            raise origin_refusal(origin, tenant.options.origin_refused_status)
+    supplied = websocket.query_params.get(CSRF_HEADER)
+    if not browser:
+        supplied = supplied or websocket.headers.get(CSRF_HEADER)
+    if not supplied:
+        where = "query parameter" if browser else "query parameter or header"
+        raise _csrf_refusal(
+            f"The engine websocket needs {where} {CSRF_HEADER} (GET /api/v1/csrf-token).",
+            "csrf_missing",
+        )
+    if not hmac.compare_digest(supplied, session.csrf_token):
+        raise _csrf_refusal(
+            f"{CSRF_HEADER} does not belong to this session; fetch a fresh one.", "csrf_mismatch"
+        )
+    return user
+
+
+async def _refuse(websocket: WebSocket, error: QlikError, strict: bool) -> None:
+    if "websocket.http.response" in websocket.scope.get("extensions", {}):
+        await websocket.send_denial_response(error_response(error, strict=strict))
+    else:  # a server without the denial extension: close before accepting (HTTP 403)
+        await websocket.close(code=1008, reason=error.problems[0].code)
+
+
+@router.websocket("/app/{app_id}")
+async def engine_websocket(websocket: WebSocket, app_id: str) -> None:
+    tenant: EmulatedTenant = websocket.app.state.tenant
+    try:
+        user = authorize(websocket, tenant)
+    except QlikError as refusal:
+        log.info("engine websocket refused: %s", refusal.problems[0].reason)
+        await _refuse(websocket, refusal, tenant.options.strict)
+        return
+    faults = tenant.faults.settings
+    if faults.engine_delay_ms:
+        await asyncio.sleep(faults.engine_delay_ms / 1000)
+    await websocket.accept()
+    close_code = tenant.faults.take_engine_close()
+    if close_code is not None:
+        await websocket.close(code=close_code, reason="closed by the emulator's fault injection")
+        return
+    session = EngineSession(
+        tenant.apps,
+        user_name=user.subject,
+        can_open=lambda wanted: tenant.spaces.can_open(user, wanted),
+    )
+    try:
+        for message in session.greeting():
+            await websocket.send_text(json.dumps(message))
+        while True:
+            received = await websocket.receive()
+            if received["type"] == "websocket.disconnect":
+                return
+            text = received.get("text")
+            if text is None:
+                text = (received.get("bytes") or b"").decode("utf-8", "replace")
+            for reply in await run_in_threadpool(session.handle, text):
+                await websocket.send_text(json.dumps(reply))
+    except WebSocketDisconnect:
+        return

@@ -1,0 +1,237 @@
+"""``POST /login/jwt-session`` and the interactive ``GET /login`` with its sign-in page.
+
+Interactive login, as the emulator plays it: ``GET /login`` validates ``returnto`` against the
+tenant and the named web integration (``LOGIN-8`` malformed, ``LOGIN-10`` not listed), sets
+the ``eas.rfp.<state>`` cookie and redirects to the emulator's own identity provider page
+``/login/emulator``. Choosing a user there posts back; without the ``eas.rfp`` cookie (blocked
+in a third-party iframe, say) the callback answers 401 ``STATE-1``, otherwise the user gets
+a session and is sent to ``returnto``.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+from typing import Annotated
+from urllib.parse import quote, urlsplit
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+
+from qlik_jwt import jws
+from qlik_jwt.emulator.auth import TenantDep, own_origin, session_of, web_integration_id
+from qlik_jwt.emulator.errors import ERROR_RESPONSES, QlikError
+from qlik_jwt.emulator.jwt_login import exchange
+from qlik_jwt.emulator.state.tenant import group_settings
+from qlik_jwt.emulator.state.users import LoginProfile
+from qlik_jwt.emulator.state.web_integrations import header_origin
+from qlik_jwt.emulator.tenant import EmulatedTenant
+from qlik_jwt.errors import MalformedTokenError
+
+__all__ = ["router", "validate_returnto"]
+
+log = logging.getLogger("qlik_jwt.emulator")
+router = APIRouter(tags=["login"])
+
+
+def _safe_ids(authorization: str | None) -> str:
+    """``sub=… jti=…`` of a token for a log line (never the token), or '' when unreadable."""
+    try:
+        claims = jws.decode((authorization or "").partition(" ")[2]).claims
+    except MalformedTokenError:
+        return ""
+    return f" (sub={claims.get('sub')!r} jti={claims.get('jti')!r})"
+
+
+@router.post(
+    "/login/jwt-session",
+    summary="Exchange a JWT for a session (cookies eas.sid, _csrfToken and their .sig)",
+    responses={200: {"description": "Logged in; the session cookies are set."}, **ERROR_RESPONSES},
+)
+def jwt_session(request: Request, tenant: TenantDep) -> JSONResponse:
+    authorization = request.headers.get("authorization")
+    current = session_of(request, tenant) if tenant.options.reuse_session_on_relogin else None
+    try:
+        result = exchange(tenant, authorization, current=current)
+    except QlikError as refusal:
+        reason = refusal.problems[0].reason
+        log.info("jwt-session refused: %s%s", reason, _safe_ids(authorization))
+        raise
+    response = JSONResponse({})
+    https = request.url.scheme == "https"
+    tenant.cookies.set_session(response, result.session.sid, result.session.csrf_token, https=https)
+    return response
+
+
+def _login_error(code: str, title: str, detail: str, reason: str) -> QlikError:
+    return QlikError(401, code, title, detail, reason=reason)
+
+
+def validate_returnto(value: str | None, request: Request, tenant: EmulatedTenant) -> str:
+    """The URL to send the user to after login, or 401 ``LOGIN-8``/``LOGIN-10``.
+
+    Relative paths stay on the tenant. An absolute http(s) URL must be on the tenant's own
+    origin or on an origin listed by the web integration the request names.
+    """
+    if not value:
+        return "/"
+    malformed = _login_error(
+        "LOGIN-8",
+        "Illegal returnto value",
+        f"returnto {value!r} is not a relative path or an http(s) URL.",
+        "returnto_malformed",
+    )
+    if value.startswith("//") or any(c == "\\" or ord(c) < 32 for c in value):
+        raise malformed
+    try:
+        parts = urlsplit(value)
+    except ValueError:
+        raise malformed from None
+    if not parts.scheme and not parts.netloc:
+        return value if value.startswith("/") else "/" + value
+    origin = header_origin(f"{parts.scheme}://{parts.netloc}")
+    if parts.scheme not in ("http", "https") or origin is None:
+        raise malformed
+    integration = web_integration_id(request)
+    if origin == own_origin(request) or (
+        integration and tenant.web_integrations.allows(origin, integration)
+    ):
+        return value
+    raise _login_error(
+        "LOGIN-10",
+        "returnto not included in web integration whitelist",
+        f"returnto origin {origin!r} is not listed in web integration {integration!r}; add it "
+        "to validOrigins and pass qlik-web-integration-id in the query.",
+        "returnto_not_allowed",
+    )
+
+
+@router.get(
+    "/login",
+    summary="Interactive login: validate returnto, then the emulator's sign-in page",
+    response_class=RedirectResponse,
+    status_code=302,
+    responses={401: ERROR_RESPONSES[401]},
+)
+def login(
+    request: Request,
+    tenant: TenantDep,
+    returnto: str | None = None,
+    prompt: Annotated[str | None, Query(pattern="^(none|login)$")] = None,
+    login_hint: str | None = None,
+    max_age: float | None = None,
+) -> Response:
+    target = validate_returnto(returnto, request, tenant)
+    if session_of(request, tenant) is not None and prompt != "login":
+        return RedirectResponse(target, status_code=302)
+    if prompt == "none":
+        raise QlikError(401, detail="No session and prompt=none.", reason="login_required")
+    state = tenant.sessions.begin_login(target, now=tenant.now())
+    page = f"/login/emulator?state={quote(state)}"
+    if login_hint:
+        page += f"&login_hint={quote(login_hint)}"
+    response = RedirectResponse(page, status_code=302)
+    tenant.cookies.set_state(response, state, https=request.url.scheme == "https")
+    return response
+
+
+_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Sign in: Qlik Cloud emulator</title>
+<style>body{{font-family:system-ui,sans-serif;max-width:34rem;margin:3rem auto;padding:0 1rem}}
+form{{margin:.5rem 0}} button{{padding:.4rem .8rem}} label{{display:block;margin:.4rem 0}}
+input{{width:100%;padding:.3rem}} fieldset{{margin-top:1.5rem}}</style></head>
+<body><h1>Sign in to the emulated tenant</h1>
+<p>This page stands in for the tenant's interactive identity provider. Choose a user:</p>
+{choices}
+<fieldset><legend>Or enter a user</legend>
+<form method="post" action="/login/emulator">
+<input type="hidden" name="state" value="{state}">
+<label>Subject <input name="subject" required value="{hint}"></label>
+<label>Name <input name="name" required></label>
+<label>E-mail <input name="email" type="email" required></label>
+<label>Groups (comma-separated) <input name="groups"></label>
+<button type="submit">Sign in</button></form></fieldset></body></html>
+"""
+
+_CHOICE = """<form method="post" action="/login/emulator">
+<input type="hidden" name="state" value="{state}">
+<input type="hidden" name="subject" value="{subject}">
+<input type="hidden" name="name" value="{name}"><input type="hidden" name="email" value="{email}">
+<input type="hidden" name="groups" value="{groups}">
+<button type="submit">{name} ({email}; groups: {groups_shown})</button></form>
+"""
+
+
+@router.get(
+    "/login/emulator",
+    summary="The emulator's sign-in page (its stand-in identity provider)",
+    response_class=HTMLResponse,
+)
+def sign_in_page(tenant: TenantDep, state: str, login_hint: str = "") -> HTMLResponse:
+    e = html.escape
+    choices = "".join(
+        _CHOICE.format(
+            state=e(state),
+            subject=e(p.subject),
+            name=e(p.name),
+            email=e(p.email),
+            groups=e(",".join(p.groups)),
+            groups_shown=e(", ".join(p.groups) or "none"),
+        )
+        for p in tenant.users.directory()
+    )
+    body = _PAGE.format(choices=choices, state=e(state), hint=e(login_hint))
+    return HTMLResponse(body, headers={"Cache-Control": "no-store"})
+
+
+@router.post(
+    "/login/emulator",
+    summary="Sign-in callback: check the eas.rfp state cookie, start a session, go to returnto",
+    response_class=RedirectResponse,
+    status_code=303,
+    responses={401: ERROR_RESPONSES[401]},
+)
+def sign_in(
+    request: Request,
+    tenant: TenantDep,
+    state: Annotated[str, Form(max_length=128)],
+    subject: Annotated[str, Form(min_length=1, max_length=256)],
+    name: Annotated[str, Form(min_length=1, max_length=256)],
+    email: Annotated[str, Form(min_length=3, max_length=256)],
+    groups: Annotated[str, Form(max_length=2048)] = "",
+) -> Response:
+    state_error = _login_error(
+        "STATE-1",
+        "State not valid, missing request forgery protection",
+        "The eas.rfp state cookie set by GET /login did not come back (blocked third-party "
+        "cookies in an iframe?); start again at /login in a top-level window.",
+        "state_missing",
+    )
+    if not tenant.cookies.read_state(request.cookies, state):
+        raise state_error
+    target = tenant.sessions.finish_login(state)
+    if target is None:
+        raise state_error
+    now = tenant.now()
+    profile = LoginProfile(
+        subject.strip(),
+        name.strip(),
+        email.strip(),
+        True,
+        [g.strip() for g in groups.split(",") if g.strip()],
+    )
+    with tenant.db.transaction():
+        user = tenant.users.login(
+            profile,
+            now=now,
+            auto_create_groups=group_settings(tenant.db).auto_create_groups,
+            merge_groups=tenant.options.merge_groups,
+            refuse_duplicate_email=tenant.options.refuse_duplicate_email,
+        )
+        session = tenant.sessions.start(user.id, now=now)
+    log.info("interactive login: sub=%s", profile.subject)
+    response = RedirectResponse(target, status_code=303)
+    https = request.url.scheme == "https"
+    tenant.cookies.set_session(response, session.sid, session.csrf_token, https=https)
+    tenant.cookies.clear_state(response, state)
+    return response
