@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from qlik_jwt.cli import (  # noqa: F401  (registers the commands)
     config,
+    demo,
     doctor,
     keygen,
     rotate,

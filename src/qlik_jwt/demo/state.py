@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from qlik_jwt import keys
+from qlik_jwt.emulator.https import write_tls_certificate
 from qlik_jwt.errors import ConfigurationError
 
 __all__ = ["DemoState"]
@@ -55,17 +56,24 @@ class DemoState:
 
     def signing_key(self, bits: int = 2048) -> keys.KeyPairFiles:
         """The JWT signing key pair, generated when absent."""
-        return self._key_pair(self.signing_dir, bits, common_name=DEMO_ISSUER)
+        files = keys.KeyPairFiles(
+            self.signing_dir / keys.PRIVATE_KEY_FILE, self.signing_dir / keys.CERTIFICATE_FILE
+        )
+        if files.private_key.exists() and files.certificate.exists():
+            return files
+        key = keys.generate_private_key(bits)
+        certificate = keys.self_signed_certificate(key, common_name=DEMO_ISSUER)
+        return keys.write_key_pair(self.signing_dir, key, certificate, force=True)
 
     def tls_certificate(self) -> keys.KeyPairFiles:
-        """The emulator's HTTPS key and certificate (SAN 127.0.0.1 and localhost)."""
-        return self._key_pair(
-            self.tls_dir,
-            2048,
-            common_name="qlik-jwt demo tenant",
-            ip_addresses=("127.0.0.1",),
-            dns_names=("localhost",),
+        """The emulator's HTTPS key and certificate, made once and kept (a browser that
+        accepted the certificate keeps accepting it)."""
+        files = keys.KeyPairFiles(
+            self.tls_dir / keys.PRIVATE_KEY_FILE, self.tls_dir / keys.CERTIFICATE_FILE
         )
+        if files.private_key.exists() and files.certificate.exists():
+            return files
+        return write_tls_certificate(self.tls_dir)
 
     def admin_key(self) -> str:
         """The emulator's admin API key, generated once and kept (mode 0600)."""
@@ -79,23 +87,3 @@ class DemoState:
             handle.write(value)
         os.replace(tmp, path)
         return value
-
-    @staticmethod
-    def _key_pair(
-        directory: Path,
-        bits: int,
-        *,
-        common_name: str,
-        ip_addresses: tuple[str, ...] = (),
-        dns_names: tuple[str, ...] = (),
-    ) -> keys.KeyPairFiles:
-        files = keys.KeyPairFiles(
-            directory / keys.PRIVATE_KEY_FILE, directory / keys.CERTIFICATE_FILE
-        )
-        if files.private_key.exists() and files.certificate.exists():
-            return files
-        key = keys.generate_private_key(bits)
-        certificate = keys.self_signed_certificate(
-            key, common_name=common_name, ip_addresses=ip_addresses, dns_names=dns_names
-        )
-        return keys.write_key_pair(directory, key, certificate, force=True)

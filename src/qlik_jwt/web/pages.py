@@ -182,14 +182,14 @@ def sign_in_routes(
         form = await read_form(request, {"username": 64, "password": 1024})
         wait = limiter.acquire(form["username"].lower())
         if wait:
-            response = render(
+            refused = render(
                 f"Too many sign-in attempts for this user; try again in "
                 f"{limiter.retry_after(wait)} s.",
                 form["username"],
                 429,
             )
-            response.headers["Retry-After"] = limiter.retry_after(wait)
-            return response
+            refused.headers["Retry-After"] = limiter.retry_after(wait)
+            return refused
         user = await run_in_threadpool(users.authenticate, form["username"], form["password"])
         if user is None:
             return render("Unknown user name or wrong password.", form["username"], 401)
