@@ -107,3 +107,54 @@ def test_blocked_third_party_cookies_are_detected(demo: DemoInfo, tmp_path: Path
         kind, problem = problem_of(page)
         assert kind == "third-party-cookies-blocked"
         assert "third-party cookies are blocked" in problem and "proxy mode" in problem
+
+
+def test_requests_to_the_tenant_before_the_engine_session(demo: DemoInfo, tmp_path: Path) -> None:
+    """What a first visit and a reload send to the tenant before the engine websocket."""
+    with chromium(tmp_path, third_party_cookies=True) as context:
+        page = context.new_page()
+        sent: list[str] = []
+        page.on(
+            "request",
+            lambda r: (
+                sent.append(f"{r.method} {r.url.split('?')[0].removeprefix(demo.tenant_url)}")
+                if r.url.startswith(demo.tenant_url) and "/single/" not in r.url
+                else None
+            ),
+        )
+        page.on("websocket", lambda ws: sent.append("WEBSOCKET"))
+        sign_in_page(page, demo.web_url, ADA.username, ADA.password)
+        wait_until_done(page, "chart")
+        first = sent[: sent.index("WEBSOCKET")]
+        # Before the engine socket: the session check, the login, the CSRF token (users/me
+        # and its redirect may still be running: they are not waited for).
+        assert [r for r in first if "/users/" not in r and not r.startswith("OPTIONS")] == [
+            "GET /api/v1/csrf-token",
+            "POST /login/jwt-session",
+            "GET /api/v1/csrf-token",
+        ]
+        sent.clear()
+        page.reload()
+        wait_until_done(page, "chart")
+        reload = sent[: sent.index("WEBSOCKET")]
+        # One round trip: preflights are cached (the tenant sends Access-Control-Max-Age).
+        assert [r for r in reload if "/users/" not in r] == ["GET /api/v1/csrf-token"]
+        assert "POST /login/jwt-session" not in sent
+
+
+def test_a_qlik_session_of_another_user_is_replaced(
+    demo: DemoInfo, tmp_path: Path, mints: MintCounter
+) -> None:
+    """Ada signs out of the host app and Grace signs in, in the same browser: the Qlik
+    session still belongs to Ada, so the page logs Grace in instead of reusing it."""
+    with chromium(tmp_path, third_party_cookies=True) as context:
+        page = context.new_page()
+        sign_in_page(page, demo.web_url, ADA.username, ADA.password)
+        wait_until_done(page, "chart")
+        page.click("#sign-out")
+        page.wait_for_url(demo.web_url + "/sign-in")
+        sign_in_page(page, demo.web_url, GRACE.username, GRACE.password)
+        wait_until_done(page, "user", "chart")
+        assert "Grace Hopper (demo|grace)" in page.inner_text("#qlik-user")
+        assert page.get_attribute("body", "data-qlik-session") == "new"
+        assert mints.count("demo|grace") == 1

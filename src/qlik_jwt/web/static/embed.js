@@ -62,6 +62,50 @@ function showFrame(qlik) {
   frame.src = qlik.singleUrl(config);
 }
 
+// Opens the engine socket at once; reads data only after `session.user` confirmed whose
+// session it is. Resolves when the chart is drawn.
+async function startEngine(qlik, session) {
+  // Preloaded by the page; imported here so a broken chart cannot stop the login flow.
+  const { renderEngineChart } = await import("./engine-view.js");
+  return renderEngineChart({
+    url: qlik.engineUrl(config.appId, session.csrfToken),
+    appId: config.appId,
+    objectId: config.objectId,
+    ready: session.user,
+    container: document.getElementById("chart"),
+    title: document.getElementById("chart-title"),
+    onConnected: () => setStep("engine", "done"),
+  });
+}
+
+function explainEngineFailure(error, user, groups) {
+  const step = stepElement("engine").dataset.state === "done" ? "chart" : "engine";
+  setStep(step, "failed");
+  if (error.kind === "access-denied") {
+    showProblem(
+      "app-access-denied",
+      `Qlik refused to open app ${config.appId} for ${user.name}: none of the user's groups (${groups.join(", ") || "none"}) is granted the app's space.`,
+      {
+        fix: "Grant one of these groups access to the space holding the app, or give the user a group that has it (the host app decides the groups in the token).",
+        detail: error.message,
+      },
+    );
+  } else {
+    showProblem("engine-failed", "The Qlik engine connection failed.", { detail: error.message || String(error) });
+  }
+  skipPending();
+}
+
+function failed(error) {
+  setStep("session", "failed");
+  if (error instanceof QlikFlowError && error.kind === "interactive-login-needed") {
+    document.getElementById("login-link").hidden = false;
+    document.getElementById("login-anchor").href = error.link;
+  }
+  showProblem(error.kind || "error", error.message, error);
+  skipPending();
+}
+
 async function main() {
   const qlik = createQlikSession({
     baseUrl: bootstrap.qlikBaseUrl,
@@ -74,51 +118,36 @@ async function main() {
     sessionLikely: bootstrap.qlikSessionLikely,
   });
   let session;
+  let engine;
+  let user;
   try {
     session = await qlik.establish();
-  } catch (error) {
-    setStep("session", "failed");
-    if (error instanceof QlikFlowError && error.kind === "interactive-login-needed") {
-      document.getElementById("login-link").hidden = false;
-      document.getElementById("login-anchor").href = error.link;
+    engine = startEngine(qlik, session);
+    engine.catch(() => {}); // handled below
+    try {
+      user = await session.user;
+    } catch (error) {
+      if (error.kind !== "other-qlik-user") throw error;
+      // A session left by another user of this browser: log in as ours instead.
+      session = await qlik.login();
+      engine = startEngine(qlik, session);
+      engine.catch(() => {});
+      user = await session.user;
     }
-    showProblem(error.kind || "error", error.message, error);
-    skipPending();
+  } catch (error) {
+    failed(error);
     return;
   }
   setStep("session", "done", session.reused ? "reused an existing Qlik session" : "new Qlik session");
   document.body.dataset.qlikSession = session.reused ? "reused" : "new";
-  const groups = showQlikUser(session.user);
+  const groups = showQlikUser(user);
   setStep("user", "done");
   showFrame(qlik);
   try {
-    // Preloaded by the page; imported here so a broken chart cannot stop the login flow.
-    const { renderEngineChart } = await import("./engine-view.js");
-    await renderEngineChart({
-      url: qlik.engineUrl(config.appId, session.csrfToken),
-      appId: config.appId,
-      objectId: config.objectId,
-      container: document.getElementById("chart"),
-      title: document.getElementById("chart-title"),
-      onConnected: () => setStep("engine", "done"),
-    });
+    await engine;
     setStep("chart", "done");
   } catch (error) {
-    const step = stepElement("engine").dataset.state === "done" ? "chart" : "engine";
-    setStep(step, "failed");
-    if (error.kind === "access-denied") {
-      showProblem(
-        "app-access-denied",
-        `Qlik refused to open app ${config.appId} for ${session.user.name}: none of the user's groups (${groups.join(", ") || "none"}) is granted the app's space.`,
-        {
-          fix: "Grant one of these groups access to the space holding the app, or give the user a group that has it (the host app decides the groups in the token).",
-          detail: error.message,
-        },
-      );
-    } else {
-      showProblem("engine-failed", "The Qlik engine connection failed.", { detail: error.message || String(error) });
-    }
-    setStep("chart", stepElement("chart").dataset.state === "failed" ? "failed" : "skipped");
+    explainEngineFailure(error, user, groups);
   }
 }
 

@@ -24,13 +24,21 @@ function asEngineError(error) {
   return new EngineError(kind, (error && error.message) || String(error));
 }
 
-// Resolves with the object's layout once the chart is drawn; the session stays open.
-export async function renderEngineChart({ url, appId, objectId, container, title, onConnected }) {
+// Opens the socket at once, then waits for `ready` (a promise) before reading any data;
+// if `ready` rejects, the socket is closed and its error rethrown. Resolves with the
+// object's layout once the chart is drawn; the session stays open.
+export async function renderEngineChart({ url, appId, objectId, ready, container, title, onConnected }) {
   let session;
   try {
     session = await openSession(url);
   } catch (error) {
     throw new EngineError("engine", `The engine websocket did not open: ${error.message || error}`);
+  }
+  try {
+    await ready;
+  } catch (error) {
+    session.close();
+    throw error;
   }
   try {
     const doc = await openDoc(session, appId);

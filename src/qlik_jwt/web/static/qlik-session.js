@@ -3,10 +3,13 @@
 // Every Qlik call goes to `baseUrl`: the tenant itself in direct mode; this web app in
 // proxy mode. Nothing else in the front end knows where the tenant is.
 //
-// establish() returns { csrfToken, user, reused } once the browser holds a usable Qlik
+// establish() resolves with { csrfToken, user, reused } once the browser holds a Qlik
 // session, or throws a QlikFlowError whose `kind` says what went wrong:
 //   origin-refused, tenant-unreachable, token-refused, login-refused,
 //   third-party-cookies-blocked, interactive-login-needed, unexpected-answer.
+// `user` is a promise of the Qlik user (users/me); it rejects with "other-qlik-user" when a
+// reused session belongs to another subject (then call login()), or with
+// "third-party-cookies-blocked".
 
 export class QlikFlowError extends Error {
   constructor(kind, message, { fix = "", detail = "", link = "" } = {}) {
@@ -107,12 +110,6 @@ export function createQlikSession(options) {
     return response.json();
   }
 
-  // Both in one round trip: a usable session gives a CSRF token and names its user.
-  async function probe() {
-    const [csrf, user] = await Promise.all([csrfProbe(), currentUser()]);
-    return { csrf, user };
-  }
-
   async function fetchToken() {
     let response;
     try {
@@ -153,38 +150,69 @@ export function createQlikSession(options) {
     return withWiid(`/login?returnto=${encodeURIComponent(returnTo)}`);
   }
 
-  const reusable = ({ csrf, user }) => csrf.ok && user && (!subject || user.subject === subject);
+  const cookiesBlocked = () =>
+    new QlikFlowError(
+      "third-party-cookies-blocked",
+      "Qlik accepted the login, but this browser does not send Qlik's session cookie back: third-party cookies are blocked.",
+      {
+        fix: `Use the web app's proxy mode (QLIK_WEB_MODE=proxy), which keeps Qlik's cookies on the server, or allow third-party cookies for ${baseUrl}.`,
+      },
+    );
+
+  // `user` settles later than the CSRF token (users/me answers with a redirect), so the
+  // engine socket can open meanwhile; callers wait for `user` before showing any data.
+  function sessionWith(csrf, userRequest, reused, check) {
+    const user = userRequest.then(check);
+    user.catch(() => {}); // the caller awaits it; avoid an unhandled rejection meanwhile
+    return { csrfToken: csrf.token, user, reused };
+  }
+
+  // Mint, exchange, then prove the session works: 204 from csrf-token right after a 200
+  // login, or the browser did not keep Qlik's cookie.
+  let pendingToken = null; // a token asked for by establish() and not used yet
+
+  async function login() {
+    const tokenRequest = pendingToken ?? fetchToken();
+    pendingToken = null;
+    await loginWithToken(await tokenRequest);
+    const userRequest = currentUser();
+    userRequest.catch(() => {});
+    const csrf = await csrfProbe();
+    if (!csrf.ok) {
+      throw cookiesBlocked();
+    }
+    return sessionWith(csrf, userRequest, false, (user) => {
+      if (!user) throw cookiesBlocked();
+      return user;
+    });
+  }
 
   async function establish() {
+    const userRequest = currentUser();
+    userRequest.catch(() => {});
     if (loginMode === "interactive") {
-      const found = await probe();
-      if (found.csrf.ok && found.user) {
-        return { csrfToken: found.csrf.token, user: found.user, reused: true };
+      const csrf = await csrfProbe();
+      if (!csrf.ok) {
+        throw new QlikFlowError("interactive-login-needed", "Sign in to Qlik to see the analytics.", {
+          link: interactiveLoginUrl(),
+        });
       }
-      throw new QlikFlowError("interactive-login-needed", "Sign in to Qlik to see the analytics.", {
-        link: interactiveLoginUrl(),
-      });
+      return sessionWith(csrf, userRequest, true, (user) => user);
     }
-    // A session we probably made earlier: check it (and whose it is) before minting.
-    // Otherwise ask for a token at the same time, so a first visit costs no extra round trip.
-    const tokenRequest = sessionLikely ? null : fetchToken();
-    tokenRequest?.catch(() => {}); // awaited below; avoid an unhandled rejection meanwhile
-    const found = await probe();
-    if (reusable(found)) {
-      return { csrfToken: found.csrf.token, user: found.user, reused: true };
+    // A session we probably made earlier: reuse it without minting. Otherwise ask for a
+    // token at the same time as the check, so a first visit costs no extra round trip.
+    pendingToken = sessionLikely ? null : fetchToken();
+    pendingToken?.catch(() => {}); // awaited in login(); avoid an unhandled rejection
+    const csrf = await csrfProbe();
+    if (!csrf.ok) {
+      return login();
     }
-    await loginWithToken(await (tokenRequest ?? fetchToken()));
-    const after = await probe();
-    if (!after.csrf.ok || !after.user) {
-      throw new QlikFlowError(
-        "third-party-cookies-blocked",
-        "Qlik accepted the login, but this browser does not send Qlik's session cookie back: third-party cookies are blocked.",
-        {
-          fix: `Use the web app's proxy mode (QLIK_WEB_MODE=proxy), which keeps Qlik's cookies on the server, or allow third-party cookies for ${baseUrl}.`,
-        },
-      );
-    }
-    return { csrfToken: after.csrf.token, user: after.user, reused: false };
+    return sessionWith(csrf, userRequest, true, (user) => {
+      if (!user || (subject && user.subject !== subject)) {
+        throw new QlikFlowError("other-qlik-user", "The browser's Qlik session belongs to someone else.");
+      }
+      return user;
+    });
   }
 
   function engineUrl(appId, csrfToken) {
@@ -198,5 +226,5 @@ export function createQlikSession(options) {
     return withWiid(`/single/?appid=${encodeURIComponent(appId)}&${target}&opt=ctxmenu,currsel`);
   }
 
-  return { establish, currentUser, engineUrl, singleUrl, interactiveLoginUrl };
+  return { establish, login, engineUrl, singleUrl, interactiveLoginUrl };
 }
