@@ -8,8 +8,11 @@ from __future__ import annotations
 
 from fastapi import Request
 from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException
 
-__all__ = ["WebError", "web_error_response"]
+__all__ = ["WebError", "http_error_response", "web_error_response"]
+
+_HTTP_CODES = {404: "not-found", 405: "method-not-allowed"}
 
 
 class WebError(Exception):
@@ -39,3 +42,15 @@ async def web_error_response(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, WebError)
     headers = {"Cache-Control": "no-store", **exc.headers}
     return JSONResponse(exc.as_dict(), status_code=exc.status, headers=headers)
+
+
+async def http_error_response(request: Request, exc: Exception) -> Response:
+    """Starlette's own refusals (unknown path, wrong method) in the same body shape."""
+    assert isinstance(exc, HTTPException)
+    error = WebError(
+        exc.status_code,
+        _HTTP_CODES.get(exc.status_code, "http-error"),
+        str(exc.detail),
+        headers=dict(exc.headers or {}),
+    )
+    return await web_error_response(request, error)

@@ -140,3 +140,11 @@ def test_bootstrap_json_cannot_close_its_script_element() -> None:
     text = bootstrap_json({"subject": "</script><script>alert(1)</script>", "x": "a&b"})
     assert "<" not in text and ">" not in text and "&" not in text
     assert json.loads(text)["subject"] == "</script><script>alert(1)</script>"
+
+
+def test_unknown_paths_and_methods_answer_in_the_error_shape(client: TestClient) -> None:
+    missing = client.get("/nowhere")
+    assert missing.status_code == 404 and missing.json()["error"]["code"] == "not-found"
+    wrong = client.get("/token")
+    assert wrong.status_code == 405 and wrong.json()["error"]["code"] == "method-not-allowed"
+    assert wrong.headers["allow"] == "POST"
