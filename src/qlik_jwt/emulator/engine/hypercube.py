@@ -57,10 +57,11 @@ class HyperCube:
     def _group(self) -> list[_CubeRow]:
         names = [d.field.name for d in self.definition.dimensions]
         groups: dict[tuple[Value, ...], list[Row]] = {}
-        for row in self.possible:
-            groups.setdefault(tuple(row[name] for name in names), []).append(row)
-        if not names:
-            groups = {(): list(self.possible)}  # no dimensions: always exactly one row
+        if names:
+            for row in self.possible:
+                groups.setdefault(tuple(row[name] for name in names), []).append(row)
+        else:
+            groups[()] = list(self.possible)  # no dimensions: exactly one row, even if empty
         measures = self.definition.measures
         rows = [
             _CubeRow(keys, members, [m.expression.evaluate(members) for m in measures])
