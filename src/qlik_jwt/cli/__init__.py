@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from qlik_jwt.cli import config, keygen, token  # noqa: F401  (registers the commands)
+from qlik_jwt.cli import config, emulator, keygen, token  # noqa: F401  (registers the commands)
 from qlik_jwt.cli.app import app
 
 __all__ = ["app", "main"]

@@ -462,3 +462,15 @@ def test_the_openapi_document_lists_the_endpoints(emulator: RunningEmulator) -> 
     responses = paths["/api/v1/web-integrations"]["post"]["responses"]
     assert "201" in responses and "400" in responses
     assert "ErrorsBody" in document["components"]["schemas"]
+
+
+def test_a_streamed_body_over_the_limit_is_413(emulator: RunningEmulator) -> None:
+    def chunks() -> Any:
+        yield b'{"name": "'
+        for _ in range(20):
+            yield b"x" * 4096
+        yield b'"}'
+
+    answer = emulator.admin.post(WI, content=chunks(), headers={"content-type": "application/json"})
+    assert answer.status_code == 413
+    assert emulator.admin.get(WI).json()["data"] == []
