@@ -125,6 +125,13 @@ class Settings(BaseSettings):
             raise ValueError("is empty; remove the setting or give a value")
         return value
 
+    @field_validator("private_key")
+    @classmethod
+    def _private_key(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value().strip():
+            raise ValueError("is empty; give a PEM file path or the PEM text")
+        return value
+
     @classmethod
     def load(cls, env_file: str | Path | None = ".env", **overrides: Any) -> Settings:
         """Read the environment and ``env_file``, then apply ``overrides`` (``None`` = unset).
