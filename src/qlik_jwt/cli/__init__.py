@@ -6,6 +6,7 @@ from qlik_jwt.cli import (  # noqa: F401  (registers the commands)
     config,
     demo,
     doctor,
+    emulator,
     keygen,
     rotate,
     serve,
