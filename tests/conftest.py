@@ -8,9 +8,17 @@ from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
+from hypothesis import HealthCheck, settings
 
 from qlik_jwt import keys
 from qlik_jwt.settings import clear_env
+
+# Property tests check correctness, not speed: on a loaded 2-core CI machine, generation time
+# and per-example duration vary too much for Hypothesis's timing checks to mean anything.
+settings.register_profile(
+    "qlik-jwt", deadline=None, suppress_health_check=[HealthCheck.too_slow], print_blob=True
+)
+settings.load_profile("qlik-jwt")
 
 
 @pytest.fixture(autouse=True)

@@ -44,7 +44,7 @@ __all__ = [
     "describe",
 ]
 
-_MAX_SHOWN = 60
+_MAX_SHOWN = 200
 
 
 def describe(value: object) -> str:

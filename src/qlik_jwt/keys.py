@@ -320,7 +320,7 @@ def load_private_key(
         kind = type(key).__name__.removeprefix("_").replace("PrivateKey", "")
         raise PrivateKeyError(
             field,
-            f"is a {kind} key; Qlik JWTs here are signed with RSA (RS256)",
+            f"holds a {kind} key, not RSA; Qlik JWTs here are signed with RS256",
             shown,
             "Generate one with `qlik-jwt keygen`.",
         )

@@ -113,6 +113,38 @@ class Settings(BaseSettings):
         description="The identity provider's `clockToleranceSec` used by setup and checks.",
     )
 
+    # -- the embedding web app (`qlik-jwt serve`, `demo`) ---------------------------------
+    web_host: str = Field(
+        "127.0.0.1", description="Address `qlik-jwt serve` listens on (0.0.0.0 for all)."
+    )
+    web_port: int = Field(8000, ge=1, le=65535, description="Port `qlik-jwt serve` listens on.")
+    public_origin: str | None = Field(
+        None,
+        description="The origin browsers use for the web app, e.g. https://app.example.com; "
+        "POSTs from any other origin are refused (default: the request's own origin).",
+    )
+    users_db: Path = Field(
+        Path(".qlik-jwt/web.sqlite3"),
+        description="SQLite file holding the web app's users and sign-in sessions.",
+    )
+    web_session_lifetime: int = Field(
+        28800,
+        ge=60,
+        le=30 * 86400,
+        description="Seconds a web-app sign-in lasts before the user signs in again.",
+    )
+    token_rate_limit: int = Field(
+        10,
+        ge=1,
+        le=100000,
+        description="Tokens `POST /token` mints per user per minute; more get 429.",
+    )
+    web_mode: Literal["direct"] = Field(
+        "direct",
+        description="`direct`: the browser logs in to the tenant itself (needs third-party "
+        "cookies). Proxy mode is planned.",
+    )
+
     # -- provisioning and diagnostics (`qlik-jwt setup`, `doctor`, `rotate-key`) ----------
     app_origins: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
@@ -167,6 +199,15 @@ class Settings(BaseSettings):
     def _tenant_url(cls, value: str | None) -> str | None:
         return None if value is None else normalize_tenant_url(value)
 
+    @field_validator("public_origin")
+    @classmethod
+    def _public_origin(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        if "://" not in value.strip():
+            raise ValueError("needs a scheme; give e.g. https://app.example.com")
+        return normalize_tenant_url(value)
+
     @field_validator(
         "web_integration_id",
         "app_id",
@@ -182,6 +223,13 @@ class Settings(BaseSettings):
             raise ValueError("has leading or trailing whitespace; Qlik compares it exactly")
         if value is not None and not value:
             raise ValueError("is empty; remove the setting or give a value")
+        return value
+
+    @field_validator("private_key")
+    @classmethod
+    def _private_key(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value().strip():
+            raise ValueError("is empty; give a PEM file path or the PEM text")
         return value
 
     @classmethod

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from qlik_jwt.cli import (  # noqa: F401  (registers the commands)
     config,
+    demo,
     doctor,
+    emulator,
     keygen,
     rotate,
+    serve,
     setup,
     token,
 )

@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from qlik_jwt.emulator.engine import SampleApp, sample_apps
 from qlik_jwt.emulator.errors import install_error_handlers
 from qlik_jwt.emulator.faults import Faults
+from qlik_jwt.emulator.middleware.body_limit import BodyLimitMiddleware
 from qlik_jwt.emulator.middleware.cors import CorsMiddleware, OriginGate
 from qlik_jwt.emulator.middleware.faults import FaultsMiddleware
 from qlik_jwt.emulator.middleware.rate_limit import RateLimitMiddleware
@@ -74,7 +75,6 @@ def create_app(
         summary="An offline stand-in for a Qlik Cloud tenant's JWT, session and embedding APIs.",
         version="1",
         lifespan=lifespan,
-        max_body_size=options.max_body_bytes,
         redoc_url=None,
     )
     app.state.tenant = tenant
@@ -93,7 +93,9 @@ def create_app(
         control,
     ):
         app.include_router(module.router)
-    # Added innermost first: requests meet CORS, then faults, rate limit and the origin gate.
+    # Added innermost first: requests meet CORS, then faults, rate limit, the origin gate
+    # and the body limit.
+    app.add_middleware(BodyLimitMiddleware, tenant=tenant)
     app.add_middleware(OriginGate, tenant=tenant)
     app.add_middleware(RateLimitMiddleware, tenant=tenant)
     app.add_middleware(FaultsMiddleware, tenant=tenant)

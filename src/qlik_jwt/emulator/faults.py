@@ -11,7 +11,9 @@ from __future__ import annotations
 import threading
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from qlik_jwt.errors import ConfigurationError
 
 __all__ = ["FaultSettings", "Faults", "ForcedError"]
 
@@ -26,6 +28,30 @@ class ForcedError(BaseModel):
     status: Annotated[int, Field(ge=400, le=599)] = 503
     code: Annotated[str | None, Field(max_length=64)] = None
     count: Annotated[int | None, Field(ge=1, description="None: until cleared.")] = 1
+
+    @classmethod
+    def parse(cls, text: str) -> ForcedError:
+        """``[METHOD ]PATH=STATUS[xCOUNT]``, e.g. ``POST /login/jwt-session=503x2``.
+
+        Raises ConfigurationError naming the flag for anything else.
+        """
+        target, _, outcome = text.rpartition("=")
+        method, _, path = target.strip().rpartition(" ")
+        status, _, count = outcome.strip().partition("x")
+        try:
+            return cls(
+                path=path,
+                method=method or None,
+                status=int(status),
+                count=int(count) if count else None,
+            )
+        except (ValueError, ValidationError):
+            raise ConfigurationError(
+                "--fail",
+                "must be [METHOD ]PATH=STATUS[xCOUNT] with a status from 400 to 599",
+                text,
+                "For example: --fail 'POST /login/jwt-session=503x2'.",
+            ) from None
 
     def matches(self, method: str, path: str) -> bool:
         if self.method and self.method.upper() != method.upper():

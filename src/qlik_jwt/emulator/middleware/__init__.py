@@ -1,1 +1,2 @@
-"""ASGI middleware of the emulator, outermost first: CORS, faults, rate limit, origin gate."""
+"""ASGI middleware of the emulator, outermost first: CORS, faults, rate limit, origin gate,
+body limit."""

@@ -8,20 +8,31 @@ from collections.abc import Callable, Sequence
 from typing import Annotated, Any, Literal, TypeVar
 
 from fastapi import Request
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer
 
 from qlik_jwt.emulator.errors import QlikError
 
-__all__ = ["Href", "Links", "PatchOperation", "page", "parse_filter", "self_link"]
+__all__ = ["Href", "Links", "PatchOperation", "Shape", "page", "parse_filter", "self_link"]
 
 T = TypeVar("T")
+
+
+class Shape(BaseModel):
+    """A response body whose unset optional fields are left out, as Qlik leaves them."""
+
+    @model_serializer(mode="wrap")
+    def _without_none(self, handler: SerializerFunctionWrapHandler) -> Any:
+        data = handler(self)
+        if isinstance(data, dict):
+            return {name: value for name, value in data.items() if value is not None}
+        return data
 
 
 class Href(BaseModel):
     href: str
 
 
-class Links(BaseModel):
+class Links(Shape):
     self: Href
     next: Href | None = None
     prev: Href | None = None

@@ -13,6 +13,7 @@ from qlik_jwt.emulator.errors import ERROR_RESPONSES, QlikError
 from qlik_jwt.emulator.routes.paging import (
     Links,
     PatchBody,
+    Shape,
     matching,
     page,
     parse_filter,
@@ -38,7 +39,7 @@ class AssignedGroup(BaseModel):
     providerType: str
 
 
-class UserOut(BaseModel):
+class UserOut(Shape):
     id: str
     tenantId: str
     name: str

@@ -4,12 +4,14 @@ One connection is shared by every thread behind a re-entrant lock; every write h
 :meth:`Database.transaction` (``BEGIN IMMEDIATE`` … ``COMMIT``, rolled back on any
 exception), so a refused request never leaves state half-written. Nested ``transaction()``
 calls join the outer one. Files use WAL journaling, so a second process reading the same
-file (another emulator, a debugging ``sqlite3`` shell) does not block writers.
+file (another emulator, a debugging ``sqlite3`` shell) does not block writers, and are
+readable by their owner only.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import secrets
 import sqlite3
 import string
@@ -185,6 +187,7 @@ class Database:
             self._conn.execute("PRAGMA busy_timeout = 5000")
             self._conn.execute("PRAGMA journal_mode = WAL")
             self._conn.execute("PRAGMA synchronous = NORMAL")
+            os.chmod(path, 0o600)  # it holds the cookie secret; SQLite gives -wal/-shm the same
         with self._lock:  # executescript commits on its own, so the script holds BEGIN/COMMIT
             self._conn.executescript(f"BEGIN IMMEDIATE;{SCHEMA}COMMIT;")
 

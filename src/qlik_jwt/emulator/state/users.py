@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from qlik_jwt.emulator.errors import QlikError
 from qlik_jwt.emulator.state.db import Database, from_json, new_id, to_json
+from qlik_jwt.errors import ConfigurationError
 
 __all__ = ["ADMIN_SUBJECT", "DirectoryUser", "Group", "LoginProfile", "User", "Users"]
 
@@ -65,6 +66,23 @@ class DirectoryUser:
     name: str
     email: str
     groups: list[str]
+
+    @classmethod
+    def parse(cls, text: str) -> DirectoryUser:
+        """``SUBJECT;NAME;EMAIL[;GROUP,GROUP...]`` (a subject may hold ``|``, so ``;`` splits).
+
+        Raises ConfigurationError naming the flag when a part is missing.
+        """
+        parts = [part.strip() for part in text.split(";")]
+        if len(parts) not in (3, 4) or not all(parts[:3]):
+            raise ConfigurationError(
+                "--user",
+                "must be SUBJECT;NAME;EMAIL or SUBJECT;NAME;EMAIL;GROUP,GROUP",
+                text,
+                "For example: --user 'app|42;Ada Lovelace;ada@example.com;Finance,Sales'.",
+            )
+        groups = [g.strip() for g in parts[3].split(",") if g.strip()] if len(parts) == 4 else []
+        return cls(parts[0], parts[1], parts[2], groups)
 
 
 class Users:

@@ -7,6 +7,8 @@ lower-cased, so a stored origin compares equal to the header a browser sends.
 
 from __future__ import annotations
 
+import ipaddress
+import re
 import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -15,9 +17,10 @@ from urllib.parse import urlsplit
 from qlik_jwt.emulator.errors import QlikError
 from qlik_jwt.emulator.state.db import Database, from_json, new_key, to_json
 
-__all__ = ["WebIntegration", "WebIntegrations", "normalize_origin"]
+__all__ = ["WebIntegration", "WebIntegrations", "header_origin", "normalize_origin"]
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
+_HOST = re.compile(r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*")
 
 
 def normalize_origin(value: str, *, field: str = "validOrigins") -> str:
@@ -49,6 +52,13 @@ def normalize_origin(value: str, *, field: str = "validOrigins") -> str:
     except ValueError:
         raise bad("has an invalid port", "Use a port from 1 to 65535.") from None
     scheme = parts.scheme.lower()
+    if not _HOST.fullmatch(parts.hostname):
+        try:
+            ipaddress.ip_address(parts.hostname)
+        except ValueError:
+            raise bad(
+                "has an invalid host name", "Use letters, digits, dots and hyphens."
+            ) from None
     host = parts.hostname if ":" not in parts.hostname else f"[{parts.hostname}]"
     if port and port != _DEFAULT_PORTS[scheme]:
         return f"{scheme}://{host}:{port}"

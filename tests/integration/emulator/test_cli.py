@@ -1,0 +1,85 @@
+"""``qlik-jwt emulator`` as a real subprocess, and its flag handling in-process."""
+
+from __future__ import annotations
+
+import ssl
+from pathlib import Path
+
+import httpx
+from typer.testing import CliRunner
+
+from qlik_jwt.cli import app
+from tests.support.servers import ServerProcess, free_port, qlik_jwt_command
+
+
+def test_the_emulator_command_serves_and_prints_what_it_holds(tmp_path: Path) -> None:
+    port = free_port()
+    db = tmp_path / "state" / "tenant.sqlite3"
+    args = qlik_jwt_command(
+        "emulator",
+        "--port",
+        str(port),
+        "--db",
+        str(db),
+        "--admin-key",
+        "cli-admin-key",
+        "--user",
+        "app|7;Seven;seven@example.com;Ops",
+        "--fail",
+        "GET /api/v1/groups=503x1",
+    )
+    url = f"http://127.0.0.1:{port}"
+    server = ServerProcess(args, f"{url}/api/v1/csrf-token").start()
+    try:
+        admin = {"Authorization": "Bearer cli-admin-key"}
+        me = httpx.get(f"{url}/api/v1/users/me", headers=admin)
+        assert me.status_code == 301
+        assert httpx.get(f"{url}/api/v1/groups", headers=admin).status_code == 503
+        assert httpx.get(f"{url}/api/v1/groups", headers=admin).status_code == 200
+        items = httpx.get(f"{url}/api/v1/items", headers=admin).json()["data"]
+    finally:
+        output = server.stop()
+    assert server.proc is not None and server.proc.returncode == 0
+    assert f"serving on {url}" in output
+    assert "admin key          : cli-admin-key" in output
+    assert "OAuth client id" in output
+    for item in items:
+        assert item["resourceId"] in output
+    assert "app|7" in output
+    assert db.exists()
+
+
+def test_https_serves_with_a_generated_certificate(tmp_path: Path) -> None:
+    port = free_port()
+    args = qlik_jwt_command(
+        "emulator",
+        "--https",
+        "--port",
+        str(port),
+        "--db",
+        ":memory:",
+        "--cert-dir",
+        str(tmp_path / "tls"),
+    )
+    url = f"https://127.0.0.1:{port}"
+    server = ServerProcess(args, f"{url}/api/v1/csrf-token").start()
+    try:
+        trust = ssl.create_default_context(cafile=tmp_path / "tls" / "certificate.pem")
+        assert httpx.get(f"{url}/api/v1/csrf-token", verify=trust).status_code == 401
+    finally:
+        output = server.stop()
+    assert f"serving on {url}" in output
+
+
+def test_bad_flags_exit_2_with_a_message() -> None:
+    runner = CliRunner()
+    for flags, shown in (
+        (["--set", "no_such_option=1"], "no_such_option"),
+        (["--set", "users_me_redirect"], "NAME=VALUE"),
+        (["--set", "key_fault_status=200"], "4xx"),
+        (["--fail", "nonsense"], "--fail"),
+        (["--user", "only-a-subject"], "--user"),
+    ):
+        result = runner.invoke(app, ["emulator", "--db", ":memory:", *flags])
+        assert result.exit_code == 2, (flags, result.output)
+        assert shown in result.output

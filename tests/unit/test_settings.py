@@ -1,0 +1,112 @@
+"""Settings from environment, .env and overrides; clear errors; secrets never shown."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from qlik_jwt.errors import SettingsError
+from qlik_jwt.settings import Settings, normalize_tenant_url
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ("mytenant.eu.qlikcloud.com", "https://mytenant.eu.qlikcloud.com"),
+        ("https://mytenant.eu.qlikcloud.com/", "https://mytenant.eu.qlikcloud.com"),
+        ("  HTTPS://MyTenant.EU.qlikcloud.com ", "https://mytenant.eu.qlikcloud.com"),
+        ("https://127.0.0.1:8443", "https://127.0.0.1:8443"),
+        ("https://host:443", "https://host"),
+        ("http://localhost:8080", "http://localhost:8080"),
+        ("http://[::1]:9000", "http://[::1]:9000"),
+    ],
+)
+def test_tenant_url_normalisation(given: str, expected: str) -> None:
+    assert normalize_tenant_url(given) == expected
+
+
+@pytest.mark.parametrize(
+    ("given", "message"),
+    [
+        ("https://t.eu.qlikcloud.com/sense/app", "without a path or query"),
+        ("https://t.eu.qlikcloud.com?x=1", "without a path or query"),
+        ("ftp://t.eu.qlikcloud.com", "scheme 'ftp'"),
+        ("https://user:pw@t.eu.qlikcloud.com", "credentials"),
+        ("", "is empty"),
+        ("https://host:99999", "invalid port"),
+    ],
+)
+def test_bad_tenant_urls(given: str, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        normalize_tenant_url(given)
+
+
+def test_environment_and_dotenv_and_overrides(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    env_file = tmp_path / ".env"
+    env_file.write_text("QLIK_TENANT_URL=from-file.eu.qlikcloud.com\nQLIK_APP_ID=file-app\n")
+    monkeypatch.setenv("QLIK_APP_ID", "env-app")
+    monkeypatch.setenv("QLIK_TOKEN_LIFETIME", "120")
+    settings = Settings.load(env_file=env_file, issuer="flag-issuer", key_id=None)
+    assert settings.tenant_url == "https://from-file.eu.qlikcloud.com"
+    assert settings.app_id == "env-app"  # the environment beats the file
+    assert settings.issuer == "flag-issuer"  # flags beat both
+    assert settings.token_lifetime == 120
+    assert settings.key_id is None
+
+
+def test_every_invalid_field_is_reported_with_value_and_fix(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("QLIK_TOKEN_LIFETIME", "4000")
+    monkeypatch.setenv("QLIK_LOGIN_MODE", "saml")
+    monkeypatch.setenv("QLIK_TENANT_URL", "https://t.eu.qlikcloud.com/hub")
+    with pytest.raises(SettingsError) as caught:
+        Settings.load(env_file=None)
+    fields = {p.field for p in caught.value.problems}
+    assert fields == {"token_lifetime", "login_mode", "tenant_url"}
+    text = str(caught.value)
+    assert "token_lifetime: Input should be less than or equal to 3600 (got '4000')" in text
+    assert "QLIK_TOKEN_LIFETIME" in text
+    assert "tenant_url: must be the tenant's origin only" in text
+    assert "use https://t.eu.qlikcloud.com" in text
+
+
+def test_untrimmed_ids_are_refused() -> None:
+    with pytest.raises(SettingsError, match="issuer: has leading or trailing whitespace"):
+        Settings.load(env_file=None, issuer="iss ")
+
+
+def test_missing_lists_each_variable() -> None:
+    settings = Settings.load(env_file=None, app_id="a")
+    problems = settings.missing("tenant_url", "app_id", "issuer")
+    assert [p.field for p in problems] == ["tenant_url", "issuer"]
+    assert "QLIK_TENANT_URL" in str(problems[0]) and "--tenant-url" in str(problems[0])
+    with pytest.raises(SettingsError, match="tenant_url: is not set"):
+        settings.require("tenant_url")
+
+
+def test_secrets_are_redacted_and_not_in_repr(monkeypatch: pytest.MonkeyPatch) -> None:
+    pem = (
+        "-----BEGIN PRIVATE KEY-----\\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\\n-----END PRIVATE KEY-----"
+    )
+    monkeypatch.setenv("QLIK_PRIVATE_KEY", pem)
+    settings = Settings.load(env_file=None)
+    assert settings.redacted()["private_key"] == "<PEM text, hidden>"
+    assert "MIIEv" not in repr(settings) and "MIIEv" not in str(settings.redacted())
+    assert settings.private_key_source() == pem
+    path_settings = Settings.load(env_file=None, private_key="/run/secrets/qlik.pem")
+    assert path_settings.redacted()["private_key"] == "<file /run/secrets/qlik.pem>"
+
+
+def test_invalid_secret_value_is_hidden_in_errors(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("QLIK_PRIVATE_KEY", "   ")
+    monkeypatch.setenv("QLIK_TOKEN_BACKDATE", "-3")
+    with pytest.raises(SettingsError) as caught:
+        Settings.load(env_file=None)
+    assert [p.field for p in caught.value.problems] == ["private_key", "token_backdate"]
+    assert "private_key: is empty; give a PEM file path or the PEM text (got '<hidden>')" in str(
+        caught.value
+    )
