@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import secrets
 import time
 from collections.abc import Callable
@@ -51,6 +52,7 @@ __all__ = ["STEPS", "RotationResult", "default_key_dir", "rotate_key"]
 STEPS = ("check", "generate", "register", "verify", "switch", "confirm", "drain", "retire")
 _SWITCHED = (f"{ENV_PREFIX}PRIVATE_KEY", f"{ENV_PREFIX}KEY_ID")
 VERIFY_SUBJECT_PREFIX = "qlik-jwt-rotation-"
+_STAMPED = re.compile(r"-\d{8}T\d{6}Z$")
 
 
 @dataclass(frozen=True)
@@ -66,12 +68,20 @@ class RotationResult:
 
 
 def default_key_dir(settings: Settings, now: dt.datetime | None = None) -> Path:
-    """``<directory of the current key file>/../<UTC timestamp>``, or ``.qlik-jwt/keys/<...>``."""
+    """A dated sibling of the current key's directory: ``keys`` → ``keys-20260101T120000Z``.
+
+    A date left by an earlier rotation is replaced, not appended to. With the key given as
+    PEM text: ``.qlik-jwt/keys-<date>``.
+    """
     stamp = (now or dt.datetime.now(dt.UTC)).strftime("%Y%m%dT%H%M%SZ")
     source = settings.private_key_source()
-    if "-----BEGIN" not in source:
-        return Path(source).expanduser().resolve().parent.parent / stamp
-    return Path(".qlik-jwt/keys") / stamp
+    current = (
+        Path(".qlik-jwt/keys")
+        if "-----BEGIN" in source
+        else Path(source).expanduser().resolve().parent
+    )
+    base = _STAMPED.sub("", current.name) or "keys"
+    return current.parent / f"{base}-{stamp}"
 
 
 def _refuse_environment_overrides() -> None:
@@ -113,10 +123,11 @@ def rotate_key(
     """Rotate the signing key configured in ``env_file`` (see the module docstring).
 
     ``key_dir`` receives the new ``private.pem``/``certificate.pem`` (default
-    :func:`default_key_dir`). ``grace`` is the drain time in seconds (default: token
-    lifetime + the provider's clock tolerance); ``drain`` waits it (tests inject their
-    own). ``keep_old`` skips ``retire``. ``verify_subject`` logs in as that user instead of a
-    temporary one. ``on_step`` is told each step name of :data:`STEPS` as it starts.
+    :func:`default_key_dir`, a dated sibling of the current key's directory). ``grace`` is
+    the drain time in seconds (default: token lifetime + the provider's clock tolerance);
+    ``drain`` waits it (tests inject their own). ``keep_old`` skips ``retire``.
+    ``verify_subject`` logs in as that user instead of a temporary one. ``on_step`` is told
+    each step name of :data:`STEPS` as it starts.
 
     Raises ConfigurationError (bad settings, key directory taken, environment overriding
     the settings file) and TenantError (the tenant refused a step).

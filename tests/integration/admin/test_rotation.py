@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from qlik_jwt.admin import TenantClient
 from qlik_jwt.admin.connect import signer_from_settings
 from qlik_jwt.admin.identity_providers import list_jwt_providers, provider_key_id
-from qlik_jwt.admin.rotation import STEPS, rotate_key
+from qlik_jwt.admin.rotation import STEPS, VERIFY_SUBJECT_PREFIX, rotate_key
 from qlik_jwt.cli import app
 from qlik_jwt.emulator import EmulatorOptions
 from qlik_jwt.errors import ConfigurationError, TenantHTTPError
@@ -139,6 +139,8 @@ def test_rotation_under_continuous_logins_loses_none(
         assert logins.drain_asked == 60 + 5  # token lifetime + the provider's tolerance
 
         assert [provider_key_id(p) for p in list_jwt_providers(admin)] == [result.new_key_id]
+        users = admin.paginate("/api/v1/users", params={"limit": 100})
+        assert not [u for u in users if u["subject"].startswith(VERIFY_SUBJECT_PREFIX)]
     assert result.old_key_id == old_signer.key_id and result.retired
     settings = Settings.load(env_file=provisioned)
     assert settings.key_id == result.new_key_id
