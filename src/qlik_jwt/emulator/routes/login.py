@@ -194,7 +194,7 @@ def sign_in_page(tenant: TenantDep, state: str, login_hint: str = "") -> HTMLRes
 def sign_in(
     request: Request,
     tenant: TenantDep,
-    state: Annotated[str, Form(max_length=128)],
+    state: Annotated[str, Form(min_length=1, max_length=128)],
     subject: Annotated[str, Form(min_length=1, max_length=256)],
     name: Annotated[str, Form(min_length=1, max_length=256)],
     email: Annotated[str, Form(min_length=3, max_length=256)],
