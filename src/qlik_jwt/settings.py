@@ -8,18 +8,20 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from qlik_jwt.errors import ConfigurationError, SettingsError
 
 __all__ = ["ENV_PREFIX", "Settings", "normalize_tenant_url"]
 
 ENV_PREFIX = "QLIK_"
-SECRET_FIELDS = frozenset({"private_key", "session_secret"})
+SECRET_FIELDS = frozenset(
+    {"private_key", "session_secret", "admin_api_key", "admin_oauth_client_secret"}
+)
 
 
 def normalize_tenant_url(value: str) -> str:
@@ -111,12 +113,110 @@ class Settings(BaseSettings):
         description="The identity provider's `clockToleranceSec` used by setup and checks.",
     )
 
+    # -- the embedding web app (`qlik-jwt serve`, `demo`) ---------------------------------
+    web_host: str = Field(
+        "127.0.0.1", description="Address `qlik-jwt serve` listens on (0.0.0.0 for all)."
+    )
+    web_port: int = Field(8000, ge=1, le=65535, description="Port `qlik-jwt serve` listens on.")
+    public_origin: str | None = Field(
+        None,
+        description="The origin browsers use for the web app, e.g. https://app.example.com; "
+        "POSTs from any other origin are refused (default: the request's own origin).",
+    )
+    users_db: Path = Field(
+        Path(".qlik-jwt/web.sqlite3"),
+        description="SQLite file holding the web app's users and sign-in sessions.",
+    )
+    web_session_lifetime: int = Field(
+        28800,
+        ge=60,
+        le=30 * 86400,
+        description="Seconds a web-app sign-in lasts before the user signs in again.",
+    )
+    token_rate_limit: int = Field(
+        10,
+        ge=1,
+        le=100000,
+        description="Tokens `POST /token` mints per user per minute; more get 429.",
+    )
+    web_mode: Literal["direct"] = Field(
+        "direct",
+        description="`direct`: the browser logs in to the tenant itself (needs third-party "
+        "cookies). Proxy mode is planned.",
+    )
+
+    # -- provisioning and diagnostics (`qlik-jwt setup`, `doctor`, `rotate-key`) ----------
+    app_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Origins (scheme://host[:port]) of the pages that embed Qlik, "
+        "comma-separated; setup lists them in the web integration and CSP.",
+    )
+    web_integration_name: str = Field(
+        "qlik-jwt", description="Name of the web integration `qlik-jwt setup` finds or creates."
+    )
+    admin_api_key: SecretStr | None = Field(
+        None,
+        description="A tenant admin's API key, for setup, doctor and rotate-key "
+        "(or use the admin OAuth client).",
+    )
+    admin_oauth_client_id: str | None = Field(
+        None, description="Id of an admin OAuth client (client credentials), instead of an API key."
+    )
+    admin_oauth_client_secret: SecretStr | None = Field(
+        None, description="Secret of the admin OAuth client."
+    )
+    tenant_ca_file: str | None = Field(
+        None,
+        description="PEM file of the CA (or self-signed certificate) to trust for the tenant's "
+        "HTTPS, e.g. the emulator's; default: the system's CAs.",
+    )
+
+    @field_validator("app_origins", mode="before")
+    @classmethod
+    def _origins(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("app_origins")
+    @classmethod
+    def _origin_shape(cls, value: list[str]) -> list[str]:
+        for origin in value:
+            parts = urlsplit(origin)
+            if parts.scheme not in ("http", "https") or not parts.hostname:
+                raise ValueError(
+                    f"{origin!r} is not an origin; give scheme://host[:port], "
+                    "e.g. https://app.example.com"
+                )
+            if parts.path not in ("", "/") or parts.query or parts.fragment or "*" in origin:
+                raise ValueError(
+                    f"{origin!r} must be an exact origin, without a path, query or wildcard"
+                )
+        return value
+
     @field_validator("tenant_url")
     @classmethod
     def _tenant_url(cls, value: str | None) -> str | None:
         return None if value is None else normalize_tenant_url(value)
 
-    @field_validator("web_integration_id", "app_id", "object_id", "sheet_id", "issuer", "key_id")
+    @field_validator("public_origin")
+    @classmethod
+    def _public_origin(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        if "://" not in value.strip():
+            raise ValueError("needs a scheme; give e.g. https://app.example.com")
+        return normalize_tenant_url(value)
+
+    @field_validator(
+        "web_integration_id",
+        "app_id",
+        "object_id",
+        "sheet_id",
+        "issuer",
+        "key_id",
+        "admin_oauth_client_id",
+    )
     @classmethod
     def _trimmed(cls, value: str | None) -> str | None:
         if value is not None and value != value.strip():

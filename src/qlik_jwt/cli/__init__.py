@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from qlik_jwt.cli import config, emulator, keygen, token  # noqa: F401  (registers the commands)
+from qlik_jwt.cli import (  # noqa: F401  (registers the commands)
+    config,
+    demo,
+    doctor,
+    emulator,
+    keygen,
+    rotate,
+    serve,
+    setup,
+    token,
+)
 from qlik_jwt.cli.app import app
 
 __all__ = ["app", "main"]

@@ -1,0 +1,65 @@
+"""Build the admin client and the signer from :class:`~qlik_jwt.settings.Settings`."""
+
+from __future__ import annotations
+
+import httpx
+
+from qlik_jwt import keys
+from qlik_jwt.admin.client import TenantClient
+from qlik_jwt.errors import ConfigurationError, SettingsError
+from qlik_jwt.settings import ENV_PREFIX, Settings
+from qlik_jwt.signer import TokenSigner
+
+__all__ = ["client_from_settings", "signer_from_settings"]
+
+
+def client_from_settings(
+    settings: Settings,
+    *,
+    transport: httpx.BaseTransport | httpx.AsyncBaseTransport | None = None,
+    require_credential: bool = True,
+    timeout: float = 10,
+) -> TenantClient:
+    """A TenantClient for ``settings.tenant_url`` with the admin API key or OAuth client.
+
+    Raises SettingsError when the tenant URL is unset, or no admin credential is set and
+    ``require_credential`` is true.
+    """
+    settings.require("tenant_url")
+    assert settings.tenant_url is not None
+    api_key = settings.admin_api_key.get_secret_value() if settings.admin_api_key else None
+    secret = settings.admin_oauth_client_secret
+    if require_credential and api_key is None and settings.admin_oauth_client_id is None:
+        raise SettingsError(
+            [
+                ConfigurationError(
+                    "admin_api_key",
+                    "is not set, and no admin OAuth client is either",
+                    None,
+                    f"Set {ENV_PREFIX}ADMIN_API_KEY (a tenant admin's API key) or pass "
+                    "--api-key; or set the admin OAuth client id and secret.",
+                )
+            ]
+        )
+    return TenantClient(
+        settings.tenant_url,
+        api_key=api_key,
+        oauth_client_id=settings.admin_oauth_client_id,
+        oauth_client_secret=secret.get_secret_value() if secret else None,
+        transport=transport,
+        verify=settings.tenant_ca_file or True,
+        timeout=timeout,
+    )
+
+
+def signer_from_settings(settings: Settings) -> TokenSigner:
+    """The TokenSigner the settings describe. Raises SettingsError / PrivateKeyError."""
+    settings.require("private_key", "issuer")
+    assert settings.issuer is not None
+    return TokenSigner(
+        keys.load_private_key(settings.private_key_source()),
+        settings.key_id,
+        settings.issuer,
+        lifetime=settings.token_lifetime,
+        backdate=settings.token_backdate,
+    )

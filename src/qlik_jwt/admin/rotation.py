@@ -1,0 +1,219 @@
+"""``qlik-jwt rotate-key``: replace the signing key with no moment at which logins fail.
+
+A JWT identity provider holds one key, so rotation runs two providers side by side
+(reference §1.7):
+
+1. ``check``    the current issuer and key id match an active provider holding our key;
+2. ``generate`` a new key pair, written next to the old one (the old stays untouched);
+3. ``register`` a second provider: same issuer, the new key id and certificate;
+4. ``verify``   a login signed with the new key succeeds (before anything switches);
+5. ``switch``   the settings file points at the new key and key id (atomically), and
+   ``on_switch`` hands the new signer to a running process;
+6. ``confirm``  a login signed by the signer re-read from the settings file succeeds;
+7. ``drain``    wait until every token signed with the old key has expired (its lifetime
+   plus the clock tolerance), so logins already in flight still succeed; running apps
+   reload their settings in this window;
+8. ``retire``   delete the old provider.
+
+A failure before ``switch`` deletes the new provider; a failure at ``confirm`` restores
+the settings file. Either way the old key keeps working throughout.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import secrets
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from qlik_jwt import keys
+from qlik_jwt.admin.client import TenantClient
+from qlik_jwt.admin.connect import signer_from_settings
+from qlik_jwt.admin.groups import delete_user
+from qlik_jwt.admin.identity_providers import (
+    delete_identity_provider,
+    ensure_identity_provider,
+    find_jwt_provider,
+    list_jwt_providers,
+)
+from qlik_jwt.admin.login import jwt_login
+from qlik_jwt.env_file import read_env_text, restore_env_file, update_env_file
+from qlik_jwt.errors import ConfigurationError
+from qlik_jwt.settings import ENV_PREFIX, Settings
+from qlik_jwt.signer import TokenSigner, UserClaims
+
+__all__ = ["STEPS", "RotationResult", "default_key_dir", "rotate_key"]
+
+STEPS = ("check", "generate", "register", "verify", "switch", "confirm", "drain", "retire")
+_SWITCHED = (f"{ENV_PREFIX}PRIVATE_KEY", f"{ENV_PREFIX}KEY_ID")
+VERIFY_SUBJECT_PREFIX = "qlik-jwt-rotation-"
+
+
+@dataclass(frozen=True)
+class RotationResult:
+    old_key_id: str
+    new_key_id: str
+    old_provider_id: str
+    new_provider_id: str
+    private_key: Path
+    certificate: Path
+    retired: bool
+    drained_seconds: float
+
+
+def default_key_dir(settings: Settings, now: dt.datetime | None = None) -> Path:
+    """``<directory of the current key file>/../<UTC timestamp>``, or ``.qlik-jwt/keys/<...>``."""
+    stamp = (now or dt.datetime.now(dt.UTC)).strftime("%Y%m%dT%H%M%SZ")
+    source = settings.private_key_source()
+    if "-----BEGIN" not in source:
+        return Path(source).expanduser().resolve().parent.parent / stamp
+    return Path(".qlik-jwt/keys") / stamp
+
+
+def _refuse_environment_overrides() -> None:
+    overriding = [name for name in _SWITCHED if name in os.environ]
+    if overriding:
+        raise ConfigurationError(
+            overriding[0],
+            "is set in the environment, which overrides the settings file rotate-key switches",
+            None,
+            f"Unset {' and '.join(overriding)} and keep them in the settings file, or rotate "
+            "by hand: register the new key with `qlik-jwt setup`, switch, then delete the old "
+            "provider.",
+        )
+
+
+def _verify_login(client: TenantClient, signer: TokenSigner, subject: str | None) -> None:
+    """A login signed by ``signer`` works; a temporary subject's user is deleted after."""
+    temporary = subject is None
+    sub = subject or VERIFY_SUBJECT_PREFIX + secrets.token_hex(8)
+    user = UserClaims(sub, "qlik-jwt key rotation check", f"{sub}@example.invalid", False)
+    result = jwt_login(client, signer.mint(user))
+    if temporary:
+        delete_user(client, result.user_id)
+
+
+def rotate_key(
+    client: TenantClient,
+    *,
+    env_file: str | Path,
+    key_dir: str | Path | None = None,
+    bits: int = keys.DEFAULT_BITS,
+    grace: float | None = None,
+    keep_old: bool = False,
+    verify_subject: str | None = None,
+    drain: Callable[[float], None] = time.sleep,
+    on_step: Callable[[str], None] | None = None,
+    on_switch: Callable[[TokenSigner], None] | None = None,
+) -> RotationResult:
+    """Rotate the signing key configured in ``env_file`` (see the module docstring).
+
+    ``key_dir`` receives the new ``private.pem``/``certificate.pem`` (default
+    :func:`default_key_dir`). ``grace`` is the drain time in seconds (default: token
+    lifetime + the provider's clock tolerance); ``drain`` waits it (tests inject their
+    own). ``keep_old`` skips ``retire``. ``verify_subject`` logs in as that user instead of a
+    temporary one. ``on_step`` is told each step name of :data:`STEPS` as it starts.
+
+    Raises ConfigurationError (bad settings, key directory taken, environment overriding
+    the settings file) and TenantError (the tenant refused a step).
+    """
+
+    def step(name: str) -> None:
+        if on_step is not None:
+            on_step(name)
+
+    step("check")
+    _refuse_environment_overrides()
+    settings = Settings.load(env_file=env_file)
+    old_signer = signer_from_settings(settings)
+    old = find_jwt_provider(
+        list_jwt_providers(client), issuer=old_signer.issuer, key_id=old_signer.key_id
+    )
+    if old is None or old.get("active") is False:
+        raise ConfigurationError(
+            "key_id",
+            f"has no active identity provider for issuer {old_signer.issuer!r}",
+            old_signer.key_id,
+            "Nothing to rotate from: run `qlik-jwt setup` first, or `qlik-jwt doctor`.",
+        )
+    tolerance = int(old.get("clockToleranceSec") or settings.clock_tolerance)
+
+    step("generate")
+    directory = Path(key_dir) if key_dir is not None else default_key_dir(settings)
+    keys.key_pair_files(directory)  # refuse an occupied directory before the slow part
+    new_key = keys.generate_private_key(bits)
+    certificate = keys.self_signed_certificate(new_key, common_name=old_signer.issuer)
+    files = keys.write_key_pair(directory, new_key, certificate)
+    new_signer = TokenSigner(
+        new_key,
+        None,
+        old_signer.issuer,
+        lifetime=settings.token_lifetime,
+        backdate=settings.token_backdate,
+    )
+    if new_signer.key_id == old_signer.key_id:  # only if the old kid was set to this thumbprint
+        raise ConfigurationError(
+            "key_id", "of the new key equals the old one", new_signer.key_id, "Run it again."
+        )
+
+    step("register")
+    new = ensure_identity_provider(
+        client,
+        issuer=new_signer.issuer,
+        key_id=new_signer.key_id,
+        certificate_pem=keys.certificate_pem(certificate),
+        clock_tolerance=tolerance,
+        description=f"qlik-jwt: {new_signer.issuer} (key {new_signer.key_id})",
+    )
+    try:
+        step("verify")
+        _verify_login(client, new_signer, verify_subject)
+    except BaseException:
+        delete_identity_provider(client, str(new["id"]))
+        raise
+
+    step("switch")
+    previous = read_env_text(env_file)
+    update_env_file(
+        env_file,
+        {_SWITCHED[0]: str(files.private_key.resolve()), _SWITCHED[1]: new_signer.key_id},
+    )
+    try:
+        step("confirm")
+        switched = signer_from_settings(Settings.load(env_file=env_file))
+        if switched.key_id != new_signer.key_id:
+            raise ConfigurationError(
+                "env_file",
+                f"still gives key id {switched.key_id!r} after the switch",
+                str(env_file),
+                f"Remove duplicate {ENV_PREFIX}KEY_ID settings from other sources.",
+            )
+        _verify_login(client, switched, verify_subject)
+    except BaseException:
+        restore_env_file(env_file, previous)
+        raise
+    if on_switch is not None:
+        on_switch(switched)
+
+    step("drain")
+    wait = float(settings.token_lifetime + tolerance) if grace is None else max(0.0, grace)
+    drain(wait)
+
+    retired = False
+    if not keep_old:
+        step("retire")
+        delete_identity_provider(client, str(old["id"]))
+        retired = True
+    return RotationResult(
+        old_key_id=old_signer.key_id,
+        new_key_id=new_signer.key_id,
+        old_provider_id=str(old["id"]),
+        new_provider_id=str(new["id"]),
+        private_key=files.private_key,
+        certificate=files.certificate,
+        retired=retired,
+        drained_seconds=wait,
+    )

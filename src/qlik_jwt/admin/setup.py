@@ -1,0 +1,227 @@
+"""``qlik-jwt setup``: everything a tenant needs for this app, planned first, then applied.
+
+The plan only reads the tenant. Applying it creates or updates only what the plan said,
+in an order where each step can rely on the previous ones (the identity provider exists
+before a group is bootstrapped with a login). Running it again plans ``keep`` everywhere.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from qlik_jwt import keys
+from qlik_jwt.admin.client import TenantClient
+from qlik_jwt.admin.csp_origins import plan_csp_origin
+from qlik_jwt.admin.groups import plan_auto_create_groups
+from qlik_jwt.admin.identity_providers import plan_identity_provider
+from qlik_jwt.admin.origins import normalize_origin
+from qlik_jwt.admin.plan import Step
+from qlik_jwt.admin.spaces import app_space_id, plan_group_grant
+from qlik_jwt.admin.web_integrations import plan_web_integration
+from qlik_jwt.env_file import update_env_file
+from qlik_jwt.errors import ConfigurationError, PrivateKeyError
+from qlik_jwt.settings import ENV_PREFIX, Settings
+from qlik_jwt.signer import TokenSigner
+
+__all__ = [
+    "SetupPlan",
+    "SetupRequest",
+    "SetupResult",
+    "apply_setup",
+    "certificate_for",
+    "plan_setup",
+    "record_web_integration_id",
+    "request_from_settings",
+]
+
+
+@dataclass(frozen=True)
+class SetupRequest:
+    """What the tenant should hold for this app. ``signer`` signs bootstrap logins."""
+
+    signer: TokenSigner
+    certificate_pem: bytes
+    origins: tuple[str, ...]
+    web_integration_name: str = "qlik-jwt"
+    web_integration_id: str | None = None
+    clock_tolerance: int = 5
+    frame_src: bool = True
+    auto_create_groups: bool = False
+    grants: tuple[str, ...] = ()
+    space_id: str | None = None
+    app_id: str | None = None
+    roles: tuple[str, ...] = ("consumer",)
+
+    def __post_init__(self) -> None:
+        if not self.origins:
+            raise ConfigurationError(
+                "app_origins",
+                "is empty",
+                None,
+                f"Set {ENV_PREFIX}APP_ORIGINS or pass --app-origin with the origin of the pages "
+                "that embed Qlik, e.g. https://app.example.com.",
+            )
+        object.__setattr__(self, "origins", tuple(normalize_origin(o) for o in self.origins))
+        if self.grants and not (self.space_id or self.app_id):
+            raise ConfigurationError(
+                "space_id",
+                "is needed to grant groups, and neither it nor the app id is set",
+                None,
+                f"Pass --space-id, or set {ENV_PREFIX}APP_ID so the app's space is used.",
+            )
+
+
+@dataclass(frozen=True)
+class SetupPlan:
+    """The steps, in the order they will be applied; ``groups`` in the order of their
+    ``space_assignment`` steps."""
+
+    steps: tuple[Step, ...]
+    groups: tuple[str, ...] = ()
+
+    @property
+    def changes(self) -> int:
+        """How many steps create or update something."""
+        return sum(1 for step in self.steps if step.action != "keep")
+
+
+@dataclass(frozen=True)
+class SetupResult:
+    """What the tenant holds after :func:`apply_setup`."""
+
+    web_integration_id: str
+    identity_provider: dict[str, Any]
+    csp_origins: list[dict[str, Any]] = field(default_factory=list)
+    group_ids: dict[str, str] = field(default_factory=dict)
+
+
+def certificate_for(
+    settings: Settings, key: rsa.RSAPrivateKey, cert_path: str | Path | None = None
+) -> bytes:
+    """The certificate PEM to register for the signing key.
+
+    ``cert_path`` when given; else ``certificate.pem`` beside the private key file when it
+    belongs to that key; else a fresh self-signed certificate for the key (Qlik reads only
+    the public key from it). Raises PrivateKeyError when ``cert_path`` holds another key.
+    """
+    public = key.public_key()
+    if cert_path is not None:
+        path = Path(cert_path).expanduser()
+        if keys.load_public_key(path, field="cert").public_numbers() != public.public_numbers():
+            raise PrivateKeyError(
+                "cert",
+                "belongs to another key than the private key",
+                str(cert_path),
+                "Give the certificate written next to the private key by `qlik-jwt keygen`.",
+            )
+        return keys.normalize_pem(path.read_bytes())
+    source = settings.private_key_source()
+    if "-----BEGIN" not in source:
+        beside = Path(source).expanduser().with_name(keys.CERTIFICATE_FILE)
+        if beside.is_file():
+            pem = keys.normalize_pem(beside.read_bytes())
+            try:
+                matches = keys.load_public_key(pem).public_numbers() == public.public_numbers()
+            except PrivateKeyError:
+                matches = False
+            if matches:
+                return pem
+    certificate = keys.self_signed_certificate(key, common_name=settings.issuer or "qlik-jwt")
+    return keys.certificate_pem(certificate)
+
+
+def request_from_settings(
+    settings: Settings, *, cert_path: str | Path | None = None, **options: Any
+) -> SetupRequest:
+    """A SetupRequest from the settings: the signing key loaded once, its certificate
+    found or made (:func:`certificate_for`); ``options`` override SetupRequest fields.
+
+    Raises SettingsError for a missing private key or issuer, PrivateKeyError for an
+    unusable key or certificate, ConfigurationError for bad origins.
+    """
+    settings.require("private_key", "issuer")
+    assert settings.issuer is not None
+    key = keys.load_private_key(settings.private_key_source())
+    signer = TokenSigner(
+        key,
+        settings.key_id,
+        settings.issuer,
+        lifetime=settings.token_lifetime,
+        backdate=settings.token_backdate,
+    )
+    values: dict[str, Any] = {
+        "origins": tuple(settings.app_origins),
+        "web_integration_name": settings.web_integration_name,
+        "web_integration_id": settings.web_integration_id,
+        "clock_tolerance": settings.clock_tolerance,
+        "app_id": settings.app_id,
+    }
+    values.update({k: v for k, v in options.items() if v is not None})
+    return SetupRequest(
+        signer=signer, certificate_pem=certificate_for(settings, key, cert_path), **values
+    )
+
+
+def plan_setup(client: TenantClient, request: SetupRequest) -> SetupPlan:
+    """Look at the tenant and decide every step. Makes no change."""
+    signer = request.signer
+    steps = [
+        plan_identity_provider(
+            client,
+            issuer=signer.issuer,
+            key_id=signer.key_id,
+            certificate_pem=request.certificate_pem,
+            clock_tolerance=request.clock_tolerance,
+        ),
+        plan_web_integration(
+            client,
+            name=request.web_integration_name,
+            origins=list(request.origins),
+            web_integration_id=request.web_integration_id,
+        ),
+    ]
+    steps += [
+        plan_csp_origin(client, origin=origin, frame_ancestors=True, frame_src=request.frame_src)
+        for origin in request.origins
+    ]
+    if request.auto_create_groups:
+        steps.append(plan_auto_create_groups(client))
+    if request.grants:
+        space_id = request.space_id or app_space_id(client, str(request.app_id))
+        steps += [
+            plan_group_grant(
+                client, signer=signer, group=group, space_id=space_id, roles=request.roles
+            )
+            for group in request.grants
+        ]
+    return SetupPlan(tuple(steps), request.grants)
+
+
+def apply_setup(plan: SetupPlan, *, on_step: Callable[[Step], None] | None = None) -> SetupResult:
+    """Apply every step in order (``on_step`` is told before each) and collect the results.
+
+    Stops at the first failure and raises it; the steps already applied stay applied, and
+    running setup again plans only what is left.
+    """
+    results: dict[str, list[Any]] = {}
+    for step in plan.steps:
+        if on_step is not None:
+            on_step(step)
+        results.setdefault(step.kind, []).append(step.apply())
+    group_ids = dict(zip(plan.groups, map(str, results.get("space_assignment", [])), strict=True))
+    return SetupResult(
+        web_integration_id=str(results["web_integration"][0]),
+        identity_provider=dict(results["identity_provider"][0]),
+        csp_origins=[dict(e) for e in results.get("csp_origin", [])],
+        group_ids=group_ids,
+    )
+
+
+def record_web_integration_id(env_file: str | Path, web_integration_id: str) -> None:
+    """Write ``QLIK_WEB_INTEGRATION_ID`` into the settings file, keeping its other lines."""
+    update_env_file(env_file, {f"{ENV_PREFIX}WEB_INTEGRATION_ID": web_integration_id})

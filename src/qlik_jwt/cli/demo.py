@@ -1,0 +1,84 @@
+"""``qlik-jwt demo``: the emulated tenant and the web app, provisioned, until Ctrl-C."""
+
+from __future__ import annotations
+
+import signal
+import threading
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Literal
+
+import typer
+from rich.table import Table
+
+from qlik_jwt.cli.app import app, out
+from qlik_jwt.cli.serve import audit_to_stderr
+
+if TYPE_CHECKING:
+    from qlik_jwt.demo.run import DemoInfo
+
+
+def wait_for_interrupt() -> None:
+    """Block until SIGINT (Ctrl-C) or SIGTERM."""
+    stop = threading.Event()
+    previous = {
+        sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGINT, signal.SIGTERM)
+    }
+    try:
+        while not stop.wait(3600):
+            pass
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def show(info: DemoInfo) -> None:
+    out.print(f"[bold green]qlik-jwt demo is running:[/] open [bold]{info.web_url}[/]")
+    out.print(f"emulated tenant : {info.tenant_url} (HTTPS, self-signed; a different site)")
+    out.print(
+        f"first visit     : open {info.tenant_url}/ once and accept its self-signed "
+        "certificate, or the browser refuses every call to it"
+    )
+    out.print(f"sample app      : {info.app_id}, object {info.object_id}")
+    out.print(f"state           : {info.state_dir} (keys, databases, admin key)")
+    table = Table(title="demo users (the host app's own sign-in)", header_style="bold")
+    for column in ("user name", "password", "groups", "note"):
+        table.add_column(column)
+    for user in info.users:
+        table.add_row(user.username, user.password, ", ".join(user.groups), user.note)
+    out.print(table)
+    out.print(f"Group {info.granted_group!r} may open the app. Press Ctrl-C to stop.")
+
+
+@app.command()
+def demo(
+    port: Annotated[int, typer.Option(help="Port of the web app on http://localhost.")] = 8000,
+    emulator_port: Annotated[
+        int, typer.Option(help="Port of the emulated tenant on https://127.0.0.1.")
+    ] = 8443,
+    state_dir: Annotated[
+        Path, typer.Option(help="Folder for the demo's keys and databases (kept between runs).")
+    ] = Path(".qlik-jwt/demo"),
+    login_mode: Annotated[
+        str, typer.Option(help="jwt (tokens from the web app) or interactive (Qlik's login page).")
+    ] = "jwt",
+) -> None:
+    """Run the embedding demo offline: keys, emulated tenant, provisioning and web app."""
+    from qlik_jwt.demo.run import Demo, DemoOptions  # the emulator loads only for the demo
+
+    if login_mode not in ("jwt", "interactive"):
+        raise typer.BadParameter("use jwt or interactive", param_hint="--login-mode")
+    mode: Literal["jwt", "interactive"] = "interactive" if login_mode == "interactive" else "jwt"
+    options = DemoOptions(
+        state_dir=state_dir, web_port=port, emulator_port=emulator_port, login_mode=mode
+    )
+    audit_to_stderr()
+    out.print("starting the emulated tenant and the web app ...")
+    runner = Demo(options)
+    info = runner.start()
+    try:
+        show(info)
+        wait_for_interrupt()
+    finally:
+        out.print("stopping ...")
+        runner.stop()
+    out.print("stopped.")

@@ -1,0 +1,55 @@
+"""``qlik-jwt serve``: the embedding web app against the tenant named in the settings."""
+
+from __future__ import annotations
+
+import logging
+from typing import Annotated
+
+import typer
+import uvicorn
+
+from qlik_jwt.cli.app import app, err
+from qlik_jwt.settings import Settings
+from qlik_jwt.web import UserStore, create_app, required_settings
+from qlik_jwt.web.database import Database
+from qlik_jwt.web.tokens import AUDIT_LOGGER
+
+
+def audit_to_stderr() -> None:
+    """One line per minted token on stderr (``jti``/``sub``/``groups``/``exp``, never a token)."""
+    audit = logging.getLogger(AUDIT_LOGGER)
+    if not audit.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s audit %(message)s"))
+        audit.addHandler(handler)
+    audit.setLevel(logging.INFO)
+    audit.propagate = False
+
+
+@app.command()
+def serve(
+    env_file: Annotated[str, typer.Option(help="The .env file to read.")] = ".env",
+    host: Annotated[str | None, typer.Option(help="Listen address [QLIK_WEB_HOST].")] = None,
+    port: Annotated[int | None, typer.Option(help="Listen port [QLIK_WEB_PORT].")] = None,
+    demo_users: Annotated[
+        bool, typer.Option(help="Add the demo users (ada, grace, eve) if they are missing.")
+    ] = False,
+) -> None:
+    """Serve the embedding web app for a real tenant, configured by QLIK_* settings.
+
+    Refuses to start, listing every missing setting, when the settings are incomplete.
+    """
+    settings = Settings.load(env_file=env_file, web_host=host, web_port=port)
+    settings.require(*required_settings(settings))
+    users = UserStore(Database(settings.users_db))
+    if demo_users:
+        users.seed()
+    if users.count() == 0:
+        err.print(
+            f"[yellow]warning:[/] no users in {settings.users_db}: nobody can sign in. "
+            "Pass --demo-users, or pass your own identify hook to create_app()."
+        )
+    web_app = create_app(settings, user_store=users)
+    audit_to_stderr()
+    err.print(f"serving http://{settings.web_host}:{settings.web_port} for {settings.tenant_url}")
+    uvicorn.run(web_app, host=settings.web_host, port=settings.web_port, log_level="info")

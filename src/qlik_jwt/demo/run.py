@@ -1,0 +1,181 @@
+"""``qlik-jwt demo``: an emulated tenant and the embedding web app, provisioned and running.
+
+The emulator is served over HTTPS on ``127.0.0.1`` and the web app on ``http://localhost``:
+two different sites, so the browser meets exactly the cross-site situation of a real
+embedding (third-party cookies, CORS, CSP frame-ancestors). The tenant is provisioned only
+through its REST API, with :mod:`qlik_jwt.admin`'s setup (as ``qlik-jwt setup`` does for a
+real tenant): JWT identity provider for our certificate, web integration listing the web
+app's origin, CSP origin with frame-ancestors, group auto-creation, and one group granted the
+sample app's space.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Literal
+
+from qlik_jwt import keys
+from qlik_jwt.admin.client import TenantClient
+from qlik_jwt.admin.setup import SetupRequest, apply_setup, plan_setup
+from qlik_jwt.demo.servers import BackgroundServer
+from qlik_jwt.demo.state import DEMO_ISSUER, DemoState
+from qlik_jwt.emulator import create_app as create_emulator
+from qlik_jwt.emulator.engine import SampleApp, sample_apps
+from qlik_jwt.emulator.options import EmulatorOptions
+from qlik_jwt.emulator.state.users import DirectoryUser
+from qlik_jwt.settings import Settings
+from qlik_jwt.signer import TokenSigner
+from qlik_jwt.web import DEMO_USERS, DemoUser, UserStore, create_app
+from qlik_jwt.web.database import Database
+
+__all__ = ["Demo", "DemoInfo", "DemoOptions", "chart_object_id"]
+
+WEB_INTEGRATION_NAME = "qlik-jwt demo"
+
+
+@dataclass(frozen=True)
+class DemoOptions:
+    """How to run the demo. Port 0 picks a free port."""
+
+    state_dir: Path = Path(".qlik-jwt/demo")
+    web_port: int = 8000
+    emulator_port: int = 8443
+    login_mode: Literal["jwt", "interactive"] = "jwt"
+    granted_group: str = "Finance"
+    emulator_options: EmulatorOptions = field(default_factory=EmulatorOptions)
+
+
+@dataclass(frozen=True)
+class DemoInfo:
+    """What the demo is running (nothing secret: the admin key stays in the state folder)."""
+
+    web_url: str
+    tenant_url: str
+    app_id: str
+    object_id: str
+    web_integration_id: str
+    granted_group: str
+    users: tuple[DemoUser, ...]
+    state_dir: Path
+
+
+def chart_object_id(app: SampleApp) -> str:
+    """The sample app's first bar chart: the object the page draws and frames."""
+    for object_id, properties in app.objects.items():
+        if properties.get("qInfo", {}).get("qType") == "barchart":
+            return object_id
+    raise ValueError(f"sample app {app.id} has no bar chart")
+
+
+def _directory(users: tuple[DemoUser, ...]) -> list[DirectoryUser]:
+    """The same people on the emulator's interactive sign-in page (interactive mode)."""
+    return [DirectoryUser(f"demo|{u.username}", u.name, u.email, list(u.groups)) for u in users]
+
+
+class Demo:
+    """Starts the emulator and the web app (:meth:`start`) and stops both (:meth:`stop`)."""
+
+    def __init__(self, options: DemoOptions | None = None) -> None:
+        self.options = options or DemoOptions()
+        self.state = DemoState(self.options.state_dir)
+        self.emulator: BackgroundServer | None = None
+        self.web: BackgroundServer | None = None
+        self.web_app: Any = None
+
+    def start(self) -> DemoInfo:
+        """Prepare state, start and provision the tenant, start the web app.
+
+        Raises ConfigurationError (a port in use, an unwritable state folder) or
+        TenantError (provisioning failed); whatever was started is stopped again.
+        """
+        try:
+            return self._start()
+        except BaseException:
+            self.stop()
+            raise
+
+    def _start(self) -> DemoInfo:
+        options = self.options
+        self.state.prepare()
+        signing = self.state.signing_key()
+        tls = self.state.tls_certificate()
+        admin_key = self.state.admin_key()
+        app = sample_apps()[0]
+        object_id = chart_object_id(app)
+
+        self.web = BackgroundServer(name="web app", port=options.web_port).bind()
+        web_origin = f"http://localhost:{self.web.port}"
+        self.emulator = BackgroundServer(
+            name="emulator",
+            port=options.emulator_port,
+            certfile=tls.certificate,
+            keyfile=tls.private_key,
+        )
+        self.emulator.start(
+            create_emulator(
+                options.emulator_options,
+                db=str(self.state.emulator_db),
+                admin_key=admin_key,
+                sign_in_users=_directory(DEMO_USERS),
+            )
+        )
+        tenant_url = self.emulator.url
+
+        signer = TokenSigner(keys.load_private_key(signing.private_key), None, DEMO_ISSUER)
+        with TenantClient(tenant_url, api_key=admin_key, verify=str(tls.certificate)) as client:
+            request = SetupRequest(
+                signer=signer,
+                certificate_pem=signing.certificate.read_bytes(),
+                origins=(web_origin,),
+                web_integration_name=WEB_INTEGRATION_NAME,
+                auto_create_groups=True,
+                grants=(options.granted_group,),
+                app_id=app.id,
+            )
+            result = apply_setup(plan_setup(client, request))
+
+        settings = Settings.load(
+            env_file=None,
+            tenant_url=tenant_url,
+            web_integration_id=result.web_integration_id,
+            app_id=app.id,
+            object_id=object_id,
+            issuer=DEMO_ISSUER,
+            key_id=signer.key_id,
+            private_key=str(signing.private_key),
+            users_db=str(self.state.users_db),
+            login_mode=options.login_mode,
+        )
+        users = UserStore(Database(self.state.users_db))
+        users.seed(DEMO_USERS)
+        self.web_app = create_app(settings, user_store=users, signer=signer)
+        self.web.start(self.web_app)
+        return DemoInfo(
+            web_url=web_origin,
+            tenant_url=tenant_url,
+            app_id=app.id,
+            object_id=object_id,
+            web_integration_id=result.web_integration_id,
+            granted_group=options.granted_group,
+            users=DEMO_USERS,
+            state_dir=self.state.root,
+        )
+
+    def stop(self) -> None:
+        """Stop the web app, then the emulator. Safe to call twice."""
+        for server in (self.web, self.emulator):
+            if server is not None:
+                server.stop()
+
+    def __enter__(self) -> DemoInfo:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()

@@ -1,0 +1,89 @@
+"""The demo's local state folder: signing key, HTTPS certificate, admin key and databases.
+
+Everything is created on first use and reused afterwards, so a second ``qlik-jwt demo``
+starts with the same keys, users and tenant state. Secrets are written with mode 0600.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+from qlik_jwt import keys
+from qlik_jwt.emulator.https import write_tls_certificate
+from qlik_jwt.errors import ConfigurationError
+
+__all__ = ["DemoState"]
+
+DEMO_ISSUER = "qlik-jwt-demo"
+
+
+@dataclass(frozen=True)
+class DemoState:
+    """Paths under ``root`` (default ``.qlik-jwt/demo``)."""
+
+    root: Path
+
+    @property
+    def signing_dir(self) -> Path:
+        return self.root / "signing"
+
+    @property
+    def tls_dir(self) -> Path:
+        return self.root / "tls"
+
+    @property
+    def emulator_db(self) -> Path:
+        return self.root / "emulator.sqlite3"
+
+    @property
+    def users_db(self) -> Path:
+        return self.root / "web.sqlite3"
+
+    def prepare(self) -> None:
+        """Create the folder (mode 0700); raise ConfigurationError if it cannot be."""
+        try:
+            self.root.mkdir(mode=0o700, parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ConfigurationError(
+                "state_dir",
+                f"cannot be created ({exc.strerror})",
+                str(self.root),
+                "Pass --state-dir with a folder you can write to.",
+            ) from None
+
+    def signing_key(self, bits: int = 2048) -> keys.KeyPairFiles:
+        """The JWT signing key pair, generated when absent."""
+        files = keys.KeyPairFiles(
+            self.signing_dir / keys.PRIVATE_KEY_FILE, self.signing_dir / keys.CERTIFICATE_FILE
+        )
+        if files.private_key.exists() and files.certificate.exists():
+            return files
+        key = keys.generate_private_key(bits)
+        certificate = keys.self_signed_certificate(key, common_name=DEMO_ISSUER)
+        return keys.write_key_pair(self.signing_dir, key, certificate, force=True)
+
+    def tls_certificate(self) -> keys.KeyPairFiles:
+        """The emulator's HTTPS key and certificate, made once and kept (a browser that
+        accepted the certificate keeps accepting it)."""
+        files = keys.KeyPairFiles(
+            self.tls_dir / keys.PRIVATE_KEY_FILE, self.tls_dir / keys.CERTIFICATE_FILE
+        )
+        if files.private_key.exists() and files.certificate.exists():
+            return files
+        return write_tls_certificate(self.tls_dir)
+
+    def admin_key(self) -> str:
+        """The emulator's admin API key, generated once and kept (mode 0600)."""
+        path = self.root / "admin-key"
+        if path.exists():
+            return path.read_text(encoding="utf-8").strip()
+        value = secrets.token_urlsafe(32)
+        tmp = path.with_suffix(".tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(value)
+        os.replace(tmp, path)
+        return value

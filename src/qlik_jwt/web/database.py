@@ -1,0 +1,91 @@
+"""The web app's SQLite database: one file holding the host app's users and sign-in sessions.
+
+One connection per :class:`Database`, serialised by a lock; every change runs in one
+transaction (:meth:`Database.transaction`), so a failure leaves nothing half-written.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from qlik_jwt.errors import ConfigurationError
+
+__all__ = ["Database"]
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS users (
+    id INTEGER PRIMARY KEY,
+    username TEXT NOT NULL UNIQUE,
+    subject TEXT NOT NULL UNIQUE,
+    name TEXT NOT NULL,
+    email TEXT NOT NULL,
+    email_verified INTEGER NOT NULL,
+    groups_json TEXT NOT NULL,
+    password_hash TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS sessions (
+    id_hash TEXT PRIMARY KEY,
+    user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    csrf_token TEXT NOT NULL,
+    created_at REAL NOT NULL,
+    expires_at REAL NOT NULL,
+    minted_at REAL
+);
+CREATE INDEX IF NOT EXISTS sessions_expiry ON sessions(expires_at);
+"""
+
+
+class Database:
+    """An open SQLite database at ``path`` (``":memory:"`` for tests) with the schema above.
+
+    Raises ConfigurationError naming ``users_db`` when the file cannot be opened or created.
+    """
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = path
+        try:
+            if str(path) != ":memory:":
+                Path(path).parent.mkdir(parents=True, exist_ok=True)
+            self._conn = sqlite3.connect(
+                str(path), check_same_thread=False, isolation_level=None, timeout=10
+            )
+            self._conn.execute("PRAGMA foreign_keys = ON")
+            if str(path) != ":memory:":
+                self._conn.execute("PRAGMA journal_mode = WAL")
+                self._conn.execute("PRAGMA synchronous = NORMAL")
+            self._conn.executescript(SCHEMA)
+        except (OSError, sqlite3.Error) as exc:
+            raise ConfigurationError(
+                "users_db",
+                f"cannot be opened as an SQLite database ({exc})",
+                str(path),
+                "Set QLIK_USERS_DB to a writable file path.",
+            ) from None
+        self._lock = threading.RLock()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """The connection inside ``BEGIN IMMEDIATE`` … ``COMMIT``; rolled back on any error."""
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._conn
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            self._conn.execute("COMMIT")
+
+    def query(self, sql: str, params: tuple[object, ...] = ()) -> list[sqlite3.Row]:
+        """Rows of one read-only statement."""
+        with self._lock:
+            cursor = self._conn.execute(sql, params)
+            cursor.row_factory = sqlite3.Row
+            return list(cursor.fetchall())
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()

@@ -1,0 +1,56 @@
+"""Refusals the web app answers with, and the one place they become HTTP responses.
+
+Body shape: ``{"error": {"code", "message", "fix"}}``. Codes are stable and documented in
+the README; messages never contain tokens, cookies, CSRF tokens or key material.
+"""
+
+from __future__ import annotations
+
+from fastapi import Request
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException
+
+__all__ = ["WebError", "http_error_response", "web_error_response"]
+
+_HTTP_CODES = {404: "not-found", 405: "method-not-allowed"}
+
+
+class WebError(Exception):
+    """An HTTP refusal: ``status``, a stable ``code``, what was wrong and how to fix it."""
+
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        fix: str = "",
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.fix = fix
+        self.headers = headers or {}
+
+    def as_dict(self) -> dict[str, object]:
+        return {"error": {"code": self.code, "message": self.message, "fix": self.fix}}
+
+
+async def web_error_response(request: Request, exc: Exception) -> Response:
+    """Exception handler: WebError → its JSON body, status and headers, never cached."""
+    assert isinstance(exc, WebError)
+    headers = {"Cache-Control": "no-store", **exc.headers}
+    return JSONResponse(exc.as_dict(), status_code=exc.status, headers=headers)
+
+
+async def http_error_response(request: Request, exc: Exception) -> Response:
+    """Starlette's own refusals (unknown path, wrong method) in the same body shape."""
+    assert isinstance(exc, HTTPException)
+    error = WebError(
+        exc.status_code,
+        _HTTP_CODES.get(exc.status_code, "http-error"),
+        str(exc.detail),
+        headers=dict(exc.headers or {}),
+    )
+    return await web_error_response(request, error)

@@ -1,0 +1,154 @@
+// The embedding page: establish a Qlik session, then show the user, the chart and the frame.
+//
+// Everything the page needs is inlined by the server (#bootstrap), so the first request
+// goes to Qlik at once. Independent steps run side by side.
+
+import { createQlikSession, QlikFlowError } from "./qlik-session.js";
+
+const bootstrap = JSON.parse(document.getElementById("bootstrap").textContent);
+const { config } = bootstrap;
+
+const stepElement = (name) => document.querySelector(`[data-step="${name}"]`);
+
+function setStep(name, state, note = "") {
+  const element = stepElement(name);
+  element.dataset.state = state;
+  if (note) {
+    element.title = note;
+  }
+}
+
+function skipPending() {
+  document.querySelectorAll('#steps [data-state="pending"]').forEach((element) => {
+    element.dataset.state = "skipped";
+  });
+}
+
+function showProblem(kind, message, { fix = "", detail = "" } = {}) {
+  const box = document.getElementById("problem");
+  box.hidden = false;
+  box.dataset.kind = kind;
+  const paragraph = (className, text) => {
+    const element = document.createElement("div");
+    element.className = className;
+    element.textContent = text;
+    box.append(element);
+  };
+  paragraph("message", message);
+  if (fix) paragraph("fix", fix);
+  if (detail) paragraph("detail", detail);
+}
+
+function showQlikUser(user) {
+  const groups = (user.assignedGroups || []).map((group) => group.name);
+  const parts = [
+    `${user.name} (${user.subject})`,
+    user.email ? `e-mail ${user.email}` : "no e-mail shown (not verified)",
+    groups.length ? `groups: ${groups.join(", ")}` : "no groups",
+  ];
+  const element = document.getElementById("qlik-user");
+  element.textContent = parts.join(" · ");
+  element.dataset.subject = user.subject;
+  return groups;
+}
+
+function showFrame(qlik) {
+  if (!config.objectId && !config.sheetId) {
+    setStep("iframe", "skipped", "no object or sheet id configured");
+    return;
+  }
+  const frame = document.getElementById("qlik-iframe");
+  frame.addEventListener("load", () => setStep("iframe", "done"), { once: true });
+  frame.src = qlik.singleUrl(config);
+}
+
+// Opens the engine socket at once; reads data only after `session.user` confirmed whose
+// session it is. Resolves when the chart is drawn.
+async function startEngine(qlik, session) {
+  // Preloaded by the page; imported here so a broken chart cannot stop the login flow.
+  const { renderEngineChart } = await import("./engine-view.js");
+  return renderEngineChart({
+    url: qlik.engineUrl(config.appId, session.csrfToken),
+    appId: config.appId,
+    objectId: config.objectId,
+    ready: session.user,
+    container: document.getElementById("chart"),
+    title: document.getElementById("chart-title"),
+    onConnected: () => setStep("engine", "done"),
+  });
+}
+
+function explainEngineFailure(error, user, groups) {
+  const step = stepElement("engine").dataset.state === "done" ? "chart" : "engine";
+  setStep(step, "failed");
+  if (error.kind === "access-denied") {
+    showProblem(
+      "app-access-denied",
+      `Qlik refused to open app ${config.appId} for ${user.name}: none of the user's groups (${groups.join(", ") || "none"}) is granted the app's space.`,
+      {
+        fix: "Grant one of these groups access to the space holding the app, or give the user a group that has it (the host app decides the groups in the token).",
+        detail: error.message,
+      },
+    );
+  } else {
+    showProblem("engine-failed", "The Qlik engine connection failed.", { detail: error.message || String(error) });
+  }
+  skipPending();
+}
+
+function failed(error) {
+  setStep("session", "failed");
+  if (error instanceof QlikFlowError && error.kind === "interactive-login-needed") {
+    document.getElementById("login-link").hidden = false;
+    document.getElementById("login-anchor").href = error.link;
+  }
+  showProblem(error.kind || "error", error.message, error);
+  skipPending();
+}
+
+async function main() {
+  const qlik = createQlikSession({
+    baseUrl: bootstrap.qlikBaseUrl,
+    webIntegrationId: config.webIntegrationId,
+    loginMode: config.loginMode,
+    subject: bootstrap.subject,
+    tokenUrl: bootstrap.tokenUrl,
+    csrfHeader: bootstrap.csrfHeader,
+    csrfToken: bootstrap.csrfToken,
+    sessionLikely: bootstrap.qlikSessionLikely,
+  });
+  let session;
+  let engine;
+  let user;
+  try {
+    session = await qlik.establish();
+    engine = startEngine(qlik, session);
+    engine.catch(() => {}); // handled below
+    try {
+      user = await session.user;
+    } catch (error) {
+      if (error.kind !== "other-qlik-user") throw error;
+      // A session left by another user of this browser: log in as ours instead.
+      session = await qlik.login();
+      engine = startEngine(qlik, session);
+      engine.catch(() => {});
+      user = await session.user;
+    }
+  } catch (error) {
+    failed(error);
+    return;
+  }
+  setStep("session", "done", session.reused ? "reused an existing Qlik session" : "new Qlik session");
+  document.body.dataset.qlikSession = session.reused ? "reused" : "new";
+  const groups = showQlikUser(user);
+  setStep("user", "done");
+  showFrame(qlik);
+  try {
+    await engine;
+    setStep("chart", "done");
+  } catch (error) {
+    explainEngineFailure(error, user, groups);
+  }
+}
+
+main();

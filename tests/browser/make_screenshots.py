@@ -1,0 +1,59 @@
+"""Screenshots of the demo for the README: ``python -m tests.browser.make_screenshots``.
+
+Starts the demo (emulated tenant + web app) in a temporary folder, drives Chromium through
+the sign-in, the embedded page, a refused group and blocked third-party cookies, and writes
+PNGs to ``docs/screenshots/``.
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from pathlib import Path
+
+from playwright.sync_api import Page
+
+from qlik_jwt.demo.run import Demo, DemoOptions
+from qlik_jwt.web import DEMO_USERS
+from tests.support.browser import chromium, sign_in_page
+
+OUT = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+ADA, _GRACE, EVE = DEMO_USERS
+
+
+def _settle(page: Page, selector: str) -> None:
+    page.wait_for_selector(selector)
+    page.wait_for_load_state("networkidle")
+
+
+def main() -> int:
+    OUT.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as work:
+        root = Path(work)
+        options = DemoOptions(state_dir=root / "state", web_port=0, emulator_port=0)
+        with Demo(options) as info:
+            with chromium(root / "allow", third_party_cookies=True) as context:
+                page = context.new_page()
+                page.goto(info.web_url + "/sign-in")
+                page.fill("input[name=username]", ADA.username)
+                page.screenshot(path=OUT / "sign-in.png")
+                sign_in_page(page, info.web_url, ADA.username, ADA.password)
+                _settle(page, '[data-step="iframe"][data-state="done"]')
+                page.screenshot(path=OUT / "embedded-analytics.png", full_page=True)
+            with chromium(root / "eve", third_party_cookies=True) as context:
+                page = context.new_page()
+                sign_in_page(page, info.web_url, EVE.username, EVE.password)
+                _settle(page, "#problem[data-kind]")
+                page.screenshot(path=OUT / "group-refused.png")
+            with chromium(root / "block", third_party_cookies=False) as context:
+                page = context.new_page()
+                sign_in_page(page, info.web_url, ADA.username, ADA.password)
+                _settle(page, "#problem[data-kind]")
+                page.screenshot(path=OUT / "third-party-cookies-blocked.png")
+    for png in sorted(OUT.glob("*.png")):
+        print(png.relative_to(OUT.parents[1]))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

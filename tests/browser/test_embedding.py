@@ -1,0 +1,160 @@
+"""The embedding page end to end in Chromium, against the demo: an emulated tenant on
+https://127.0.0.1 and the web app on http://localhost (two sites), provisioned over REST."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page
+
+from qlik_jwt.demo.run import DemoInfo
+from qlik_jwt.web import DEMO_USERS
+from tests.browser.conftest import MintCounter
+from tests.support.browser import chromium, sign_in_page, step_state
+from tests.support.sample_csv import sales_by
+
+ADA, GRACE, EVE = DEMO_USERS
+
+
+def wait_until_done(page: Page, *steps: str) -> None:
+    for step in steps:
+        page.wait_for_selector(f'[data-step="{step}"][data-state="done"]')
+
+
+def problem_of(page: Page) -> tuple[str, str]:
+    """The kind and text of the problem the page reports, once it reports one."""
+    page.wait_for_selector("#problem[data-kind]")
+    return str(page.get_attribute("#problem", "data-kind")), page.inner_text("#problem")
+
+
+def chart_values(page: Page) -> dict[str, Decimal]:
+    rows = page.query_selector_all("#chart table.qlik-data tbody tr")
+    values = {}
+    for row in rows:
+        label = row.query_selector("th").inner_text()
+        values[label] = Decimal(row.query_selector("td.num").get_attribute("data-num") or "NaN")
+    return values
+
+
+def test_jwt_mode_end_to_end(demo: DemoInfo, tmp_path: Path, mints: MintCounter) -> None:
+    with chromium(tmp_path, third_party_cookies=True) as context:
+        page = context.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        sign_in_page(page, demo.web_url, ADA.username, ADA.password)
+        wait_until_done(page, "session", "user", "engine", "chart", "iframe")
+        assert page.get_attribute("body", "data-qlik-session") == "new"
+        user_text = page.inner_text("#qlik-user")
+        assert "Ada Lovelace (demo|ada)" in user_text
+        assert "e-mail ada@example.com" in user_text and "Finance" in user_text
+        expected = sales_by("Region")
+        shown = chart_values(page)
+        assert set(shown) == set(expected)
+        for region, total in expected.items():
+            assert float(shown[region]) == pytest.approx(float(total))
+        assert page.inner_text("#chart-title") == "Sales by Region"
+        frame = page.frame_locator("#qlik-iframe")
+        assert "Sales by Region" in frame.locator("body").inner_text()
+        assert page.query_selector("#problem").is_hidden()
+        assert mints.count("demo|ada") == 1
+        assert errors == []
+
+
+def test_reload_reuses_the_qlik_session_and_mints_nothing(
+    demo: DemoInfo, tmp_path: Path, mints: MintCounter
+) -> None:
+    with chromium(tmp_path, third_party_cookies=True) as context:
+        page = context.new_page()
+        sign_in_page(page, demo.web_url, GRACE.username, GRACE.password)
+        wait_until_done(page, "session", "chart")
+        assert mints.count("demo|grace") == 1
+        page.reload()
+        wait_until_done(page, "session", "user", "chart")
+        assert page.get_attribute("body", "data-qlik-session") == "reused"
+        assert mints.count("demo|grace") == 1
+        # Grace's address is not verified: Qlik shows no e-mail for her.
+        assert "no e-mail shown" in page.inner_text("#qlik-user")
+
+
+def test_group_without_the_app_sees_the_refusal_explained(demo: DemoInfo, tmp_path: Path) -> None:
+    with chromium(tmp_path, third_party_cookies=True) as context:
+        page = context.new_page()
+        sign_in_page(page, demo.web_url, EVE.username, EVE.password)
+        kind, problem = problem_of(page)
+        assert kind == "app-access-denied"
+        assert "Marketing" in problem and demo.app_id in problem
+        assert "Grant one of these groups" in problem
+        assert step_state(page, "session") == "done"
+        assert step_state(page, "engine") == "failed"
+
+
+def test_origin_missing_from_the_web_integration_is_named(demo: DemoInfo, tmp_path: Path) -> None:
+    unlisted = demo.web_url.replace("localhost", "127.0.0.1")
+    with chromium(tmp_path, third_party_cookies=True) as context:
+        page = context.new_page()
+        sign_in_page(page, unlisted, ADA.username, ADA.password)
+        kind, problem = problem_of(page)
+        assert kind == "origin-refused"
+        assert unlisted in problem and demo.web_integration_id in problem
+
+
+def test_blocked_third_party_cookies_are_detected(demo: DemoInfo, tmp_path: Path) -> None:
+    with chromium(tmp_path, third_party_cookies=False) as context:
+        page = context.new_page()
+        sign_in_page(page, demo.web_url, ADA.username, ADA.password)
+        kind, problem = problem_of(page)
+        assert kind == "third-party-cookies-blocked"
+        assert "third-party cookies are blocked" in problem and "proxy mode" in problem
+
+
+def test_requests_to_the_tenant_before_the_engine_session(demo: DemoInfo, tmp_path: Path) -> None:
+    """What a first visit and a reload send to the tenant before the engine websocket."""
+    with chromium(tmp_path, third_party_cookies=True) as context:
+        page = context.new_page()
+        sent: list[str] = []
+        page.on(
+            "request",
+            lambda r: (
+                sent.append(f"{r.method} {r.url.split('?')[0].removeprefix(demo.tenant_url)}")
+                if r.url.startswith(demo.tenant_url) and "/single/" not in r.url
+                else None
+            ),
+        )
+        page.on("websocket", lambda ws: sent.append("WEBSOCKET"))
+        sign_in_page(page, demo.web_url, ADA.username, ADA.password)
+        wait_until_done(page, "chart")
+        first = sent[: sent.index("WEBSOCKET")]
+        # Before the engine socket: the session check, the login, the CSRF token (users/me
+        # and its redirect may still be running: they are not waited for).
+        assert [r for r in first if "/users/" not in r and not r.startswith("OPTIONS")] == [
+            "GET /api/v1/csrf-token",
+            "POST /login/jwt-session",
+            "GET /api/v1/csrf-token",
+        ]
+        sent.clear()
+        page.reload()
+        wait_until_done(page, "chart")
+        reload = sent[: sent.index("WEBSOCKET")]
+        # One round trip: preflights are cached (the tenant sends Access-Control-Max-Age).
+        assert [r for r in reload if "/users/" not in r] == ["GET /api/v1/csrf-token"]
+        assert "POST /login/jwt-session" not in sent
+
+
+def test_a_qlik_session_of_another_user_is_replaced(
+    demo: DemoInfo, tmp_path: Path, mints: MintCounter
+) -> None:
+    """Ada signs out of the host app and Grace signs in, in the same browser: the Qlik
+    session still belongs to Ada, so the page logs Grace in instead of reusing it."""
+    with chromium(tmp_path, third_party_cookies=True) as context:
+        page = context.new_page()
+        sign_in_page(page, demo.web_url, ADA.username, ADA.password)
+        wait_until_done(page, "chart")
+        page.click("#sign-out")
+        page.wait_for_url(demo.web_url + "/sign-in")
+        sign_in_page(page, demo.web_url, GRACE.username, GRACE.password)
+        wait_until_done(page, "user", "chart")
+        assert "Grace Hopper (demo|grace)" in page.inner_text("#qlik-user")
+        assert page.get_attribute("body", "data-qlik-session") == "new"
+        assert mints.count("demo|grace") == 1

@@ -1,0 +1,55 @@
+"""``qlik-jwt demo`` as a real subprocess: starts, prints a URL that serves the page, and
+stops both servers on SIGINT (Ctrl-C)."""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+
+import httpx
+
+from tests.support.servers import ServerProcess, free_port, qlik_jwt_command
+
+
+def _port_is_free(port: int) -> bool:
+    with socket.socket() as sock:
+        return sock.connect_ex(("127.0.0.1", port)) != 0
+
+
+def test_demo_starts_prints_its_url_and_stops_on_sigint(tmp_path: Path) -> None:
+    web_port, emulator_port = free_port(), free_port()
+    args = qlik_jwt_command(
+        "demo",
+        "--port",
+        str(web_port),
+        "--emulator-port",
+        str(emulator_port),
+        "--state-dir",
+        str(tmp_path / "state"),
+    )
+    demo = ServerProcess(args, f"http://127.0.0.1:{web_port}/healthz", cwd=tmp_path)
+    with demo:
+        url = f"http://localhost:{web_port}"
+        with httpx.Client(base_url=url) as client:
+            assert client.get("/", follow_redirects=False).headers["location"] == "/sign-in"
+            signed_in = client.post(
+                "/sign-in",
+                data={"username": "ada", "password": "ada-demo"},
+                headers={"Origin": url},
+            )
+            assert signed_in.status_code == 303
+            page = client.get("/")
+            assert page.status_code == 200 and "Ada Lovelace" in page.text
+            assert f"https://127.0.0.1:{emulator_port}" in page.text
+        certificate = str(tmp_path / "state" / "tls" / "certificate.pem")
+        tenant = httpx.get(
+            f"https://127.0.0.1:{emulator_port}/api/v1/csrf-token", verify=certificate
+        )
+        assert tenant.status_code == 401  # the emulated tenant answers, with no session
+    output = demo.output
+    assert demo.proc is not None and demo.proc.returncode == 0, output
+    assert f"open {url}" in output
+    assert "ada-demo" in output and "eve-demo" in output
+    assert "stopped." in output and "Traceback" not in output
+    assert (tmp_path / "state" / "signing" / "private.pem").exists()
+    assert _port_is_free(web_port) and _port_is_free(emulator_port)

@@ -1,0 +1,80 @@
+"""``qlik-jwt serve`` in process and as a real subprocess."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import httpx
+from typer.testing import CliRunner
+
+from qlik_jwt.cli import app
+from tests.support.servers import ServerProcess, free_port, qlik_jwt_command
+from tests.support.webapp import ADA
+
+
+def test_refuses_to_start_listing_every_missing_setting() -> None:
+    result = CliRunner().invoke(app, ["serve", "--env-file", "none.env"])
+    assert result.exit_code == 2
+    for variable in (
+        "QLIK_TENANT_URL",
+        "QLIK_WEB_INTEGRATION_ID",
+        "QLIK_APP_ID",
+        "QLIK_PRIVATE_KEY",
+        "QLIK_ISSUER",
+    ):
+        assert variable in result.output
+    assert "Traceback" not in result.output
+
+
+def test_interactive_mode_needs_no_key(tmp_path: Path) -> None:
+    env_file = tmp_path / "web.env"
+    env_file.write_text("QLIK_LOGIN_MODE=interactive\nQLIK_TENANT_URL=t.example.com\n")
+    result = CliRunner().invoke(app, ["serve", "--env-file", str(env_file)])
+    assert result.exit_code == 2
+    assert "QLIK_APP_ID" in result.output and "QLIK_PRIVATE_KEY" not in result.output
+
+
+def test_invalid_setting_is_reported_with_its_value() -> None:
+    result = CliRunner().invoke(
+        app, ["serve", "--env-file", "none.env"], env={"QLIK_PUBLIC_ORIGIN": "app.example.com"}
+    )
+    assert result.exit_code == 2
+    assert "public_origin" in result.output and "app.example.com" in result.output
+
+
+def test_serves_the_app_as_a_subprocess_and_stops_on_sigint(key_dir: Path, tmp_path: Path) -> None:
+    port = free_port()
+    env = {
+        "QLIK_TENANT_URL": "https://tenant.example.com",
+        "QLIK_WEB_INTEGRATION_ID": "wi-1",
+        "QLIK_APP_ID": "app-1",
+        "QLIK_ISSUER": "serve-test",
+        "QLIK_PRIVATE_KEY": str(key_dir / "private.pem"),
+        "QLIK_USERS_DB": str(tmp_path / "web.sqlite3"),
+        "QLIK_WEB_PORT": str(port),
+    }
+    base = f"http://127.0.0.1:{port}"
+    server = ServerProcess(
+        qlik_jwt_command("serve", "--demo-users"), f"{base}/healthz", env=env, cwd=tmp_path
+    )
+    with server:
+        assert httpx.get(f"{base}/config").json()["tenantUrl"] == "https://tenant.example.com"
+        with httpx.Client(base_url=base) as client:
+            response = client.post(
+                "/sign-in",
+                data={"username": ADA.username, "password": ADA.password},
+                headers={"Origin": base},
+            )
+            assert response.status_code == 303
+            assert client.get("/").status_code == 200
+    assert server.proc is not None
+    assert server.proc.returncode == 0
+    assert "Traceback" not in server.output
+
+
+def test_module_entry_point_shows_serve_in_help() -> None:
+    result = subprocess.run(
+        qlik_jwt_command("--help"), capture_output=True, text=True, check=True, timeout=60
+    )
+    assert "serve" in result.stdout
