@@ -42,6 +42,10 @@ class DemoState:
     def users_db(self) -> Path:
         return self.root / "web.sqlite3"
 
+    @property
+    def proxy_sessions_db(self) -> Path:
+        return self.root / "proxy-sessions.sqlite3"
+
     def prepare(self) -> None:
         """Create the folder (mode 0700); raise ConfigurationError if it cannot be."""
         try:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import hmac
 
 from fastapi import Request
+from starlette.requests import HTTPConnection
 
 from qlik_jwt.web.errors import WebError
 
@@ -23,15 +24,18 @@ __all__ = ["CSRF_HEADER", "app_origin", "check_csrf_token", "check_same_origin"]
 CSRF_HEADER = "X-CSRF-Token"
 
 
-def app_origin(request: Request, public_origin: str | None) -> str:
-    """The origin this app is reached at: the configured one, else the request's own."""
+def app_origin(request: HTTPConnection, public_origin: str | None) -> str:
+    """The origin this app is reached at: the configured one, else the request's own
+    (a websocket handshake's ``ws``/``wss`` counted as ``http``/``https``)."""
     if public_origin:
         return public_origin
-    return f"{request.url.scheme}://{request.url.netloc}"
+    scheme = {"ws": "http", "wss": "https"}.get(request.url.scheme, request.url.scheme)
+    return f"{scheme}://{request.url.netloc}"
 
 
-def check_same_origin(request: Request, public_origin: str | None) -> None:
-    """Raise WebError 403 when ``Origin`` or ``Sec-Fetch-Site`` shows another origin."""
+def check_same_origin(request: HTTPConnection, public_origin: str | None) -> None:
+    """Raise WebError 403 when ``Origin`` or ``Sec-Fetch-Site`` shows another origin
+    (for HTTP requests and websocket handshakes alike)."""
     expected = app_origin(request, public_origin)
     origin = request.headers.get("origin")
     if origin is not None and origin != expected:

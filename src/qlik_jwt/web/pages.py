@@ -10,6 +10,7 @@ from __future__ import annotations
 import hmac
 import html
 import json
+import logging
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -23,8 +24,9 @@ from starlette.concurrency import run_in_threadpool
 from qlik_jwt.settings import Settings
 from qlik_jwt.web.bodies import read_form
 from qlik_jwt.web.errors import WebError
-from qlik_jwt.web.forgery import CSRF_HEADER, check_same_origin
+from qlik_jwt.web.forgery import CSRF_HEADER, app_origin, check_same_origin
 from qlik_jwt.web.identity import Identify
+from qlik_jwt.web.proxy.context import QlikProxy
 from qlik_jwt.web.public_config import public_config
 from qlik_jwt.web.ratelimit import RateLimiter
 from qlik_jwt.web.signin import HostSessionCookie
@@ -32,6 +34,8 @@ from qlik_jwt.web.tokens import identify_user
 from qlik_jwt.web.users import UserStore
 
 __all__ = ["QLIK_SESSION_HINT_SECONDS", "bootstrap_json", "page_routes", "sign_in_routes"]
+
+log = logging.getLogger("qlik_jwt.web")
 
 TEMPLATES = Path(__file__).parent / "templates"
 NO_STORE = {"Cache-Control": "no-store"}
@@ -87,11 +91,14 @@ def page_routes(
     identify: Identify,
     cookie: HostSessionCookie,
     sign_in_path: str | None,
+    proxy: QlikProxy | None = None,
     clock: Callable[[], float] = time.time,
 ) -> APIRouter:
     """``GET /``: the embedding page for a signed-in user.
 
     Without a user it redirects to ``sign_in_path``, or answers 401 when there is none.
+    With ``proxy`` (proxy mode) the page's Qlik calls go to this app, which logs in for
+    the browser: the page gets no token URL, and its proxy cookie when it has none yet.
     """
     router = APIRouter()
     layout = Layout()
@@ -100,7 +107,7 @@ def page_routes(
     config = public_config(settings).model_dump()
     preconnect = (
         f'<link rel="preconnect" href="{html.escape(settings.tenant_url)}" crossorigin>'
-        if settings.tenant_url
+        if settings.tenant_url and proxy is None
         else ""
     )
     snippet = html.escape(_snippet(settings))
@@ -119,9 +126,12 @@ def page_routes(
             "config": config,
             "mode": settings.web_mode,
             # Every Qlik call goes to this base URL; proxy mode points it at this app.
-            "qlikBaseUrl": settings.tenant_url,
+            "qlikBaseUrl": settings.tenant_url
+            if proxy is None
+            else app_origin(request, settings.public_origin),
             "subject": user.sub,
-            "tokenUrl": "/token",
+            # No token URL in proxy mode: the app logs in for the browser.
+            "tokenUrl": "/token" if proxy is None else None,
             "csrfHeader": CSRF_HEADER,
             "csrfToken": "" if session is None else session.csrf_token,
             "qlikSessionLikely": likely,
@@ -146,17 +156,26 @@ def page_routes(
             head=page_head.substitute(bootstrap=bootstrap_json(bootstrap), preconnect=preconnect),
             header=header,
         )
-        return HTMLResponse(body, headers=NO_STORE)
+        response = HTMLResponse(body, headers=NO_STORE)
+        if proxy is not None:
+            proxy.give_cookie(request, response)
+        return response
 
     return router
 
 
 def sign_in_routes(
-    settings: Settings, *, users: UserStore, cookie: HostSessionCookie, limiter: RateLimiter
+    settings: Settings,
+    *,
+    users: UserStore,
+    cookie: HostSessionCookie,
+    limiter: RateLimiter,
+    proxy: QlikProxy | None = None,
 ) -> APIRouter:
     """``GET``/``POST /sign-in`` and ``POST /sign-out`` for the built-in user store.
 
     ``limiter`` caps sign-in attempts per user name (password guessing), right or wrong.
+    Sign-out also drops the Qlik session ``proxy`` holds for the browser.
     """
     router = APIRouter()
     layout = Layout()
@@ -212,6 +231,11 @@ def sign_in_routes(
             cookie.sessions.delete(session.id)
         response = RedirectResponse("/sign-in", status_code=303, headers=NO_STORE)
         cookie.clear(request, response)
+        if proxy is not None:
+            try:
+                await proxy.forget(request, response)
+            except WebError as exc:  # the store is down: sign out anyway; it expires there
+                log.warning("sign-out could not drop the proxy session: %s", exc.message)
         return response
 
     return router

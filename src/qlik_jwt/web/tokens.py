@@ -19,7 +19,7 @@ from pydantic import BaseModel
 
 from qlik_jwt.errors import QlikJwtError
 from qlik_jwt.settings import Settings
-from qlik_jwt.signer import TokenSigner, UserClaims
+from qlik_jwt.signer import MintedToken, TokenSigner, UserClaims
 from qlik_jwt.web.bodies import read_empty_json
 from qlik_jwt.web.errors import WebError
 from qlik_jwt.web.forgery import check_csrf_token, check_same_origin
@@ -27,7 +27,7 @@ from qlik_jwt.web.identity import Identify
 from qlik_jwt.web.ratelimit import RateLimiter
 from qlik_jwt.web.signin import HostSessionCookie
 
-__all__ = ["AUDIT_LOGGER", "TokenResponse", "identify_user", "token_routes"]
+__all__ = ["AUDIT_LOGGER", "TokenMinter", "TokenResponse", "identify_user", "token_routes"]
 
 AUDIT_LOGGER = "qlik_jwt.web.audit"
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
@@ -50,17 +50,70 @@ async def identify_user(identify: Identify, request: Request) -> UserClaims | No
     return found
 
 
+class TokenMinter:
+    """Mints a Qlik token for a user, for ``POST /token`` and for proxy mode's own logins.
+
+    Refuses (WebError) outside JWT login mode (403 ``jwt-login-off``) and past the per-user
+    rate limit (429 ``rate-limited`` + ``Retry-After``); writes one audit line per token
+    (``jti``, ``sub``, ``groups``, ``exp`` and ``via``, never the token).
+    """
+
+    def __init__(
+        self, settings: Settings, *, signer: TokenSigner | None, limiter: RateLimiter
+    ) -> None:
+        self.login_mode = settings.login_mode
+        self.signer = signer
+        self.limiter = limiter
+        self.audit = logging.getLogger(AUDIT_LOGGER)
+
+    def mint(self, user: UserClaims, *, via: str) -> MintedToken:
+        if self.login_mode != "jwt" or self.signer is None:
+            raise WebError(
+                403,
+                "jwt-login-off",
+                f"This app uses login mode {self.login_mode!r}: it mints no tokens.",
+                "Set QLIK_LOGIN_MODE=jwt to sign users in to Qlik with tokens.",
+            )
+        wait = self.limiter.acquire(user.sub)
+        if wait:
+            self.audit.warning(json.dumps({"event": "token-rate-limited", "sub": user.sub}))
+            raise WebError(
+                429,
+                "rate-limited",
+                f"More than {self.limiter.limit} tokens a minute were asked for this user.",
+                "Reuse the Qlik session instead of logging in again; wait and retry.",
+                headers={"Retry-After": self.limiter.retry_after(wait)},
+            )
+        try:
+            minted = self.signer.mint_token(user)
+        except QlikJwtError as exc:
+            raise WebError(
+                500, "cannot-mint", f"No token can be made for this user: {exc}"
+            ) from None
+        self.audit.info(
+            json.dumps(
+                {
+                    "event": "token-minted",
+                    "jti": minted.jti,
+                    "sub": minted.sub,
+                    "groups": list(minted.groups),
+                    "exp": minted.expires_at,
+                    "via": via,
+                }
+            )
+        )
+        return minted
+
+
 def token_routes(
     settings: Settings,
     *,
-    signer: TokenSigner | None,
+    minter: TokenMinter,
     identify: Identify,
     cookie: HostSessionCookie,
-    limiter: RateLimiter,
 ) -> APIRouter:
     """The router holding ``POST /token``."""
     router = APIRouter()
-    audit = logging.getLogger(AUDIT_LOGGER)
 
     @router.post(
         "/token",
@@ -78,42 +131,9 @@ def token_routes(
             )
         session = cookie.session(request)
         check_csrf_token(request, None if session is None else session.csrf_token)
-        if settings.login_mode != "jwt" or signer is None:
-            raise WebError(
-                403,
-                "jwt-login-off",
-                f"This app uses login mode {settings.login_mode!r}: it mints no tokens.",
-                "Set QLIK_LOGIN_MODE=jwt to sign users in to Qlik with tokens.",
-            )
-        wait = limiter.acquire(user.sub)
-        if wait:
-            audit.warning(json.dumps({"event": "token-rate-limited", "sub": user.sub}))
-            raise WebError(
-                429,
-                "rate-limited",
-                f"More than {limiter.limit} tokens a minute were asked for this user.",
-                "Reuse the Qlik session instead of logging in again; wait and retry.",
-                headers={"Retry-After": limiter.retry_after(wait)},
-            )
-        try:
-            minted = signer.mint_token(user)
-        except QlikJwtError as exc:
-            raise WebError(
-                500, "cannot-mint", f"No token can be made for this user: {exc}"
-            ) from None
+        minted = minter.mint(user, via="token-endpoint")
         if session is not None:
             cookie.sessions.record_mint(session.id)
-        audit.info(
-            json.dumps(
-                {
-                    "event": "token-minted",
-                    "jti": minted.jti,
-                    "sub": minted.sub,
-                    "groups": list(minted.groups),
-                    "exp": minted.expires_at,
-                }
-            )
-        )
         return JSONResponse(
             {"token": minted.token, "expiresAt": minted.expires_at}, headers=NO_STORE
         )
