@@ -1,0 +1,77 @@
+"""The facts of the machine a benchmark ran on, printed beside its table.
+
+Absolute rates depend on these (and on whatever else the machine was doing); the ratios
+measured side by side in one run are what the benchmarks are about.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import subprocess
+from importlib import metadata
+from pathlib import Path
+
+__all__ = ["REPO", "cpu_model", "facts", "node_package_version", "print_facts", "tool_version"]
+
+REPO = Path(__file__).resolve().parents[1]
+PYTHON_PACKAGES = ("qlik-jwt", "cryptography", "pyjwt", "fastapi", "starlette", "uvicorn")
+
+
+def cpu_model() -> str:
+    """The CPU's model name from ``/proc/cpuinfo``, else what ``platform`` knows."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.partition(":")[2].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def tool_version(*command: str) -> str:
+    """The first line a ``--version`` style command prints, or ``"not found"``."""
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, timeout=20, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return "not found"
+    lines = (done.stdout or done.stderr).strip().splitlines()
+    return lines[0].strip() if lines else "not found"
+
+
+def node_package_version(name: str) -> str:
+    """The version of an npm package installed in the repository's ``node_modules``."""
+    manifest = REPO / "node_modules" / name / "package.json"
+    try:
+        return str(json.loads(manifest.read_text())["version"])
+    except (OSError, ValueError, KeyError):
+        return "not installed"
+
+
+def _python_package(name: str) -> str:
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return "not installed"
+
+
+def facts(*tools: tuple[str, ...]) -> dict[str, str]:
+    """CPU, cores, Python and the packages measured, plus ``tools`` (commands printing
+    their version, e.g. ``("node", "--version")``)."""
+    found = {
+        "CPU": cpu_model(),
+        "cores": f"{os.cpu_count()} (load average {os.getloadavg()[0]:.1f} at start)",
+        "OS": f"{platform.system()} {platform.release()}",
+        "Python": f"{platform.python_implementation()} {platform.python_version()}",
+        "Python packages": ", ".join(f"{p} {_python_package(p)}" for p in PYTHON_PACKAGES),
+    }
+    for command in tools:
+        found[command[0]] = tool_version(*command)
+    return found
+
+
+def print_facts(*tools: tuple[str, ...]) -> None:
+    """Print :func:`facts` as one Markdown line per fact."""
+    for name, value in facts(*tools).items():
+        print(f"- {name}: {value}")

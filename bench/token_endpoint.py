@@ -1,0 +1,327 @@
+"""``POST /token`` of our web app against an Express endpoint in the Node boilerplate's style.
+
+Real processes on loopback, one run, interleaved rounds:
+- ``/token``, 1 and 2 uvicorn workers: the real web app (``create_app``) over a shared SQLite
+  user/session file; each request carries a signed-in session cookie, passes the same-origin
+  and CSRF checks and the per-user rate limit (on, set high enough never to trigger);
+- the boilerplate style (``bench/node/boilerplate_style.js``): Express, ``jsonwebtoken.sign``
+  given the PEM string per call (Node packages from ``make node-deps``).
+
+Both sign RS256 with the same 2048-bit key, and one answer of each is checked against the
+contract and the public key before the load. Load: ``wrk`` (one thread, ``--connections``
+keep-alive connections, fixed duration; ``make bench-deps`` installs it), which reports
+requests/s and latency percentiles. Any non-2xx answer or socket error fails the run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
+from fastapi import FastAPI
+from starlette.types import ASGIApp, Receive, Scope, Send
+from tests.support.servers import ServerProcess, free_port
+
+from bench.machine import REPO, node_package_version, print_facts
+from qlik_jwt import keys
+from qlik_jwt.inspection import inspect_token
+from qlik_jwt.settings import Settings
+from qlik_jwt.signer import TokenSigner, UserClaims
+from qlik_jwt.web import UserStore, create_app
+from qlik_jwt.web.database import Database
+from qlik_jwt.web.sessions import SessionStore
+from qlik_jwt.web.signin import BASE_NAME
+
+__all__ = ["bare_app", "main", "web_app"]
+
+KEY_BITS = 2048
+ISSUER = "bench.qlik-jwt.local"
+KEY_ID = "bench-kid"
+RATE_LIMIT = 100_000  # tokens per user per minute: on, never reached at these rates
+TARGET_VS_NODE = 3.0
+TARGET_TWO_WORKERS = 1.6
+NODE_SCRIPT = REPO / "bench" / "node" / "boilerplate_style.js"
+
+# Prints one line the benchmark parses: requests, microseconds, p50, p99, bad answers, errors.
+WRK_DONE = """
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format("BENCH %d %d %d %d %d %d\\n", summary.requests, summary.duration,
+    latency:percentile(50), latency:percentile(99), e.status,
+    e.connect + e.read + e.write + e.timeout))
+end
+"""
+
+
+def web_app() -> FastAPI:
+    """The web app as each uvicorn worker builds it (``--factory``), from ``QLIK_*``."""
+    settings = Settings.load(env_file=None)
+    return create_app(settings, user_store=UserStore(Database(settings.users_db)))
+
+
+def bare_app() -> ASGIApp:
+    """The ceiling (``--factory``): a bare ASGI app answering every request with a token
+    from a preloaded key (``TokenSigner.mint``): no routing, session, checks or middleware."""
+    signer = TokenSigner(os.environ["QLIK_PRIVATE_KEY"], KEY_ID, ISSUER)
+    user = UserClaims("bench|1", "Bench User", "bench@example.com", True, ("Finance",))
+    headers = [(b"content-type", b"application/json"), (b"cache-control", b"no-store")]
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return
+        body = json.dumps({"token": signer.mint(user)}).encode()
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
+    return app
+
+
+@dataclass(frozen=True)
+class Load:
+    """What wrk measured for one endpoint over one round."""
+
+    rate: float
+    p50_ms: float
+    p99_ms: float
+
+
+@dataclass(frozen=True)
+class Target:
+    """An endpoint under load: its URL and the wrk script that asks it for a token."""
+
+    name: str
+    url: str
+    script: Path
+    server: ServerProcess
+
+
+def _wrk_script(path: Path, method: str, headers: dict[str, str]) -> Path:
+    lines = [f'wrk.method = "{method}"']
+    lines += [f'wrk.headers["{name}"] = "{value}"' for name, value in headers.items()]
+    path.write_text("\n".join(lines) + "\n" + WRK_DONE)
+    return path
+
+
+def run_wrk(target: Target, seconds: float, connections: int) -> Load:
+    """One fixed-duration load; raises RuntimeError on any error or non-2xx answer."""
+    done = subprocess.run(
+        [
+            "wrk",
+            "--threads",
+            "1",
+            "--connections",
+            str(connections),
+            "--duration",
+            f"{max(1, round(seconds))}s",
+            "--timeout",
+            "10s",
+            "--script",
+            str(target.script),
+            target.url,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=seconds + 60,
+        check=False,
+    )
+    line = next((x for x in done.stdout.splitlines() if x.startswith("BENCH ")), None)
+    if done.returncode != 0 or line is None:
+        raise RuntimeError(f"wrk failed on {target.name}:\n{done.stdout}\n{done.stderr}")
+    count, micros, p50, p99, bad, errors = (int(x) for x in line.split()[1:])
+    if bad or errors or not count:
+        raise RuntimeError(
+            f"{target.name}: {bad} non-2xx answers and {errors} socket errors "
+            f"in {count} requests:\n{done.stdout}"
+        )
+    return Load(count / (micros / 1e6), p50 / 1000, p99 / 1000)
+
+
+def _check_token(token: str, public_key: RSAPublicKey, who: str) -> None:
+    report = inspect_token(token, now=time.time(), public_key=public_key, issuer=ISSUER)
+    if not report.valid:
+        codes = [v.code for v in report.violations]
+        raise RuntimeError(f"{who} minted a token Qlik would refuse: {codes}")
+
+
+class Endpoints:
+    """Starts the three endpoints on free ports over one key and one signed-in session."""
+
+    def __init__(self, workdir: Path) -> None:
+        self.workdir = workdir
+        key = keys.generate_private_key(KEY_BITS)
+        self.public_key = key.public_key()
+        self.key_file = workdir / "private.pem"
+        self.key_file.write_bytes(keys.private_key_pem(key))
+        self.key_file.chmod(0o600)
+        self.db = workdir / "web.sqlite3"
+        database = Database(self.db)
+        user = UserStore(database).add(
+            "bench", "bench-password", name="Bench User", email="bench@example.com",
+            email_verified=True, groups=("Finance",),
+        )  # fmt: skip
+        self.session = SessionStore(database, lifetime=86_400).create(user.id)
+        database.close()
+        self.targets: list[Target] = []
+
+    def start_node(self) -> Target:
+        port = free_port()
+        server = ServerProcess(
+            ["node", str(NODE_SCRIPT), str(port), str(self.key_file), KEY_ID, ISSUER],
+            f"http://127.0.0.1:{port}/",
+            cwd=REPO,
+        ).start()
+        url = f"http://127.0.0.1:{port}/token"
+        token = httpx.get(url).raise_for_status().json()["token"]
+        _check_token(token, self.public_key, "the boilerplate-style endpoint")
+        script = _wrk_script(self.workdir / "node.lua", "GET", {})
+        return self._add(Target("boilerplate style (Express, 1 process)", url, script, server))
+
+    def _uvicorn(self, factory: str, workers: int) -> tuple[str, ServerProcess]:
+        """``uvicorn --workers N --factory bench.token_endpoint:<factory>``, started."""
+        port = free_port()
+        origin = f"http://127.0.0.1:{port}"
+        env = {
+            "QLIK_TENANT_URL": "https://tenant.example.com",
+            "QLIK_WEB_INTEGRATION_ID": "bench-web-integration",
+            "QLIK_APP_ID": "bench-app",
+            "QLIK_ISSUER": ISSUER,
+            "QLIK_KEY_ID": KEY_ID,
+            "QLIK_PRIVATE_KEY": str(self.key_file),
+            "QLIK_USERS_DB": str(self.db),
+            "QLIK_TOKEN_RATE_LIMIT": str(RATE_LIMIT),
+        }
+        server = ServerProcess(
+            [
+                sys.executable, "-m", "uvicorn", f"bench.token_endpoint:{factory}", "--factory",
+                "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
+                "--no-access-log", "--log-level", "warning",
+            ],
+            f"{origin}/healthz",
+            env=env,
+            cwd=REPO,
+        ).start()  # fmt: skip
+        return origin, server
+
+    def start_web(self, workers: int) -> Target:
+        origin, server = self._uvicorn("web_app", workers)
+        headers = {
+            "Origin": origin,
+            "Sec-Fetch-Site": "same-origin",
+            "X-CSRF-Token": self.session.csrf_token,
+            "Cookie": f"{BASE_NAME}={self.session.id}",
+        }
+        answer = httpx.post(f"{origin}/token", headers=headers).raise_for_status()
+        _check_token(answer.json()["token"], self.public_key, "/token")
+        script = _wrk_script(self.workdir / f"web{workers}.lua", "POST", headers)
+        name = f"our /token, {workers} worker{'s' if workers > 1 else ''}"
+        return self._add(Target(name, f"{origin}/token", script, server))
+
+    def start_bare(self) -> Target:
+        origin, server = self._uvicorn("bare_app", 1)
+        answer = httpx.post(f"{origin}/token").raise_for_status()
+        _check_token(answer.json()["token"], self.public_key, "the bare ASGI endpoint")
+        script = _wrk_script(self.workdir / "bare.lua", "POST", {})
+        name = "ceiling: bare ASGI + TokenSigner.mint, 1 worker"
+        return self._add(Target(name, f"{origin}/token", script, server))
+
+    def _add(self, target: Target) -> Target:
+        self.targets.append(target)
+        return target
+
+    def stop(self) -> None:
+        for target in self.targets:
+            target.server.stop()
+
+
+def _ms(value: float) -> str:
+    return f"{value:.1f}"
+
+
+def main(argv: list[str] | None = None) -> bool:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--seconds", type=float, default=5.0, help="per endpoint and round")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--connections", type=int, default=16)
+    args = parser.parse_args(argv)
+    missing = [tool for tool in ("wrk", "node") if shutil.which(tool) is None]
+    if missing:
+        print(f"token_endpoint: {', '.join(missing)} not found: run `make bench-deps`")
+        return False
+
+    with tempfile.TemporaryDirectory(prefix="qlik-jwt-bench-") as tmp:
+        endpoints = Endpoints(Path(tmp))
+        try:
+            node = endpoints.start_node()
+            one = endpoints.start_web(1)
+            two = endpoints.start_web(2)
+            bare = endpoints.start_bare()
+            targets = [node, one, two, bare]
+            for target in targets:  # warm up: connections, imports, first-call caches
+                run_wrk(target, 1, args.connections)
+            samples: dict[str, list[Load]] = {t.name: [] for t in targets}
+            for _ in range(args.rounds):
+                for target in targets:
+                    samples[target.name].append(run_wrk(target, args.seconds, args.connections))
+        finally:
+            endpoints.stop()
+
+    def median(name: str, field: str) -> float:
+        return statistics.median(getattr(load, field) for load in samples[name])
+
+    def spread(name: str) -> str:
+        rates = [load.rate for load in samples[name]]
+        return f"{min(rates):,.0f}-{max(rates):,.0f}"
+
+    node_rate = median(node.name, "rate")
+    one_rate = median(one.name, "rate")
+    ratios = {
+        node.name: "1.00 (baseline)",
+        one.name: f"{one_rate / node_rate:.2f} x boilerplate",
+        two.name: f"{median(two.name, 'rate') / node_rate:.2f} x boilerplate, "
+        f"{median(two.name, 'rate') / one_rate:.2f} x 1 worker",
+        bare.name: f"{median(bare.name, 'rate') / node_rate:.2f} x boilerplate",
+    }
+    print(
+        f"## token_endpoint  (RSA-{KEY_BITS}, wrk 1 thread, c={args.connections}, "
+        f"{args.seconds:.0f} s per endpoint, median of {args.rounds} interleaved rounds)"
+    )
+    print("| endpoint | requests/s (median) | spread | p50 ms | p99 ms | ratio |")
+    print("|---|---|---|---|---|---|")
+    for target in targets:
+        print(
+            f"| {target.name} | {median(target.name, 'rate'):,.0f} | {spread(target.name)} "
+            f"| {_ms(median(target.name, 'p50_ms'))} | {_ms(median(target.name, 'p99_ms'))} "
+            f"| {ratios[target.name]} |"
+        )
+    vs_node = one_rate / node_rate
+    two_workers = median(two.name, "rate") / one_rate
+    met_node = vs_node >= TARGET_VS_NODE
+    met_two = two_workers >= TARGET_TWO_WORKERS
+    print(
+        f"target: /token >= {TARGET_VS_NODE} x boilerplate, one worker each: "
+        f"{'met' if met_node else 'MISSED'} ({vs_node:.2f}); "
+        f"2 workers >= {TARGET_TWO_WORKERS} x 1 worker: "
+        f"{'met' if met_two else 'MISSED'} ({two_workers:.2f})"
+    )
+    print_facts(("node", "--version"), ("wrk", "--version"))
+    print(
+        f"- npm: express {node_package_version('express')}, "
+        f"jsonwebtoken {node_package_version('jsonwebtoken')}"
+    )
+    return met_node and met_two
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("PYTHONUNBUFFERED", "1")
+    raise SystemExit(0 if main() else 1)
