@@ -13,7 +13,15 @@ import subprocess
 from importlib import metadata
 from pathlib import Path
 
-__all__ = ["REPO", "cpu_model", "facts", "node_package_version", "print_facts", "tool_version"]
+__all__ = [
+    "REPO",
+    "cpu_model",
+    "cpu_seconds",
+    "facts",
+    "node_package_version",
+    "print_facts",
+    "tool_version",
+]
 
 REPO = Path(__file__).resolve().parents[1]
 PYTHON_PACKAGES = ("qlik-jwt", "cryptography", "pyjwt", "fastapi", "starlette", "uvicorn")
@@ -28,6 +36,34 @@ def cpu_model() -> str:
     except OSError:
         pass
     return platform.processor() or platform.machine()
+
+
+def _stat(pid: str) -> tuple[int, float] | None:
+    """(parent pid, CPU seconds used) of a process, from ``/proc/<pid>/stat``."""
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    fields = text.rpartition(")")[2].split()  # the command name may hold spaces
+    ticks = os.sysconf("SC_CLK_TCK")
+    return int(fields[1]), (int(fields[11]) + int(fields[12])) / ticks
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU seconds (user + system) used so far by ``pid`` and its live descendants."""
+    stats = {p: s for p in os.listdir("/proc") if p.isdigit() and (s := _stat(p)) is not None}
+    family, total = {str(pid)}, 0.0
+    grew = True
+    while grew:
+        grew = False
+        for p, (parent, _) in stats.items():
+            if str(parent) in family and p not in family:
+                family.add(p)
+                grew = True
+    for p in family:
+        if p in stats:
+            total += stats[p][1]
+    return total
 
 
 def tool_version(*command: str) -> str:

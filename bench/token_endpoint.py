@@ -33,7 +33,7 @@ from fastapi import FastAPI
 from starlette.types import ASGIApp, Receive, Scope, Send
 from tests.support.servers import ServerProcess, free_port
 
-from bench.machine import REPO, node_package_version, print_facts
+from bench.machine import REPO, cpu_seconds, node_package_version, print_facts
 from qlik_jwt import keys
 from qlik_jwt.inspection import inspect_token
 from qlik_jwt.settings import Settings
@@ -94,6 +94,7 @@ class Load:
     rate: float
     p50_ms: float
     p99_ms: float
+    cores: float  # CPU seconds the endpoint's processes used per second of load
 
 
 @dataclass(frozen=True)
@@ -115,6 +116,8 @@ def _wrk_script(path: Path, method: str, headers: dict[str, str]) -> Path:
 
 def run_wrk(target: Target, seconds: float, connections: int) -> Load:
     """One fixed-duration load; raises RuntimeError on any error or non-2xx answer."""
+    assert target.server.proc is not None
+    cpu_before = cpu_seconds(target.server.proc.pid)
     done = subprocess.run(
         [
             "wrk",
@@ -144,7 +147,8 @@ def run_wrk(target: Target, seconds: float, connections: int) -> Load:
             f"{target.name}: {bad} non-2xx answers and {errors} socket errors "
             f"in {count} requests:\n{done.stdout}"
         )
-    return Load(count / (micros / 1e6), p50 / 1000, p99 / 1000)
+    cores = (cpu_seconds(target.server.proc.pid) - cpu_before) / (micros / 1e6)
+    return Load(count / (micros / 1e6), p50 / 1000, p99 / 1000, cores)
 
 
 def _check_token(token: str, public_key: RSAPublicKey, who: str) -> None:
@@ -296,13 +300,19 @@ def main(argv: list[str] | None = None) -> bool:
         f"## token_endpoint  (RSA-{KEY_BITS}, wrk 1 thread, c={args.connections}, "
         f"{args.seconds:.0f} s per endpoint, median of {args.rounds} interleaved rounds)"
     )
-    print("| endpoint | requests/s (median) | spread | p50 ms | p99 ms | ratio |")
-    print("|---|---|---|---|---|---|")
+    print(
+        "| endpoint | requests/s (median) | spread | p50 ms | p99 ms | CPU cores used "
+        "| requests per CPU-second | ratio |"
+    )
+    print("|---|---|---|---|---|---|---|---|")
     for target in targets:
+        name = target.name
+        cores = median(name, "cores")
+        per_cpu = statistics.median(load.rate / load.cores for load in samples[name])
         print(
-            f"| {target.name} | {median(target.name, 'rate'):,.0f} | {spread(target.name)} "
-            f"| {_ms(median(target.name, 'p50_ms'))} | {_ms(median(target.name, 'p99_ms'))} "
-            f"| {ratios[target.name]} |"
+            f"| {name} | {median(name, 'rate'):,.0f} | {spread(name)} "
+            f"| {_ms(median(name, 'p50_ms'))} | {_ms(median(name, 'p99_ms'))} "
+            f"| {cores:.2f} | {per_cpu:,.0f} | {ratios[name]} |"
         )
     vs_node = one_rate / node_rate
     two_workers = median(two.name, "rate") / one_rate

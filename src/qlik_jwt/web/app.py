@@ -22,6 +22,7 @@ from qlik_jwt.signer import TokenSigner
 from qlik_jwt.web.database import Database
 from qlik_jwt.web.errors import WebError, http_error_response, web_error_response
 from qlik_jwt.web.identity import Identify, SessionIdentity
+from qlik_jwt.web.mint_hint import MintHint
 from qlik_jwt.web.pages import page_routes, sign_in_routes
 from qlik_jwt.web.proxy import QlikProxy, engine_routes, rest_routes
 from qlik_jwt.web.public_config import config_routes
@@ -71,6 +72,7 @@ def create_app(
     users = user_store or UserStore(Database(settings.users_db))
     sessions = SessionStore(users.database, lifetime=settings.web_session_lifetime, clock=clock)
     cookie = HostSessionCookie(sessions, settings.public_origin)
+    hint = MintHint(settings.public_origin, clock=clock)
     built_in = identify is None
     hook: Identify = SessionIdentity(cookie, users) if identify is None else identify
     minter = TokenMinter(
@@ -109,18 +111,22 @@ def create_app(
             identify=hook,
             cookie=cookie,
             sign_in_path="/sign-in" if built_in else None,
+            hint=hint,
             proxy=proxy,
-            clock=clock,
         )
     )
     if built_in:
         attempts = RateLimiter(SIGN_IN_ATTEMPTS_PER_MINUTE, clock=rate_clock)
         app.include_router(
-            sign_in_routes(settings, users=users, cookie=cookie, limiter=attempts, proxy=proxy)
+            sign_in_routes(
+                settings, users=users, cookie=cookie, limiter=attempts, hint=hint, proxy=proxy
+            )
         )
     app.include_router(config_routes(settings))
     if proxy is None:
-        app.include_router(token_routes(settings, minter=minter, identify=hook, cookie=cookie))
+        app.include_router(
+            token_routes(settings, minter=minter, identify=hook, cookie=cookie, hint=hint)
+        )
     else:
         app.include_router(rest_routes(proxy))
         app.include_router(engine_routes(proxy))

@@ -33,8 +33,7 @@ CREATE TABLE IF NOT EXISTS sessions (
     user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
     csrf_token TEXT NOT NULL,
     created_at REAL NOT NULL,
-    expires_at REAL NOT NULL,
-    minted_at REAL
+    expires_at REAL NOT NULL
 );
 CREATE INDEX IF NOT EXISTS sessions_expiry ON sessions(expires_at);
 """

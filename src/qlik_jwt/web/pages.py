@@ -11,8 +11,6 @@ import hmac
 import html
 import json
 import logging
-import time
-from collections.abc import Callable
 from pathlib import Path
 from string import Template
 from typing import Any
@@ -26,6 +24,7 @@ from qlik_jwt.web.bodies import read_form
 from qlik_jwt.web.errors import WebError
 from qlik_jwt.web.forgery import CSRF_HEADER, app_origin, check_same_origin
 from qlik_jwt.web.identity import Identify
+from qlik_jwt.web.mint_hint import MintHint
 from qlik_jwt.web.proxy.context import QlikProxy
 from qlik_jwt.web.public_config import public_config
 from qlik_jwt.web.ratelimit import RateLimiter
@@ -33,15 +32,12 @@ from qlik_jwt.web.signin import HostSessionCookie
 from qlik_jwt.web.tokens import identify_user
 from qlik_jwt.web.users import UserStore
 
-__all__ = ["QLIK_SESSION_HINT_SECONDS", "bootstrap_json", "page_routes", "sign_in_routes"]
+__all__ = ["bootstrap_json", "page_routes", "sign_in_routes"]
 
 log = logging.getLogger("qlik_jwt.web")
 
 TEMPLATES = Path(__file__).parent / "templates"
 NO_STORE = {"Cache-Control": "no-store"}
-# Qlik's default session inactivity timeout: a token minted more recently than this most
-# likely left a live Qlik session, so the page probes it before asking for a new token.
-QLIK_SESSION_HINT_SECONDS = 1800
 SNIPPET = """<script crossorigin="anonymous" type="application/javascript"
   src="https://cdn.jsdelivr.net/npm/@qlik/embed-web-components@1/dist/index.min.js"
   data-host="{tenant}"
@@ -91,8 +87,8 @@ def page_routes(
     identify: Identify,
     cookie: HostSessionCookie,
     sign_in_path: str | None,
+    hint: MintHint,
     proxy: QlikProxy | None = None,
-    clock: Callable[[], float] = time.time,
 ) -> APIRouter:
     """``GET /``: the embedding page for a signed-in user.
 
@@ -120,8 +116,6 @@ def page_routes(
                 return RedirectResponse(sign_in_path, status_code=303, headers=NO_STORE)
             raise WebError(401, "not-signed-in", "Sign in to the host app first.")
         session = cookie.session(request)
-        minted_at = None if session is None else session.minted_at
-        likely = minted_at is not None and clock() - minted_at < QLIK_SESSION_HINT_SECONDS
         bootstrap = {
             "config": config,
             "mode": settings.web_mode,
@@ -134,7 +128,7 @@ def page_routes(
             "tokenUrl": "/token" if proxy is None else None,
             "csrfHeader": CSRF_HEADER,
             "csrfToken": "" if session is None else session.csrf_token,
-            "qlikSessionLikely": likely,
+            "qlikSessionLikely": hint.likely(request),
         }
         header = (
             '<span class="spacer"></span>'
@@ -170,6 +164,7 @@ def sign_in_routes(
     users: UserStore,
     cookie: HostSessionCookie,
     limiter: RateLimiter,
+    hint: MintHint,
     proxy: QlikProxy | None = None,
 ) -> APIRouter:
     """``GET``/``POST /sign-in`` and ``POST /sign-out`` for the built-in user store.
@@ -218,6 +213,7 @@ def sign_in_routes(
         session = cookie.sessions.create(user.id)
         response = RedirectResponse("/", status_code=303, headers=NO_STORE)
         cookie.set(request, response, session)
+        hint.clear(request, response)
         return response
 
     @router.post("/sign-out", include_in_schema=False)
@@ -231,6 +227,7 @@ def sign_in_routes(
             cookie.sessions.delete(session.id)
         response = RedirectResponse("/sign-in", status_code=303, headers=NO_STORE)
         cookie.clear(request, response)
+        hint.clear(request, response)
         if proxy is not None:
             try:
                 await proxy.forget(request, response)

@@ -2,8 +2,7 @@
 
 Only the SHA-256 of the cookie value is stored, so a copy of the database does not hold
 usable session ids. Each session carries its own CSRF token (sent back by the page in a
-header) and the time a Qlik token was last minted for it, which tells the page whether a
-Qlik session probably exists already.
+header). Nothing is written on a token mint (see :mod:`qlik_jwt.web.mint_hint`).
 """
 
 from __future__ import annotations
@@ -32,7 +31,6 @@ class HostSession:
     csrf_token: str
     created_at: float
     expires_at: float
-    minted_at: float | None
 
     def __repr__(self) -> str:
         return f"HostSession(user_id={self.user_id}, expires_at={self.expires_at})"
@@ -61,7 +59,6 @@ class SessionStore:
             secrets.token_urlsafe(32),
             now,
             now + self.lifetime,
-            None,
         )
         with self.database.transaction() as conn:
             conn.execute("DELETE FROM sessions WHERE expires_at <= ?", (now,))
@@ -77,7 +74,7 @@ class SessionStore:
         if not session_id or len(session_id) > 128:
             return None
         rows = self.database.query(
-            "SELECT user_id, csrf_token, created_at, expires_at, minted_at "
+            "SELECT user_id, csrf_token, created_at, expires_at "
             "FROM sessions WHERE id_hash = ? AND expires_at > ?",
             (_hash(session_id), self.clock()),
         )
@@ -90,16 +87,7 @@ class SessionStore:
             str(row["csrf_token"]),
             float(row["created_at"]),
             float(row["expires_at"]),
-            None if row["minted_at"] is None else float(row["minted_at"]),
         )
-
-    def record_mint(self, session_id: str) -> None:
-        """Note that a Qlik token was just minted for this session."""
-        with self.database.transaction() as conn:
-            conn.execute(
-                "UPDATE sessions SET minted_at = ? WHERE id_hash = ?",
-                (self.clock(), _hash(session_id)),
-            )
 
     def delete(self, session_id: str) -> None:
         with self.database.transaction() as conn:

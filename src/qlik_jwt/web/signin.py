@@ -15,6 +15,8 @@ from qlik_jwt.web.sessions import HostSession, SessionStore
 __all__ = ["HostSessionCookie"]
 
 BASE_NAME = "qlik-jwt-session"
+# Where a request keeps the session read for it: (cookie value, session or None).
+_SCOPE_KEY = "qlik_jwt.host_session"
 
 
 class HostSessionCookie:
@@ -33,8 +35,19 @@ class HostSessionCookie:
         return self.cookie.name(request)
 
     def session(self, request: HTTPConnection) -> HostSession | None:
-        """The request's (or websocket handshake's) live host session, or None."""
-        return self.sessions.get(self.cookie.value(request))
+        """The request's (or websocket handshake's) live host session, or None.
+
+        Read from the store once per request (``POST /token`` needs it both to identify the
+        user and to check the CSRF token); later calls for the same cookie value answer the
+        same session, even if the store changed meanwhile.
+        """
+        value = self.cookie.value(request)
+        read = request.scope.get(_SCOPE_KEY)
+        if read is not None and read[0] == value:
+            return read[1]  # type: ignore[no-any-return]
+        session = self.sessions.get(value)
+        request.scope[_SCOPE_KEY] = (value, session)
+        return session
 
     def set(self, request: Request, response: Response, session: HostSession) -> None:
         max_age = int(session.expires_at - session.created_at)

@@ -24,6 +24,7 @@ from qlik_jwt.web.bodies import read_empty_json
 from qlik_jwt.web.errors import WebError
 from qlik_jwt.web.forgery import check_csrf_token, check_same_origin
 from qlik_jwt.web.identity import Identify
+from qlik_jwt.web.mint_hint import MintHint
 from qlik_jwt.web.ratelimit import RateLimiter
 from qlik_jwt.web.signin import HostSessionCookie
 
@@ -111,8 +112,10 @@ def token_routes(
     minter: TokenMinter,
     identify: Identify,
     cookie: HostSessionCookie,
+    hint: MintHint,
 ) -> APIRouter:
-    """The router holding ``POST /token``."""
+    """The router holding ``POST /token``; a token for a built-in session is noted in
+    ``hint`` (for the page's next visit)."""
     router = APIRouter()
 
     @router.post(
@@ -132,10 +135,11 @@ def token_routes(
         session = cookie.session(request)
         check_csrf_token(request, None if session is None else session.csrf_token)
         minted = minter.mint(user, via="token-endpoint")
-        if session is not None:
-            cookie.sessions.record_mint(session.id)
-        return JSONResponse(
+        response = JSONResponse(
             {"token": minted.token, "expiresAt": minted.expires_at}, headers=NO_STORE
         )
+        if session is not None:
+            hint.record(request, response)
+        return response
 
     return router
