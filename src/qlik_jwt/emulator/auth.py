@@ -40,7 +40,8 @@ CSRF_HEADER = "qlik-csrf-token"
 WIID = "qlik-web-integration-id"
 
 
-def tenant_of(connection: HTTPConnection) -> EmulatedTenant:
+async def tenant_of(connection: HTTPConnection) -> EmulatedTenant:
+    """The request's tenant (``async``: FastAPI runs a plain ``def`` in a worker thread)."""
     tenant: EmulatedTenant = connection.app.state.tenant
     return tenant
 

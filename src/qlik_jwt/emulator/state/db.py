@@ -128,6 +128,8 @@ CREATE TABLE IF NOT EXISTS consumed_jtis (
     expires REAL NOT NULL,
     PRIMARY KEY (issuer, jti)
 );
+-- Every login drops the expired records first: without this index, a full scan of them all.
+CREATE INDEX IF NOT EXISTS consumed_jtis_expiry ON consumed_jtis (expires);
 CREATE TABLE IF NOT EXISTS oauth_tokens (
     token_hash TEXT PRIMARY KEY,
     client_id TEXT NOT NULL,
