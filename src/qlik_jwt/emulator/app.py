@@ -13,7 +13,7 @@ from qlik_jwt.emulator.errors import document_errors, install_error_handlers
 from qlik_jwt.emulator.faults import Faults
 from qlik_jwt.emulator.middleware.body_limit import BodyLimitMiddleware
 from qlik_jwt.emulator.middleware.cors import CorsMiddleware, OriginGate
-from qlik_jwt.emulator.middleware.faults import FaultsMiddleware
+from qlik_jwt.emulator.middleware.faults import FaultsMiddleware, LatencyMiddleware
 from qlik_jwt.emulator.middleware.rate_limit import RateLimitMiddleware
 from qlik_jwt.emulator.options import EmulatorOptions
 from qlik_jwt.emulator.routes import (
@@ -94,11 +94,12 @@ def create_app(
         control,
     ):
         app.include_router(module.router)
-    # Added innermost first: requests meet CORS, then faults, rate limit, the origin gate
-    # and the body limit.
+    # Added innermost first: requests meet the latency fault, CORS, then the other faults,
+    # rate limit, the origin gate and the body limit.
     app.add_middleware(BodyLimitMiddleware, tenant=tenant)
     app.add_middleware(OriginGate, tenant=tenant)
     app.add_middleware(RateLimitMiddleware, tenant=tenant)
     app.add_middleware(FaultsMiddleware, tenant=tenant)
     app.add_middleware(CorsMiddleware, tenant=tenant)
+    app.add_middleware(LatencyMiddleware, tenant=tenant)
     return app

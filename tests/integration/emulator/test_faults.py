@@ -66,6 +66,18 @@ def test_latency_delays_answers(emulator: RunningEmulator) -> None:
     assert time.monotonic() - started >= 0.15
 
 
+def test_latency_delays_cors_preflights_too(emulator: RunningEmulator) -> None:
+    """A far-away tenant costs a round trip for a preflight as for any request."""
+    emulator.admin.put(FAULTS, json={"latency_ms": 150}).raise_for_status()
+    preflight = {"Origin": ORIGIN, "Access-Control-Request-Method": "POST"}
+    with emulator.client() as client:
+        started = time.monotonic()
+        answer = client.options("/login/jwt-session", headers=preflight)
+        elapsed = time.monotonic() - started
+    assert answer.status_code == 204 and answer.headers["access-control-allow-origin"] == ORIGIN
+    assert elapsed >= 0.15
+
+
 def test_a_clock_offset_expires_fresh_tokens(
     emulator: RunningEmulator, signer: TokenSigner, ada: UserClaims
 ) -> None:

@@ -1,6 +1,8 @@
 """Applies the current faults to every HTTP request: latency, forced errors, dropped cookies.
 
-``/_emulator/*`` (the faults API itself) is never faulted.
+Latency has its own middleware, the outermost, so that it delays CORS preflights too: a
+real tenant far away costs a round trip for each of them as well. ``/_emulator/*`` (the
+faults API itself) is never faulted.
 """
 
 from __future__ import annotations
@@ -15,9 +17,19 @@ from qlik_jwt.emulator.auth import is_cross_site
 from qlik_jwt.emulator.errors import QlikError
 from qlik_jwt.emulator.middleware.base import TenantMiddleware
 
-__all__ = ["FaultsMiddleware"]
+__all__ = ["FaultsMiddleware", "LatencyMiddleware"]
 
 CONTROL_PREFIX = "/_emulator"
+
+
+class LatencyMiddleware(TenantMiddleware):
+    """Every HTTP request, preflights included, waits ``latency_ms`` before it is handled."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        latency_ms = self.tenant.faults.settings.latency_ms
+        if latency_ms and scope["type"] == "http" and not scope["path"].startswith(CONTROL_PREFIX):
+            await asyncio.sleep(latency_ms / 1000)
+        await self.app(scope, receive, send)
 
 
 class FaultsMiddleware(TenantMiddleware):
@@ -27,8 +39,6 @@ class FaultsMiddleware(TenantMiddleware):
             return
         faults = self.tenant.faults
         settings = faults.settings
-        if settings.latency_ms:
-            await asyncio.sleep(settings.latency_ms / 1000)
         forced = faults.take_error(scope["method"], scope["path"])
         if forced is not None:
             error = QlikError(
