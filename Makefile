@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: install system-deps node-deps demo test lint typecheck bench clean
+.PHONY: install system-deps node-deps bench-deps demo test lint typecheck bench clean
 
 $(BIN)/.installed: pyproject.toml requirements.lock
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "qlik-jwt needs Python 3.11 or newer")'
@@ -41,7 +41,13 @@ typecheck: install
 test: install system-deps node-deps lint typecheck
 	$(BIN)/pytest
 
-bench: install node-deps
+# The benchmarks' load generator (Debian's wrk); `make test` does not need it.
+bench-deps: system-deps
+	@command -v wrk >/dev/null || { \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends wrk; }
+
+bench: install node-deps bench-deps
 	$(BIN)/python -m bench
 
 clean:

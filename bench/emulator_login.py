@@ -23,6 +23,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from cryptography.hazmat.primitives import hashes
@@ -123,18 +124,19 @@ class Tenant:
         self.server.stop()
 
 
-def main(argv: list[str] | None = None) -> bool:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--seconds", type=float, default=5.0, help="per case and round")
-    parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--connections", type=int, default=16)
-    parser.add_argument("--bits", type=int, default=2048)
-    args = parser.parse_args(argv)
-    if missing_tools("wrk"):
-        print("emulator_login: wrk not found: run `make bench-deps`")
-        return False
+@dataclass(frozen=True)
+class Verifications:
+    """Raw RSA verification over one round: per second of wall time, per CPU-second."""
 
-    key = keys.generate_private_key(args.bits)
+    rate: float
+    per_cpu_second: float
+
+
+def measure(
+    bits: int, seconds: float, rounds: int, connections: int
+) -> tuple[list[Verifications], list[Load]]:
+    """Interleaved rounds: raw verification in this thread, then logins under wrk."""
+    key = keys.generate_private_key(bits)
     signer = TokenSigner(key, KEY_ID, ISSUER)  # 60 s tokens, minted just before each round
     token = jws.decode(signer.mint(UserClaims("bench|0", "B", "b@example.com", True)))
     public_key = key.public_key()
@@ -143,38 +145,38 @@ def main(argv: list[str] | None = None) -> bool:
         pkcs1, sha256 = padding.PKCS1v15(), hashes.SHA256()
         return public_key.verify(token.signature, token.signing_input, pkcs1, sha256)
 
-    raw_rates: list[float] = []
-    raw_per_cpu: list[float] = []
+    verifications: list[Verifications] = []
     logins: list[Load] = []
     with tempfile.TemporaryDirectory(prefix="qlik-jwt-bench-") as tmp:
         tenant = Tenant(Path(tmp), signer, key)
         try:
-            expected = tenant.load(1, args.connections, 1000).rate  # warm-up and calibration
-            for _ in range(args.rounds):
-                wall, per_cpu_second = rate(raw, args.seconds)
-                raw_rates.append(wall)
-                raw_per_cpu.append(per_cpu_second)
-                logins.append(tenant.load(args.seconds, args.connections, expected))
+            expected = tenant.load(1, connections, 1000).rate  # warm-up and calibration
+            for _ in range(rounds):
+                verifications.append(Verifications(*rate(raw, seconds)))
+                logins.append(tenant.load(seconds, connections, expected))
                 expected = logins[-1].rate
         finally:
             tenant.stop()
+    return verifications, logins
 
+
+def report(verifications: list[Verifications], logins: list[Load], heading: str) -> bool:
+    """Print the table and the target; True when it is met."""
     login = median_load(logins)
-    raw_rate = statistics.median(raw_rates)
-    raw_cpu = statistics.median(raw_per_cpu)
-    raw_cores = statistics.median(w / c for w, c in zip(raw_rates, raw_per_cpu, strict=True))
+    raw_rate = statistics.median(v.rate for v in verifications)
+    raw_cpu = statistics.median(v.per_cpu_second for v in verifications)
+    raw_cores = statistics.median(v.rate / v.per_cpu_second for v in verifications)
     per_cpu = statistics.median(x.per_cpu_second for x in logins)
-    per_round = [x.per_cpu_second / r for x, r in zip(logins, raw_per_cpu, strict=True)]
+    per_round = [
+        x.per_cpu_second / v.per_cpu_second for x, v in zip(logins, verifications, strict=True)
+    ]
     ratio = statistics.median(per_round)
-    print(
-        f"## emulator_login  (RSA-{args.bits}, wrk 1 thread, c={args.connections}, "
-        f"{args.seconds:.0f} s per case, median of {args.rounds} interleaved rounds)"
-    )
+    print(heading)
     print("| case | per second | spread | p50 ms | p99 ms | CPU cores used | per CPU-second |")
     print("|---|---|---|---|---|---|---|")
     print(
-        f"| raw RSA verify (cryptography, 1 thread) | {raw_rate:,.0f} | {spread(raw_rates)} "
-        f"| | | {raw_cores:.2f} | {raw_cpu:,.0f} |"
+        f"| raw RSA verify (cryptography, 1 thread) | {raw_rate:,.0f} "
+        f"| {spread([v.rate for v in verifications])} | | | {raw_cores:.2f} | {raw_cpu:,.0f} |"
     )
     print(
         f"| emulator jwt-session logins | {login.rate:,.0f} "
@@ -190,6 +192,26 @@ def main(argv: list[str] | None = None) -> bool:
     print(
         f"- per login: {1e6 / per_cpu:,.0f} us of CPU, of which one RSA verification "
         f"{1e6 / raw_cpu:,.0f} us"
+    )
+    return met
+
+
+def main(argv: list[str] | None = None) -> bool:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--seconds", type=float, default=5.0, help="per case and round")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--bits", type=int, default=2048)
+    args = parser.parse_args(argv)
+    if missing_tools("wrk"):
+        print("emulator_login: wrk not found: run `make bench-deps`")
+        return False
+    verifications, logins = measure(args.bits, args.seconds, args.rounds, args.connections)
+    met = report(
+        verifications,
+        logins,
+        f"## emulator_login  (RSA-{args.bits}, wrk 1 thread, c={args.connections}, "
+        f"{args.seconds:.0f} s per case, median of {args.rounds} interleaved rounds)",
     )
     print_facts(("wrk", "--version"))
     return met

@@ -18,7 +18,16 @@ from tests.support.servers import ServerProcess
 
 from bench.machine import cpu_seconds
 
-__all__ = ["Load", "Target", "missing_tools", "run_wrk", "spread", "wrk_script"]
+__all__ = [
+    "Load",
+    "Target",
+    "median_load",
+    "missing_tools",
+    "parse_wrk",
+    "run_wrk",
+    "spread",
+    "wrk_script",
+]
 
 # Prints one line run_wrk parses: requests, microseconds, p50, p99, bad answers, errors.
 WRK_DONE = """
@@ -83,17 +92,26 @@ def run_wrk(target: Target, seconds: float, connections: int) -> Load:
         timeout=seconds + 60,
         check=False,
     )  # fmt: skip
-    line = next((x for x in done.stdout.splitlines() if x.startswith("BENCH ")), None)
-    if done.returncode != 0 or line is None:
+    if done.returncode != 0:
         raise RuntimeError(f"wrk failed on {target.name}:\n{done.stdout}\n{done.stderr}")
+    cpu = cpu_seconds(target.server.proc.pid) - cpu_before
+    return parse_wrk(done.stdout, target.name, cpu)
+
+
+def parse_wrk(output: str, name: str, cpu_used: float) -> Load:
+    """The :class:`Load` in wrk's output (the ``BENCH`` line our scripts print), given the
+    CPU seconds the server used meanwhile. RuntimeError for refusals, errors or no line."""
+    line = next((x for x in output.splitlines() if x.startswith("BENCH ")), None)
+    if line is None:
+        raise RuntimeError(f"wrk printed no result for {name}:\n{output}")
     count, micros, p50, p99, bad, errors = (int(x) for x in line.split()[1:])
     if bad or errors or not count:
         raise RuntimeError(
-            f"{target.name}: {bad} non-2xx answers and {errors} socket errors "
-            f"in {count} requests:\n{done.stdout}"
+            f"{name}: {bad} non-2xx answers and {errors} socket errors in {count} requests:\n"
+            f"{output}"
         )
-    cores = (cpu_seconds(target.server.proc.pid) - cpu_before) / (micros / 1e6)
-    return Load(count / (micros / 1e6), p50 / 1000, p99 / 1000, cores)
+    seconds = micros / 1e6
+    return Load(count / seconds, p50 / 1000, p99 / 1000, cpu_used / seconds)
 
 
 def _lua_args(args: Sequence[str]) -> list[str]:

@@ -50,6 +50,12 @@ RATE_LIMIT = 100_000  # tokens per user per minute: on, never reached at these r
 TARGET_VS_NODE = 3.0
 TARGET_TWO_WORKERS = 1.6
 NODE_SCRIPT = REPO / "bench" / "node" / "boilerplate_style.js"
+NODE, ONE, TWO, BARE = (
+    "boilerplate style (Express, 1 process)",
+    "our /token, 1 worker",
+    "our /token, 2 workers",
+    "ceiling: bare ASGI + TokenSigner.mint, 1 worker",
+)
 
 
 def web_app() -> FastAPI:
@@ -113,7 +119,7 @@ class Endpoints:
         token = httpx.get(url).raise_for_status().json()["token"]
         _check_token(token, self.public_key, "the boilerplate-style endpoint")
         script = wrk_script(self.workdir / "node.lua", "GET", {})
-        return self._add(Target("boilerplate style (Express, 1 process)", url, script, server))
+        return self._add(Target(NODE, url, script, server))
 
     def _uvicorn(self, factory: str, workers: int) -> tuple[str, ServerProcess]:
         """``uvicorn --workers N --factory bench.token_endpoint:<factory>``, started."""
@@ -152,7 +158,7 @@ class Endpoints:
         answer = httpx.post(f"{origin}/token", headers=headers).raise_for_status()
         _check_token(answer.json()["token"], self.public_key, "/token")
         script = wrk_script(self.workdir / f"web{workers}.lua", "POST", headers)
-        name = f"our /token, {workers} worker{'s' if workers > 1 else ''}"
+        name = ONE if workers == 1 else TWO if workers == 2 else f"our /token, {workers} workers"
         return self._add(Target(name, f"{origin}/token", script, server))
 
     def start_bare(self) -> Target:
@@ -160,8 +166,7 @@ class Endpoints:
         answer = httpx.post(f"{origin}/token").raise_for_status()
         _check_token(answer.json()["token"], self.public_key, "the bare ASGI endpoint")
         script = wrk_script(self.workdir / "bare.lua", "POST", {})
-        name = "ceiling: bare ASGI + TokenSigner.mint, 1 worker"
-        return self._add(Target(name, f"{origin}/token", script, server))
+        return self._add(Target(BARE, f"{origin}/token", script, server))
 
     def _add(self, target: Target) -> Target:
         self.targets.append(target)
@@ -170,6 +175,66 @@ class Endpoints:
     def stop(self) -> None:
         for target in self.targets:
             target.server.stop()
+
+
+def measure(seconds: float, rounds: int, connections: int) -> dict[str, list[Load]]:
+    """Interleaved rounds over the four endpoints, after a one-second warm-up of each."""
+    with tempfile.TemporaryDirectory(prefix="qlik-jwt-bench-") as tmp:
+        endpoints = Endpoints(Path(tmp))
+        try:
+            targets = [
+                endpoints.start_node(),
+                endpoints.start_web(1),
+                endpoints.start_web(2),
+                endpoints.start_bare(),
+            ]
+            for target in targets:  # warm up: connections, imports, first-call caches
+                run_wrk(target, 1, connections)
+            samples: dict[str, list[Load]] = {t.name: [] for t in targets}
+            for _ in range(rounds):
+                for target in targets:
+                    samples[target.name].append(run_wrk(target, seconds, connections))
+        finally:
+            endpoints.stop()
+    return samples
+
+
+def report(samples: dict[str, list[Load]], heading: str) -> bool:
+    """Print the table and the targets; True when both are met."""
+    loads = {name: median_load(rounds) for name, rounds in samples.items()}
+    # Ratios within each round (the endpoints measured side by side), then their median.
+    vs_node = [o.rate / n.rate for o, n in zip(samples[ONE], samples[NODE], strict=True)]
+    scaling = [t.rate / o.rate for t, o in zip(samples[TWO], samples[ONE], strict=True)]
+    ratios = {
+        NODE: "1.00 (baseline)",
+        ONE: f"{loads[ONE].rate / loads[NODE].rate:.2f} x boilerplate",
+        TWO: f"{loads[TWO].rate / loads[NODE].rate:.2f} x boilerplate, "
+        f"{loads[TWO].rate / loads[ONE].rate:.2f} x 1 worker",
+        BARE: f"{loads[BARE].rate / loads[NODE].rate:.2f} x boilerplate",
+    }
+    print(heading)
+    print(
+        "| endpoint | requests/s | spread | p50 ms | p99 ms | CPU cores used "
+        "| requests per CPU-second | ratio |"
+    )
+    print("|---|---|---|---|---|---|---|---|")
+    for name, rounds in samples.items():
+        load = loads[name]
+        per_cpu = statistics.median(x.per_cpu_second for x in rounds)
+        print(
+            f"| {name} | {load.rate:,.0f} | {spread([x.rate for x in rounds])} "
+            f"| {load.p50_ms:.1f} | {load.p99_ms:.1f} | {load.cores:.2f} | {per_cpu:,.0f} "
+            f"| {ratios[name]} |"
+        )
+    met_node = statistics.median(vs_node) >= TARGET_VS_NODE
+    met_two = statistics.median(scaling) >= TARGET_TWO_WORKERS
+    print(
+        f"target: /token >= {TARGET_VS_NODE} x boilerplate, one worker each: "
+        f"{'met' if met_node else 'MISSED'} (per round {_series(vs_node)}); "
+        f"2 workers >= {TARGET_TWO_WORKERS} x 1 worker: "
+        f"{'met' if met_two else 'MISSED'} (per round {_series(scaling)})"
+    )
+    return met_node and met_two
 
 
 def main(argv: list[str] | None = None) -> bool:
@@ -182,66 +247,18 @@ def main(argv: list[str] | None = None) -> bool:
     if missing:
         print(f"token_endpoint: {', '.join(missing)} not found: run `make bench-deps`")
         return False
-
-    with tempfile.TemporaryDirectory(prefix="qlik-jwt-bench-") as tmp:
-        endpoints = Endpoints(Path(tmp))
-        try:
-            node = endpoints.start_node()
-            one = endpoints.start_web(1)
-            two = endpoints.start_web(2)
-            bare = endpoints.start_bare()
-            targets = [node, one, two, bare]
-            for target in targets:  # warm up: connections, imports, first-call caches
-                run_wrk(target, 1, args.connections)
-            samples: dict[str, list[Load]] = {t.name: [] for t in targets}
-            for _ in range(args.rounds):
-                for target in targets:
-                    samples[target.name].append(run_wrk(target, args.seconds, args.connections))
-        finally:
-            endpoints.stop()
-
-    loads = {name: median_load(rounds) for name, rounds in samples.items()}
-    # Ratios within each round (the endpoints measured side by side), then their median.
-    vs_node = [o.rate / n.rate for o, n in zip(samples[one.name], samples[node.name], strict=True)]
-    scaling = [t.rate / o.rate for t, o in zip(samples[two.name], samples[one.name], strict=True)]
-    ratios = {
-        node.name: "1.00 (baseline)",
-        one.name: f"{loads[one.name].rate / loads[node.name].rate:.2f} x boilerplate",
-        two.name: f"{loads[two.name].rate / loads[node.name].rate:.2f} x boilerplate, "
-        f"{loads[two.name].rate / loads[one.name].rate:.2f} x 1 worker",
-        bare.name: f"{loads[bare.name].rate / loads[node.name].rate:.2f} x boilerplate",
-    }
-    print(
+    samples = measure(args.seconds, args.rounds, args.connections)
+    met = report(
+        samples,
         f"## token_endpoint  (RSA-{KEY_BITS}, wrk 1 thread, c={args.connections}, "
-        f"{args.seconds:.0f} s per endpoint, median of {args.rounds} interleaved rounds)"
-    )
-    print(
-        "| endpoint | requests/s | spread | p50 ms | p99 ms | CPU cores used "
-        "| requests per CPU-second | ratio |"
-    )
-    print("|---|---|---|---|---|---|---|---|")
-    for target in targets:
-        load, rounds = loads[target.name], samples[target.name]
-        per_cpu = statistics.median(x.per_cpu_second for x in rounds)
-        print(
-            f"| {target.name} | {load.rate:,.0f} | {spread([x.rate for x in rounds])} "
-            f"| {load.p50_ms:.1f} | {load.p99_ms:.1f} | {load.cores:.2f} | {per_cpu:,.0f} "
-            f"| {ratios[target.name]} |"
-        )
-    met_node = statistics.median(vs_node) >= TARGET_VS_NODE
-    met_two = statistics.median(scaling) >= TARGET_TWO_WORKERS
-    print(
-        f"target: /token >= {TARGET_VS_NODE} x boilerplate, one worker each: "
-        f"{'met' if met_node else 'MISSED'} (per round {_series(vs_node)}); "
-        f"2 workers >= {TARGET_TWO_WORKERS} x 1 worker: "
-        f"{'met' if met_two else 'MISSED'} (per round {_series(scaling)})"
+        f"{args.seconds:.0f} s per endpoint, median of {args.rounds} interleaved rounds)",
     )
     print_facts(("node", "--version"), ("wrk", "--version"))
     print(
         f"- npm: express {node_package_version('express')}, "
         f"jsonwebtoken {node_package_version('jsonwebtoken')}"
     )
-    return met_node and met_two
+    return met
 
 
 def _series(ratios: list[float]) -> str:

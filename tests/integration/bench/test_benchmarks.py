@@ -1,0 +1,128 @@
+"""The benchmarks run end to end with tiny bounds and print their tables (no timing is
+asserted: the figures depend on the machine). wrk, their load generator, is installed by
+``make bench-deps`` only, so its runs are replaced here by the parts around it: the real
+servers each benchmark starts, checked with one request, and the tables printed from
+given loads."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from bench import emulator_login, mint, token_endpoint
+from bench.loadgen import Load, parse_wrk
+from bench.machine import cpu_seconds, facts
+
+from tests.support.node import require_node_modules
+
+WRK_OUTPUT = """Running 5s test @ http://127.0.0.1:1234/token
+  1 threads and 16 connections
+BENCH 5000 2000000 6500 13000 0 0
+"""
+
+
+def test_mint_prints_its_table(capsys: pytest.CaptureFixture[str]) -> None:
+    mint.main(["--seconds", "0.02", "--rounds", "1"])
+    out = capsys.readouterr().out
+    assert "| RSA-2048 |" in out and "| RSA-4096 |" in out
+    assert "target: mint >= 0.9 x raw" in out
+
+
+def test_wrk_results_are_read_and_refusals_fail_the_run() -> None:
+    load = parse_wrk(WRK_OUTPUT, "x", cpu_used=1.0)
+    assert load == Load(rate=2500.0, p50_ms=6.5, p99_ms=13.0, cores=0.5)
+    assert load.per_cpu_second == 5000.0
+    with pytest.raises(RuntimeError, match="3 non-2xx answers"):
+        parse_wrk(WRK_OUTPUT.replace("0 0\n", "3 0\n"), "x", cpu_used=1.0)
+    with pytest.raises(RuntimeError, match="printed no result"):
+        parse_wrk("connection refused", "x", cpu_used=1.0)
+
+
+def test_cpu_seconds_count_a_busy_child() -> None:
+    busy = subprocess.Popen(
+        [sys.executable, "-c", "import time\nend = time.process_time() + 0.3\n"
+         "while time.process_time() < end: pass\ntime.sleep(30)"]
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 20
+        while cpu_seconds(busy.pid) < 0.25 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert cpu_seconds(busy.pid) >= 0.25
+    finally:
+        busy.kill()
+        busy.wait()
+    assert {"CPU", "cores", "Python"} <= set(facts())
+
+
+def test_token_endpoint_servers_mint_valid_tokens_and_the_table_reads_ratios(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    require_node_modules("express", "jsonwebtoken")
+    endpoints = token_endpoint.Endpoints(tmp_path)
+    try:
+        # Each start checks one token of that endpoint against the contract and the key.
+        targets = [
+            endpoints.start_node(),
+            endpoints.start_web(1),
+            endpoints.start_web(2),
+            endpoints.start_bare(),
+        ]
+        assert [t.name for t in targets] == [
+            token_endpoint.NODE,
+            token_endpoint.ONE,
+            token_endpoint.TWO,
+            token_endpoint.BARE,
+        ]
+        web = targets[1].script.read_text()
+        assert 'wrk.method = "POST"' in web and "X-CSRF-Token" in web and "Cookie" in web
+    finally:
+        endpoints.stop()
+
+    def loads(rate: float) -> list[Load]:
+        return [Load(rate, 5.0, 9.0, 1.0)]
+
+    met = token_endpoint.report(
+        {
+            token_endpoint.NODE: loads(100),
+            token_endpoint.ONE: loads(350),
+            token_endpoint.TWO: loads(500),
+            token_endpoint.BARE: loads(400),
+        },
+        "## token_endpoint",
+    )
+    out = capsys.readouterr().out
+    assert not met  # 3.5 x the boilerplate, but two workers only 1.43 x one
+    assert f"| {token_endpoint.ONE} | 350 |" in out and "3.50 x boilerplate" in out
+    assert "one worker each: met" in out and "2 workers >= 1.6 x 1 worker: MISSED" in out
+
+
+def test_emulator_login_tenant_accepts_the_pre_minted_tokens(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    key = emulator_login.keys.generate_private_key(2048)
+    signer = emulator_login.TokenSigner(key, emulator_login.KEY_ID, emulator_login.ISSUER)
+    tenant = emulator_login.Tenant(tmp_path, signer, key)
+    try:
+        tokens = tenant.tokens(3).read_text().splitlines()
+        assert len(set(tokens)) == 3
+        for token in tokens:
+            answer = httpx.post(
+                f"{tenant.url}/login/jwt-session", headers={"Authorization": f"Bearer {token}"}
+            )
+            assert answer.status_code == 200, answer.text
+            assert "eas.sid" in answer.headers["set-cookie"]
+    finally:
+        tenant.stop()
+    met = emulator_login.report(
+        [emulator_login.Verifications(50_000, 50_000)],
+        [Load(1_000, 10.0, 20.0, 0.5)],
+        "## emulator_login",
+    )
+    out = capsys.readouterr().out
+    assert not met
+    assert "| emulator jwt-session logins | 1,000 |" in out and "2,000 |" in out
+    assert "MISSED (0.040" in out and "500 us of CPU" in out
