@@ -168,6 +168,10 @@ class Endpoints:
         script = wrk_script(self.workdir / "bare.lua", "POST", {})
         return self._add(Target(BARE, f"{origin}/token", script, server))
 
+    def start_all(self) -> list[Target]:
+        """The boilerplate style, /token with 1 and 2 workers, and the bare ceiling."""
+        return [self.start_node(), self.start_web(1), self.start_web(2), self.start_bare()]
+
     def _add(self, target: Target) -> Target:
         self.targets.append(target)
         return target
@@ -182,12 +186,7 @@ def measure(seconds: float, rounds: int, connections: int) -> dict[str, list[Loa
     with tempfile.TemporaryDirectory(prefix="qlik-jwt-bench-") as tmp:
         endpoints = Endpoints(Path(tmp))
         try:
-            targets = [
-                endpoints.start_node(),
-                endpoints.start_web(1),
-                endpoints.start_web(2),
-                endpoints.start_bare(),
-            ]
+            targets = endpoints.start_all()
             for target in targets:  # warm up: connections, imports, first-call caches
                 run_wrk(target, 1, connections)
             samples: dict[str, list[Load]] = {t.name: [] for t in targets}

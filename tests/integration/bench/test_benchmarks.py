@@ -65,12 +65,7 @@ def test_token_endpoint_servers_mint_valid_tokens_and_the_table_reads_ratios(
     endpoints = token_endpoint.Endpoints(tmp_path)
     try:
         # Each start checks one token of that endpoint against the contract and the key.
-        targets = [
-            endpoints.start_node(),
-            endpoints.start_web(1),
-            endpoints.start_web(2),
-            endpoints.start_bare(),
-        ]
+        targets = endpoints.start_all()
         assert [t.name for t in targets] == [
             token_endpoint.NODE,
             token_endpoint.ONE,
