@@ -21,8 +21,6 @@ import secrets
 import statistics
 import sys
 import tempfile
-import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,7 +30,7 @@ from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
 from tests.support.servers import ServerProcess, free_port
 
 from bench.loadgen import Load, Target, median_load, missing_tools, run_wrk, spread, wrk_script
-from bench.machine import print_facts
+from bench.machine import print_facts, rates
 from qlik_jwt import jws, keys
 from qlik_jwt.admin import TenantClient, enable_auto_create_groups, ensure_identity_provider
 from qlik_jwt.signer import TokenSigner, UserClaims
@@ -57,17 +55,6 @@ request = function()
   return wrk.format(nil, nil, {["Authorization"] = "Bearer " .. token})
 end
 """
-
-
-def rate(work: Callable[[], object], seconds: float) -> tuple[float, float]:
-    """Calls of ``work`` per second and per CPU-second of this thread, over ``seconds``."""
-    calls, start, cpu_start = 0, time.perf_counter(), time.thread_time()
-    while True:
-        work()
-        calls += 1
-        elapsed = time.perf_counter() - start
-        if elapsed >= seconds:
-            return calls / elapsed, calls / max(time.thread_time() - cpu_start, 1e-9)
 
 
 class Tenant:
@@ -152,7 +139,7 @@ def measure(
         try:
             expected = tenant.load(1, connections, 1000).rate  # warm-up and calibration
             for _ in range(rounds):
-                verifications.append(Verifications(*rate(raw, seconds)))
+                verifications.append(Verifications(*rates(raw, seconds)))
                 logins.append(tenant.load(seconds, connections, expected))
                 expected = logins[-1].rate
         finally:

@@ -226,16 +226,18 @@ def main(argv: list[str] | None = None) -> bool:
     )
     print(
         f"| flow | visit | tenant round trips, engine socket included | page to engine "
-        f"session at {delay} ms, ms | at 0 ms, ms | tokens minted | requests the page "
-        f"made before the engine socket (CORS preflights not shown) |"
+        f"session at {delay} ms, ms (median, range) | at 0 ms, fastest | tokens minted "
+        f"| requests the page made before the engine socket (CORS preflights not shown) |"
     )
     print("|---|---|---|---|---|---|---|")
     met: dict[str, bool] = {}
     for mode, runs in results.items():
         for visit_name, visits in (("first visit", runs.first), ("reload", runs.reload)):
             slow = statistics.median(v.engine_ms for v in visits[delay])
-            fast = statistics.median(v.engine_ms for v in visits[0])
-            trips = round((slow - fast) / delay)
+            # Other load on the machine only ever adds time: the fastest visits are the
+            # closest to the round trips alone.
+            fast = min(v.engine_ms for v in visits[0])
+            trips = round((min(v.engine_ms for v in visits[delay]) - fast) / delay)
             minted = max(v.minted for v in visits[delay])
             limit = TARGET_FIRST if visit_name == "first visit" else TARGET_RELOAD
             met[mode] = met.get(mode, True) and trips - 1 <= limit

@@ -10,32 +10,17 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import time
-from collections.abc import Callable
 
 import jwt
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding
 
-from bench.machine import print_facts
+from bench.machine import print_facts, rates
 from qlik_jwt import keys
 from qlik_jwt.signer import TokenSigner, UserClaims
 
 USER = UserClaims("app|12345", "Example User", "user@example.com", True, ("Finance",))
 TARGET = 0.9
-
-
-def rate(work: Callable[[], object], seconds: float) -> float:
-    """Calls per second of ``work`` over about ``seconds``."""
-    calls = 0
-    start = time.perf_counter()
-    deadline = start + seconds
-    while True:
-        work()
-        calls += 1
-        now = time.perf_counter()
-        if now >= deadline:
-            return calls / (now - start)
 
 
 def measure(bits: int, seconds: float, rounds: int) -> dict[str, float]:
@@ -55,7 +40,7 @@ def measure(bits: int, seconds: float, rounds: int) -> dict[str, float]:
     for _ in range(rounds):
         for name, work in cases.items():
             budget = seconds if name != "pem-per-call" else seconds / 2
-            samples[name].append(rate(work, budget))
+            samples[name].append(rates(work, budget)[1])
     return {name: statistics.median(values) for name, values in samples.items()}
 
 
@@ -64,7 +49,9 @@ def main(argv: list[str] | None = None) -> bool:
     parser.add_argument("--seconds", type=float, default=1.0, help="per case and round")
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args(argv)
-    print(f"## mint  (one thread, median of {args.rounds} interleaved rounds)")
+    print(
+        f"## mint  (one thread, per CPU-second of it, median of {args.rounds} interleaved rounds)"
+    )
     print(
         "| key | raw RSA sign/s | TokenSigner.mint/s | PEM parsed per call/s "
         "| mint / raw | mint / PEM-per-call |"
