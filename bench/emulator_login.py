@@ -102,7 +102,7 @@ class Tenant:
             "jwt-session logins",
             f"{self.url}/login/jwt-session",
             script,
-            self.server,
+            (self.server,),
             (str(self.tokens(count)),),
         )
         return run_wrk(target, seconds, connections)

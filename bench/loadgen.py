@@ -7,6 +7,7 @@ non-2xx answer or socket error fails the run: a benchmark of refusals measures n
 
 from __future__ import annotations
 
+import resource
 import shutil
 import statistics
 import subprocess
@@ -48,6 +49,7 @@ class Load:
     p50_ms: float
     p99_ms: float
     cores: float  # CPU seconds the server's processes used per second of load
+    client_cores: float = 0.0  # the same for wrk, the load generator
 
     @property
     def per_cpu_second(self) -> float:
@@ -56,13 +58,21 @@ class Load:
 
 @dataclass(frozen=True)
 class Target:
-    """An endpoint under load: its URL, the wrk script that calls it, the server process."""
+    """An endpoint under load: its URL, the wrk script that calls it, its server processes."""
 
     name: str
     url: str
     script: Path
-    server: ServerProcess
+    servers: tuple[ServerProcess, ...]
     script_args: tuple[str, ...] = ()
+
+    def cpu_seconds(self) -> float:
+        """CPU seconds used so far by the server processes and their children."""
+        return sum(cpu_seconds(s.proc.pid) for s in self.servers if s.proc is not None)
+
+    def stop(self) -> None:
+        for server in self.servers:
+            server.stop()
 
 
 def missing_tools(*tools: str) -> list[str]:
@@ -79,8 +89,7 @@ def wrk_script(path: Path, method: str, headers: dict[str, str], lua: str = "") 
 
 def run_wrk(target: Target, seconds: float, connections: int) -> Load:
     """One fixed-duration load; raises RuntimeError on any error or non-2xx answer."""
-    assert target.server.proc is not None
-    cpu_before = cpu_seconds(target.server.proc.pid)
+    cpu_before, client_before = target.cpu_seconds(), _children_cpu()
     done = subprocess.run(
         [
             "wrk", "--threads", "1", "--connections", str(connections),
@@ -94,13 +103,20 @@ def run_wrk(target: Target, seconds: float, connections: int) -> Load:
     )  # fmt: skip
     if done.returncode != 0:
         raise RuntimeError(f"wrk failed on {target.name}:\n{done.stdout}\n{done.stderr}")
-    cpu = cpu_seconds(target.server.proc.pid) - cpu_before
-    return parse_wrk(done.stdout, target.name, cpu)
+    cpu = target.cpu_seconds() - cpu_before
+    return parse_wrk(done.stdout, target.name, cpu, _children_cpu() - client_before)
 
 
-def parse_wrk(output: str, name: str, cpu_used: float) -> Load:
+def _children_cpu() -> float:
+    """CPU seconds of this process's finished children (wrk, once it has exited)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def parse_wrk(output: str, name: str, cpu_used: float, client_cpu: float = 0.0) -> Load:
     """The :class:`Load` in wrk's output (the ``BENCH`` line our scripts print), given the
-    CPU seconds the server used meanwhile. RuntimeError for refusals, errors or no line."""
+    CPU seconds the server and wrk used meanwhile. RuntimeError for refusals, errors or no
+    line."""
     line = next((x for x in output.splitlines() if x.startswith("BENCH ")), None)
     if line is None:
         raise RuntimeError(f"wrk printed no result for {name}:\n{output}")
@@ -111,7 +127,7 @@ def parse_wrk(output: str, name: str, cpu_used: float) -> Load:
             f"{output}"
         )
     seconds = micros / 1e6
-    return Load(count / seconds, p50 / 1000, p99 / 1000, cpu_used / seconds)
+    return Load(count / seconds, p50 / 1000, p99 / 1000, cpu_used / seconds, client_cpu / seconds)
 
 
 def _lua_args(args: Sequence[str]) -> list[str]:
@@ -130,4 +146,5 @@ def median_load(loads: Sequence[Load]) -> Load:
         statistics.median(x.p50_ms for x in loads),
         statistics.median(x.p99_ms for x in loads),
         statistics.median(x.cores for x in loads),
+        statistics.median(x.client_cores for x in loads),
     )

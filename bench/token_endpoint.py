@@ -50,10 +50,11 @@ RATE_LIMIT = 100_000  # tokens per user per minute: on, never reached at these r
 TARGET_VS_NODE = 3.0
 TARGET_TWO_WORKERS = 1.6
 NODE_SCRIPT = REPO / "bench" / "node" / "boilerplate_style.js"
-NODE, ONE, TWO, BARE = (
+NODE, ONE, TWO, TWO_SHARED, BARE = (
     "boilerplate style (Express, 1 process)",
     "our /token, 1 worker",
-    "our /token, 2 workers",
+    "our /token, 2 workers (a socket each, SO_REUSEPORT)",
+    "our /token, uvicorn --workers 2 (one shared socket)",
     "ceiling: bare ASGI + TokenSigner.mint, 1 worker",
 )
 
@@ -79,6 +80,19 @@ def bare_app() -> ASGIApp:
         await send({"type": "http.response.body", "body": body})
 
     return app
+
+
+def _wait_for_listeners(port: int, count: int, timeout: float = 20) -> None:
+    """Wait until ``count`` sockets listen on ``port`` (``/proc/net/tcp``, state 0A)."""
+    deadline = time.monotonic() + timeout
+    suffix = f":{port:04X}"
+    while time.monotonic() < deadline:
+        rows = Path("/proc/net/tcp").read_text().splitlines()[1:]
+        fields = [row.split() for row in rows]
+        if sum(1 for f in fields if f[1].endswith(suffix) and f[3] == "0A") >= count:
+            return
+        time.sleep(0.05)
+    raise RuntimeError(f"{count} workers did not all listen on port {port}")
 
 
 def _check_token(token: str, public_key: RSAPublicKey, who: str) -> None:
@@ -119,13 +133,10 @@ class Endpoints:
         token = httpx.get(url).raise_for_status().json()["token"]
         _check_token(token, self.public_key, "the boilerplate-style endpoint")
         script = wrk_script(self.workdir / "node.lua", "GET", {})
-        return self._add(Target(NODE, url, script, server))
+        return self._add(Target(NODE, url, script, (server,)))
 
-    def _uvicorn(self, factory: str, workers: int) -> tuple[str, ServerProcess]:
-        """``uvicorn --workers N --factory bench.token_endpoint:<factory>``, started."""
-        port = free_port()
-        origin = f"http://127.0.0.1:{port}"
-        env = {
+    def _env(self) -> dict[str, str]:
+        return {
             "QLIK_TENANT_URL": "https://tenant.example.com",
             "QLIK_WEB_INTEGRATION_ID": "bench-web-integration",
             "QLIK_APP_ID": "bench-app",
@@ -135,20 +146,37 @@ class Endpoints:
             "QLIK_USERS_DB": str(self.db),
             "QLIK_TOKEN_RATE_LIMIT": str(RATE_LIMIT),
         }
-        server = ServerProcess(
-            [
-                sys.executable, "-m", "uvicorn", f"bench.token_endpoint:{factory}", "--factory",
-                "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
-                "--no-access-log", "--log-level", "warning",
-            ],
-            f"{origin}/healthz",
-            env=env,
-            cwd=REPO,
-        ).start()  # fmt: skip
-        return origin, server
 
-    def start_web(self, workers: int) -> Target:
-        origin, server = self._uvicorn("web_app", workers)
+    def _uvicorn(
+        self, factory: str, workers: int, *, own_sockets: bool = False
+    ) -> tuple[str, tuple[ServerProcess, ...]]:
+        """``bench.token_endpoint:<factory>`` served by ``uvicorn --workers N``, or by N
+        processes with a socket each (:mod:`bench.reuseport_worker`), started."""
+        port = free_port()
+        origin = f"http://127.0.0.1:{port}"
+        app = f"bench.token_endpoint:{factory}"
+        if own_sockets:
+            commands = [
+                [sys.executable, "-m", "bench.reuseport_worker", "127.0.0.1", str(port), app]
+            ] * workers
+        else:
+            commands = [
+                [
+                    sys.executable, "-m", "uvicorn", app, "--factory", "--host", "127.0.0.1",
+                    "--port", str(port), "--workers", str(workers), "--no-access-log",
+                    "--log-level", "warning",
+                ]
+            ]  # fmt: skip
+        servers = []
+        for command in commands:
+            server = ServerProcess(command, f"{origin}/healthz", env=self._env(), cwd=REPO)
+            servers.append(server.start())
+            if own_sockets:
+                _wait_for_listeners(port, len(servers))
+        return origin, tuple(servers)
+
+    def start_web(self, workers: int, *, own_sockets: bool = False) -> Target:
+        origin, servers = self._uvicorn("web_app", workers, own_sockets=own_sockets)
         headers = {
             "Origin": origin,
             "Sec-Fetch-Site": "same-origin",
@@ -157,20 +185,26 @@ class Endpoints:
         }
         answer = httpx.post(f"{origin}/token", headers=headers).raise_for_status()
         _check_token(answer.json()["token"], self.public_key, "/token")
-        script = wrk_script(self.workdir / f"web{workers}.lua", "POST", headers)
-        name = ONE if workers == 1 else TWO if workers == 2 else f"our /token, {workers} workers"
-        return self._add(Target(name, f"{origin}/token", script, server))
+        script = wrk_script(self.workdir / f"web{workers}{own_sockets}.lua", "POST", headers)
+        name = ONE if workers == 1 else TWO if own_sockets else TWO_SHARED
+        return self._add(Target(name, f"{origin}/token", script, servers))
 
     def start_bare(self) -> Target:
-        origin, server = self._uvicorn("bare_app", 1)
+        origin, servers = self._uvicorn("bare_app", 1)
         answer = httpx.post(f"{origin}/token").raise_for_status()
         _check_token(answer.json()["token"], self.public_key, "the bare ASGI endpoint")
         script = wrk_script(self.workdir / "bare.lua", "POST", {})
-        return self._add(Target(BARE, f"{origin}/token", script, server))
+        return self._add(Target(BARE, f"{origin}/token", script, servers))
 
     def start_all(self) -> list[Target]:
-        """The boilerplate style, /token with 1 and 2 workers, and the bare ceiling."""
-        return [self.start_node(), self.start_web(1), self.start_web(2), self.start_bare()]
+        """The boilerplate style, /token with 1 and 2 workers (two ways), the bare ceiling."""
+        return [
+            self.start_node(),
+            self.start_web(1),
+            self.start_web(2, own_sockets=True),
+            self.start_web(2),
+            self.start_bare(),
+        ]
 
     def _add(self, target: Target) -> Target:
         self.targets.append(target)
@@ -178,7 +212,7 @@ class Endpoints:
 
     def stop(self) -> None:
         for target in self.targets:
-            target.server.stop()
+            target.stop()
 
 
 def measure(seconds: float, rounds: int, connections: int) -> dict[str, list[Load]]:
@@ -209,11 +243,12 @@ def report(samples: dict[str, list[Load]], heading: str) -> bool:
         ONE: f"{loads[ONE].rate / loads[NODE].rate:.2f} x boilerplate",
         TWO: f"{loads[TWO].rate / loads[NODE].rate:.2f} x boilerplate, "
         f"{loads[TWO].rate / loads[ONE].rate:.2f} x 1 worker",
+        TWO_SHARED: f"{loads[TWO_SHARED].rate / loads[ONE].rate:.2f} x 1 worker",
         BARE: f"{loads[BARE].rate / loads[NODE].rate:.2f} x boilerplate",
     }
     print(heading)
     print(
-        "| endpoint | requests/s | spread | p50 ms | p99 ms | CPU cores used "
+        "| endpoint | requests/s | spread | p50 ms | p99 ms | CPU cores used (wrk's) "
         "| requests per CPU-second | ratio |"
     )
     print("|---|---|---|---|---|---|---|---|")
@@ -222,7 +257,8 @@ def report(samples: dict[str, list[Load]], heading: str) -> bool:
         per_cpu = statistics.median(x.per_cpu_second for x in rounds)
         print(
             f"| {name} | {load.rate:,.0f} | {spread([x.rate for x in rounds])} "
-            f"| {load.p50_ms:.1f} | {load.p99_ms:.1f} | {load.cores:.2f} | {per_cpu:,.0f} "
+            f"| {load.p50_ms:.1f} | {load.p99_ms:.1f} | {load.cores:.2f} "
+            f"({load.client_cores:.2f}) | {per_cpu:,.0f} "
             f"| {ratios[name]} |"
         )
     met_node = statistics.median(vs_node) >= TARGET_VS_NODE

@@ -33,8 +33,8 @@ def test_mint_prints_its_table(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_wrk_results_are_read_and_refusals_fail_the_run() -> None:
-    load = parse_wrk(WRK_OUTPUT, "x", cpu_used=1.0)
-    assert load == Load(rate=2500.0, p50_ms=6.5, p99_ms=13.0, cores=0.5)
+    load = parse_wrk(WRK_OUTPUT, "x", cpu_used=1.0, client_cpu=0.5)
+    assert load == Load(rate=2500.0, p50_ms=6.5, p99_ms=13.0, cores=0.5, client_cores=0.25)
     assert load.per_cpu_second == 5000.0
     with pytest.raises(RuntimeError, match="3 non-2xx answers"):
         parse_wrk(WRK_OUTPUT.replace("0 0\n", "3 0\n"), "x", cpu_used=1.0)
@@ -70,8 +70,10 @@ def test_token_endpoint_servers_mint_valid_tokens_and_the_table_reads_ratios(
             token_endpoint.NODE,
             token_endpoint.ONE,
             token_endpoint.TWO,
+            token_endpoint.TWO_SHARED,
             token_endpoint.BARE,
         ]
+        assert len(targets[2].servers) == 2  # a process and a socket per worker
         web = targets[1].script.read_text()
         assert 'wrk.method = "POST"' in web and "X-CSRF-Token" in web and "Cookie" in web
     finally:
@@ -85,6 +87,7 @@ def test_token_endpoint_servers_mint_valid_tokens_and_the_table_reads_ratios(
             token_endpoint.NODE: loads(100),
             token_endpoint.ONE: loads(350),
             token_endpoint.TWO: loads(500),
+            token_endpoint.TWO_SHARED: loads(360),
             token_endpoint.BARE: loads(400),
         },
         "## token_endpoint",
