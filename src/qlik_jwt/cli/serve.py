@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 import uvicorn
 
+from qlik_jwt import log_redaction
 from qlik_jwt.cli.app import app, err
 from qlik_jwt.settings import Settings
 from qlik_jwt.web import UserStore, create_app, required_settings
@@ -51,5 +52,6 @@ def serve(
         )
     web_app = create_app(settings, user_store=users)
     audit_to_stderr()
+    log_redaction.install()
     err.print(f"serving http://{settings.web_host}:{settings.web_port} for {settings.tenant_url}")
     uvicorn.run(web_app, host=settings.web_host, port=settings.web_port, log_level="info")
