@@ -22,6 +22,9 @@ from typing import Any
 import httpx
 import uvicorn
 
+from qlik_jwt import log_redaction
+from tests.support.log_audit import record_process_output
+
 START_TIMEOUT = 20.0
 
 
@@ -53,9 +56,13 @@ class ServerThread:
         scheme = "https" if certfile else "http"
         self.url = f"{scheme}://{host}:{self.port}"
         self._log = io.StringIO()
+        # As `qlik-jwt serve` runs: INFO with request lines, secret query values redacted.
+        # No logging config of uvicorn's own: its records go to the root logger, where
+        # pytest shows them with a failing test and the run's secret scan reads them.
+        config.setdefault("log_level", "info")
         self._config = uvicorn.Config(
             app,
-            log_level="warning",
+            log_config=None,
             ssl_certfile=os.fspath(certfile) if certfile else None,
             ssl_keyfile=os.fspath(keyfile) if keyfile else None,
             lifespan="on",
@@ -73,6 +80,11 @@ class ServerThread:
             self._error = exc
 
     def start(self) -> ServerThread:
+        for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
+            logger = logging.getLogger(name)  # undo a dictConfig another server made
+            logger.handlers.clear()
+            logger.propagate = True
+        log_redaction.install()
         handler = logging.StreamHandler(self._log)
         logging.getLogger("uvicorn").addHandler(handler)
         try:
@@ -161,6 +173,7 @@ class ServerProcess:
         assert self.proc.stdout is not None
         self.output += self.proc.stdout.read()
         self.proc.stdout.close()
+        record_process_output(self.args, self.output)
         return self.output
 
     def __enter__(self) -> ServerProcess:
