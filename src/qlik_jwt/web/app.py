@@ -17,6 +17,7 @@ from starlette.exceptions import HTTPException
 from qlik_jwt.admin.connect import signer_from_settings
 from qlik_jwt.settings import Settings
 from qlik_jwt.signer import TokenSigner
+from qlik_jwt.web.audit import TokenAudit
 from qlik_jwt.web.database import Database
 from qlik_jwt.web.errors import WebError, http_error_response, web_error_response
 from qlik_jwt.web.identity import Identify, SessionIdentity
@@ -97,7 +98,14 @@ def create_app(
         app.include_router(sign_in_routes(settings, users=users, cookie=cookie, limiter=attempts))
     app.include_router(config_routes(settings))
     app.include_router(
-        token_routes(settings, signer=signer, identify=hook, cookie=cookie, limiter=limiter)
+        token_routes(
+            settings,
+            signer=signer,
+            identify=hook,
+            cookie=cookie,
+            limiter=limiter,
+            audit=TokenAudit(clock),
+        )
     )
     app.include_router(static_routes())
 

@@ -4,14 +4,13 @@ Checks, in order: same origin (403), body empty or ``{}`` (400), signed in (401)
 header (403), JWT login mode (403), per-user rate limit (429 + ``Retry-After``). The token
 is minted by the core :class:`~qlik_jwt.signer.TokenSigner` from what the identify hook
 returns, answered with ``Cache-Control: no-store``, and recorded as one audit log line
-holding ``jti``, ``sub``, ``groups`` and ``exp`` (never the token).
+(:mod:`qlik_jwt.web.audit`: time, ``sub``, groups, ``jti``, ``exp``, client address; never
+the token).
 """
 
 from __future__ import annotations
 
 import inspect
-import json
-import logging
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
@@ -20,6 +19,7 @@ from pydantic import BaseModel
 from qlik_jwt.errors import QlikJwtError
 from qlik_jwt.settings import Settings
 from qlik_jwt.signer import TokenSigner, UserClaims
+from qlik_jwt.web.audit import AUDIT_LOGGER, TokenAudit
 from qlik_jwt.web.bodies import read_empty_json
 from qlik_jwt.web.errors import WebError
 from qlik_jwt.web.forgery import check_csrf_token, check_same_origin
@@ -29,7 +29,6 @@ from qlik_jwt.web.signin import HostSessionCookie
 
 __all__ = ["AUDIT_LOGGER", "TokenResponse", "identify_user", "token_routes"]
 
-AUDIT_LOGGER = "qlik_jwt.web.audit"
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
 
@@ -57,10 +56,10 @@ def token_routes(
     identify: Identify,
     cookie: HostSessionCookie,
     limiter: RateLimiter,
+    audit: TokenAudit,
 ) -> APIRouter:
     """The router holding ``POST /token``."""
     router = APIRouter()
-    audit = logging.getLogger(AUDIT_LOGGER)
 
     @router.post(
         "/token",
@@ -87,7 +86,7 @@ def token_routes(
             )
         wait = limiter.acquire(user.sub)
         if wait:
-            audit.warning(json.dumps({"event": "token-rate-limited", "sub": user.sub}))
+            audit.rate_limited(request, user.sub)
             raise WebError(
                 429,
                 "rate-limited",
@@ -103,17 +102,7 @@ def token_routes(
             ) from None
         if session is not None:
             cookie.sessions.record_mint(session.id)
-        audit.info(
-            json.dumps(
-                {
-                    "event": "token-minted",
-                    "jti": minted.jti,
-                    "sub": minted.sub,
-                    "groups": list(minted.groups),
-                    "exp": minted.expires_at,
-                }
-            )
-        )
+        audit.minted(request, minted)
         return JSONResponse(
             {"token": minted.token, "expiresAt": minted.expires_at}, headers=NO_STORE
         )

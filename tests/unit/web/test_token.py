@@ -166,13 +166,36 @@ def test_each_mint_writes_one_audit_line_without_the_token(
     claims = jws.decode(token).claims
     assert entry == {
         "event": "token-minted",
-        "jti": claims["jti"],
+        "time": "2026-01-01T00:00:00Z",  # the app's clock (FakeClock)
         "sub": "demo|ada",
         "groups": ["Finance"],
+        "jti": claims["jti"],
         "exp": claims["exp"],
+        "client": "testclient",
     }
     everything = caplog.text
     assert token not in everything and token.split(".")[2] not in everything
+    assert headers["X-CSRF-Token"] not in everything
+    assert client.cookies["qlik-jwt-session"] not in everything
+
+
+def test_a_rate_limited_request_writes_one_warning_line(
+    key_dir: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    clock = FakeClock()
+    app = make_app(web_settings(key_dir, token_rate_limit=1), clock=clock, rate_clock=clock)
+    with TestClient(app) as client, caplog.at_level(logging.INFO, logger=AUDIT_LOGGER):
+        headers = signed_in(client)
+        assert [client.post("/token", headers=headers).status_code for _ in range(2)] == [200, 429]
+    refused = [json.loads(r.getMessage()) for r in caplog.records if r.levelname == "WARNING"]
+    assert refused == [
+        {
+            "event": "token-rate-limited",
+            "time": "2026-01-01T00:00:00Z",
+            "sub": "demo|ada",
+            "client": "testclient",
+        }
+    ]
 
 
 def test_page_hints_a_live_qlik_session_after_a_mint(client: TestClient, clock: FakeClock) -> None:
