@@ -6,13 +6,39 @@ the README; messages never contain tokens, cookies, CSRF tokens or key material.
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import Request
 from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException
 
-__all__ = ["WebError", "http_error_response", "web_error_response"]
+__all__ = [
+    "ErrorBody",
+    "WebError",
+    "error_responses",
+    "http_error_response",
+    "web_error_response",
+]
 
 _HTTP_CODES = {404: "not-found", 405: "method-not-allowed"}
+
+
+class ErrorDetail(BaseModel):
+    code: str
+    message: str
+    fix: str
+
+
+class ErrorBody(BaseModel):
+    """Every refusal's body, for the OpenAPI document."""
+
+    error: ErrorDetail
+
+
+def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` saying that these statuses answer an :class:`ErrorBody`."""
+    return {status: {"model": ErrorBody, "description": "Refused"} for status in statuses}
 
 
 class WebError(Exception):

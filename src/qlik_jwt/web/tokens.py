@@ -21,7 +21,7 @@ from qlik_jwt.settings import Settings
 from qlik_jwt.signer import TokenSigner, UserClaims
 from qlik_jwt.web.audit import AUDIT_LOGGER, TokenAudit
 from qlik_jwt.web.bodies import read_empty_json
-from qlik_jwt.web.errors import WebError
+from qlik_jwt.web.errors import WebError, error_responses
 from qlik_jwt.web.forgery import check_csrf_token, check_same_origin
 from qlik_jwt.web.identity import Identify
 from qlik_jwt.web.ratelimit import RateLimiter
@@ -64,7 +64,7 @@ def token_routes(
     @router.post(
         "/token",
         response_model=TokenResponse,
-        responses={400: {}, 401: {}, 403: {}, 429: {}},
+        responses=error_responses(400, 401, 403, 429, 500),
         summary="Mint a Qlik JWT for the signed-in user",
     )
     async def token(request: Request) -> JSONResponse:
