@@ -35,6 +35,7 @@ from typing import Any
 
 import httpx
 import pytest
+from cryptography.hazmat.primitives.asymmetric import rsa
 from fastapi import FastAPI
 
 from qlik_jwt import keys
@@ -50,6 +51,7 @@ __all__ = [
     "emulator",
     "emulator_https",
     "emulator_tls",
+    "register_identity_provider",
     "running_emulator",
 ]
 
@@ -244,6 +246,35 @@ class RunningEmulator:
             self.server.stop()
         else:
             self.server.server.should_exit = True
+
+
+def register_identity_provider(
+    url: str, admin_key: str, key: rsa.RSAPrivateKey, *, issuer: str, kid: str
+) -> None:
+    """A JWT identity provider for ``key`` and group auto-creation, through the REST API
+    only: for an emulator running elsewhere (a subprocess) that ``provision`` cannot reach."""
+    pem = keys.single_line_pem(keys.certificate_pem(keys.self_signed_certificate(key)))
+    httpx.post(
+        f"{url}/api/v1/identity-providers",
+        headers={"Authorization": f"Bearer {admin_key}"},
+        json={
+            "provider": "external",
+            "protocol": "jwtAuth",
+            "interactive": False,
+            "active": True,
+            "clockToleranceSec": 5,
+            "options": {
+                "jwtLoginEnabled": True,
+                "issuer": issuer,
+                "staticKeys": [{"kid": kid, "pem": pem}],
+            },
+        },
+    ).raise_for_status()
+    httpx.patch(
+        f"{url}/api/v1/groups/settings",
+        headers={"Authorization": f"Bearer {admin_key}"},
+        json=[{"op": "replace", "path": "/autoCreateGroups", "value": True}],
+    ).raise_for_status()
 
 
 @contextmanager

@@ -17,7 +17,7 @@ import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import httpx
 import uvicorn
@@ -117,7 +117,8 @@ class ServerProcess:
     """A command that serves HTTP on 127.0.0.1, run as a real subprocess.
 
     ``ready_url`` is polled until it answers (any status); the process's output is printed
-    in the exception when it does not.
+    in the exception when it does not. A thread reads the output as it comes (``output``),
+    so a chatty server never blocks on a full pipe.
     """
 
     def __init__(
@@ -135,7 +136,17 @@ class ServerProcess:
         self.cwd = cwd
         self.verify = verify
         self.proc: subprocess.Popen[str] | None = None
-        self.output = ""
+        self._lines: list[str] = []
+        self._reader: threading.Thread | None = None
+
+    @property
+    def output(self) -> str:
+        """Everything the process printed so far (stdout and stderr)."""
+        return "".join(self._lines)
+
+    def _read(self, stream: IO[str]) -> None:
+        for line in stream:
+            self._lines.append(line)
 
     def start(self) -> ServerProcess:
         self.proc = subprocess.Popen(
@@ -146,6 +157,9 @@ class ServerProcess:
             env=self.env,
             cwd=self.cwd,
         )
+        assert self.proc.stdout is not None
+        self._reader = threading.Thread(target=self._read, args=(self.proc.stdout,), daemon=True)
+        self._reader.start()
         deadline = time.monotonic() + START_TIMEOUT
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -160,6 +174,12 @@ class ServerProcess:
             f"{' '.join(self.args)} did not serve {self.ready_url}\n--- output ---\n{self.output}"
         )
 
+    def kill(self) -> None:
+        """Stop it the hard way (SIGKILL), as a crash would; ``stop`` collects the output."""
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(10)
+
     def stop(self, timeout: float = 10) -> str:
         """Stop with SIGINT (like Ctrl-C), then SIGKILL; return everything it printed."""
         if self.proc is None:
@@ -170,10 +190,13 @@ class ServerProcess:
                 self.proc.wait(timeout)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
-        assert self.proc.stdout is not None
-        self.output += self.proc.stdout.read()
-        self.proc.stdout.close()
-        record_process_output(self.args, self.output)
+                self.proc.wait(timeout)
+        if self._reader is not None:
+            self._reader.join(timeout)
+            self._reader = None
+            assert self.proc.stdout is not None
+            self.proc.stdout.close()
+            record_process_output(self.args, self.output)
         return self.output
 
     def __enter__(self) -> ServerProcess:
