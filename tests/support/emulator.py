@@ -285,14 +285,17 @@ def running_emulator(
     tls: keys.KeyPairFiles | None = None,
     clock: TestClock | None = None,
     admin_key: str | None = None,
+    port: int = 0,
 ) -> Iterator[RunningEmulator]:
-    """Start an emulator on a free 127.0.0.1 port (HTTPS when ``tls`` files are given)."""
+    """Start an emulator on 127.0.0.1 (a free port unless ``port`` is given; HTTPS when
+    ``tls`` files are given)."""
     clock = clock or TestClock()
     app = create_app(options, db=db, admin_key=admin_key, clock=clock)
     server = ServerThread(
         app,
         certfile=tls.certificate if tls else None,
         keyfile=tls.private_key if tls else None,
+        port=port,
     )
     server.start()
     running = RunningEmulator(server, app, clock)

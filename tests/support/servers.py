@@ -37,7 +37,8 @@ def free_port() -> int:
 class ServerThread:
     """An ASGI app served by uvicorn on 127.0.0.1 in a daemon thread.
 
-    ``url`` is ``http(s)://127.0.0.1:<port>``. Pass ``certfile``/``keyfile`` for HTTPS.
+    ``url`` is ``http(s)://127.0.0.1:<port>`` (a free port unless ``port`` is given). Pass
+    ``certfile``/``keyfile`` for HTTPS.
     """
 
     def __init__(
@@ -47,11 +48,12 @@ class ServerThread:
         certfile: str | os.PathLike[str] | None = None,
         keyfile: str | os.PathLike[str] | None = None,
         host: str = "127.0.0.1",
+        port: int = 0,
         **config: Any,
     ) -> None:
         self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self._sock.bind((host, 0))
+        self._sock.bind((host, port))
         self.port = int(self._sock.getsockname()[1])
         scheme = "https" if certfile else "http"
         self.url = f"{scheme}://{host}:{self.port}"
