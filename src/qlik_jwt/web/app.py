@@ -19,7 +19,12 @@ from qlik_jwt.settings import Settings
 from qlik_jwt.signer import TokenSigner
 from qlik_jwt.web.audit import TokenAudit
 from qlik_jwt.web.database import Database
-from qlik_jwt.web.errors import WebError, http_error_response, web_error_response
+from qlik_jwt.web.errors import (
+    UnexpectedErrorMiddleware,
+    WebError,
+    http_error_response,
+    web_error_response,
+)
 from qlik_jwt.web.identity import Identify, SessionIdentity
 from qlik_jwt.web.pages import page_routes, sign_in_routes
 from qlik_jwt.web.public_config import config_routes
@@ -82,6 +87,7 @@ def create_app(
     app.state.sessions = sessions
     app.add_exception_handler(WebError, web_error_response)
     app.add_exception_handler(HTTPException, http_error_response)
+    app.add_middleware(UnexpectedErrorMiddleware)  # inside the headers: its 500 gets them
     app.add_middleware(SecurityHeadersMiddleware, tenant_url=settings.tenant_url)
 
     app.include_router(

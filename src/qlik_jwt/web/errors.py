@@ -1,25 +1,32 @@
 """Refusals the web app answers with, and the one place they become HTTP responses.
 
 Body shape: ``{"error": {"code", "message", "fix"}}``. Codes are stable and documented in
-the README; messages never contain tokens, cookies, CSRF tokens or key material.
+the README; messages never contain tokens, cookies, CSRF tokens or key material. An
+unexpected exception (a bug, an identify hook that fails, a database gone) is a 500
+``internal-error`` in the same shape, its details in the server's log only.
 """
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from fastapi import Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 __all__ = [
     "ErrorBody",
+    "UnexpectedErrorMiddleware",
     "WebError",
     "error_responses",
     "http_error_response",
     "web_error_response",
 ]
+
+log = logging.getLogger("qlik_jwt.web")
 
 _HTTP_CODES = {404: "not-found", 405: "method-not-allowed"}
 
@@ -80,3 +87,39 @@ async def http_error_response(request: Request, exc: Exception) -> Response:
         headers=dict(exc.headers or {}),
     )
     return await web_error_response(request, error)
+
+
+class UnexpectedErrorMiddleware:
+    """Answers an unexpected exception with a 500 ``internal-error`` in the error shape.
+
+    Installed inside the security-headers middleware, so the answer carries them too (the
+    framework's own last-resort 500 is plain text without them). The exception goes to the
+    ``qlik_jwt.web`` log, never to the client. One that happens after the answer started
+    cannot be answered again and is re-raised.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def watch(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watch)
+        except Exception:
+            log.exception("unexpected error on %s %s", scope["method"], scope["path"])
+            if started:
+                raise
+            error = WebError(500, "internal-error", "The web app failed; its log says why.")
+            response = JSONResponse(
+                error.as_dict(), status_code=500, headers={"Cache-Control": "no-store"}
+            )
+            await response(scope, receive, send)

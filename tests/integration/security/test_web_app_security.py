@@ -236,3 +236,24 @@ def test_every_response_carries_the_security_headers(web: WebApp) -> None:
     for secret_bearing in (page, minted):  # the page inlines the CSRF token; /token a JWT
         assert secret_bearing.headers["cache-control"] == "no-store"
     assert answers[9].status_code == 404  # no interactive API docs
+
+
+def test_an_unexpected_failure_is_a_500_in_the_error_shape_with_the_headers(
+    key_dir: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An identify hook that fails (an integrator's bug, their database down)."""
+
+    def identify(request: object) -> None:
+        raise RuntimeError("user database down: dsn=postgres://app:hunter2@db")
+
+    app = make_app(web_settings(key_dir), identify=identify)
+    with ServerThread(app) as server, httpx.Client(base_url=server.url) as client:
+        answer = client.post("/token", headers={"Origin": server.url, "X-CSRF-Token": "x"})
+    assert answer.status_code == 500
+    assert answer.json()["error"]["code"] == "internal-error"
+    assert "hunter2" not in answer.text
+    assert answer.headers["cache-control"] == "no-store"
+    for name, value in SECURITY_HEADERS.items():
+        assert answer.headers[name] == value
+    logged = [r for r in caplog.records if r.getMessage() == "unexpected error on POST /token"]
+    assert len(logged) == 1 and logged[0].exc_info is not None
