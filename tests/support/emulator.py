@@ -42,13 +42,14 @@ from qlik_jwt import keys
 from qlik_jwt.emulator import EmulatedTenant, EmulatorOptions, create_app
 from qlik_jwt.emulator.https import write_tls_certificate
 from qlik_jwt.signer import TokenSigner, UserClaims
-from tests.support.servers import ServerThread
+from tests.support.servers import ServerThread, qlik_jwt_command
 
 __all__ = [
     "Provisioned",
     "RunningEmulator",
     "TestClock",
     "emulator",
+    "emulator_command",
     "emulator_https",
     "emulator_tls",
     "register_identity_provider",
@@ -246,6 +247,13 @@ class RunningEmulator:
             self.server.stop()
         else:
             self.server.server.should_exit = True
+
+
+def emulator_command(port: int, db: Path, admin_key: str, *extra: str) -> list[str]:
+    """``qlik-jwt emulator`` as a subprocess on ``port``, its state in the file ``db``."""
+    return qlik_jwt_command(
+        "emulator", "--port", str(port), "--db", str(db), "--admin-key", admin_key, *extra
+    )
 
 
 def register_identity_provider(

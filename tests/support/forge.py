@@ -39,6 +39,37 @@ def as_bytes(part: Json | bytes) -> bytes:
     return part if isinstance(part, bytes) else json.dumps(part, separators=(",", ":")).encode()
 
 
+def changed(base: dict[str, Any], changes: Mapping[str, Any]) -> dict[str, Any]:
+    """``base`` with ``changes`` applied: a value replaces, ``...`` removes the field."""
+    result = dict(base)
+    for name, value in changes.items():
+        if value is ...:
+            result.pop(name, None)
+        else:
+            result[name] = value
+    return result
+
+
+def claim_set(now: float, **changes: Any) -> dict[str, Any]:
+    """A claim set Qlik accepts at ``now`` (60 s lifetime), with ``changes`` applied."""
+    issued = int(now)
+    claims: dict[str, Any] = {
+        "iss": ISSUER,
+        "aud": AUDIENCE,
+        "sub": "attacks|mallory",
+        "subType": "user",
+        "name": "Mallory",
+        "email": "mallory@example.com",
+        "email_verified": True,
+        "jti": uuid.uuid4().hex,
+        "iat": issued,
+        "nbf": issued,
+        "exp": issued + 60,
+        "groups": ["Finance"],
+    }
+    return changed(claims, changes)
+
+
 @dataclass(frozen=True)
 class Forge:
     """Builds tokens as an attacker would: by hand, byte by byte, at the tenant's ``now``."""
@@ -55,36 +86,10 @@ class Forge:
 
     def claims(self, **changes: Any) -> dict[str, Any]:
         """A valid claim set; ``changes`` replace claims (value ``...`` removes one)."""
-        issued = int(self.now)
-        claims: dict[str, Any] = {
-            "iss": ISSUER,
-            "aud": AUDIENCE,
-            "sub": "attacks|mallory",
-            "subType": "user",
-            "name": "Mallory",
-            "email": "mallory@example.com",
-            "email_verified": True,
-            "jti": uuid.uuid4().hex,
-            "iat": issued,
-            "nbf": issued,
-            "exp": issued + 60,
-            "groups": ["Finance"],
-        }
-        for name, value in changes.items():
-            if value is ...:
-                claims.pop(name, None)
-            else:
-                claims[name] = value
-        return claims
+        return claim_set(self.now, **changes)
 
     def header(self, **changes: Any) -> dict[str, Any]:
-        header: dict[str, Any] = {"alg": "RS256", "kid": KID, "typ": "JWT"}
-        for name, value in changes.items():
-            if value is ...:
-                header.pop(name, None)
-            else:
-                header[name] = value
-        return header
+        return changed({"alg": "RS256", "kid": KID, "typ": "JWT"}, changes)
 
     def sign(
         self,

@@ -17,11 +17,11 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from qlik_jwt import jws, keys
 from qlik_jwt.signer import TokenSigner, UserClaims
-from tests.support.emulator import register_identity_provider
+from tests.support.emulator import emulator_command, register_identity_provider
 from tests.support.forge import ISSUER, KID
 from tests.support.load import rss_mib, sustain
 from tests.support.servers import ServerProcess, free_port, qlik_jwt_command
-from tests.support.webapp import ADA, page_csrf_token, sign_in, token_headers
+from tests.support.webapp import ADA, page_csrf_token, serve_environment, sign_in, token_headers
 
 CLIENTS = 4
 SECONDS = 4.0
@@ -54,16 +54,7 @@ def measure(
 def test_sustained_token_minting(tmp_path: Path, key_dir: Path) -> None:
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    env = {
-        "QLIK_TENANT_URL": "https://127.0.0.1:9",
-        "QLIK_WEB_INTEGRATION_ID": "wi",
-        "QLIK_APP_ID": "app",
-        "QLIK_ISSUER": ISSUER,
-        "QLIK_PRIVATE_KEY": str(key_dir / "private.pem"),
-        "QLIK_WEB_PORT": str(port),
-        "QLIK_USERS_DB": str(tmp_path / "web.sqlite3"),
-        "QLIK_TOKEN_RATE_LIMIT": "100000",
-    }
+    env = serve_environment(key_dir, port, tmp_path / "web.sqlite3", token_rate_limit="100000")
     args = qlik_jwt_command("serve", "--demo-users", "--env-file", str(tmp_path / "none.env"))
     public_key = keys.load_private_key(key_dir / "private.pem").public_key()
 
@@ -96,13 +87,9 @@ def test_sustained_jwt_session_logins(tmp_path: Path, rsa_key: rsa.RSAPrivateKey
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     admin_key = "load-test-admin-key-0123456789abcdef"
-    args = qlik_jwt_command(
-        "emulator",
-        "--port",
-        str(port),
-        "--db",
-        str(tmp_path / "tenant.sqlite3"),
-        "--admin-key",
+    args = emulator_command(
+        port,
+        tmp_path / "tenant.sqlite3",
         admin_key,
         "--tier1-limit",
         "1000000",

@@ -13,9 +13,9 @@ import httpx
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from qlik_jwt.signer import TokenSigner, UserClaims
-from tests.support.emulator import register_identity_provider
+from tests.support.emulator import emulator_command, register_identity_provider
 from tests.support.forge import ISSUER, KID
-from tests.support.servers import ServerProcess, free_port, qlik_jwt_command
+from tests.support.servers import ServerProcess, free_port
 
 ADMIN_KEY = "restart-test-admin-key-0123456789abcdef"
 BEFORE, AFTER = 40, 40  # logins confirmed before the crash, and after the restart
@@ -82,16 +82,8 @@ def test_a_crash_mid_stream_loses_no_confirmed_user_provider_or_session(
 ) -> None:
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    args = qlik_jwt_command(
-        "emulator",
-        "--port",
-        str(port),
-        "--db",
-        str(tmp_path / "tenant.sqlite3"),
-        "--admin-key",
-        ADMIN_KEY,
-        "--tier2-limit",
-        "1000000",
+    args = emulator_command(
+        port, tmp_path / "tenant.sqlite3", ADMIN_KEY, "--tier2-limit", "1000000"
     )
     stream = LoginStream(url, TokenSigner(rsa_key, KID, ISSUER))
     first = ServerProcess(args, f"{url}/openapi.json").start()

@@ -14,24 +14,16 @@ import pytest
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
 
+from tests.support.emulator import emulator_command
 from tests.support.servers import ServerProcess, free_port, qlik_jwt_command
+from tests.support.webapp import serve_environment
 
 
 def test_the_emulator_logs_websocket_handshakes_without_the_csrf_token(tmp_path: Path) -> None:
     port = free_port()
     admin_key = secrets.token_urlsafe(24)
     csrf = secrets.token_urlsafe(32)
-    args = qlik_jwt_command(
-        "emulator",
-        "--port",
-        str(port),
-        "--db",
-        str(tmp_path / "tenant.sqlite3"),
-        "--admin-key",
-        admin_key,
-        "--log-level",
-        "info",
-    )
+    args = emulator_command(port, tmp_path / "tenant.sqlite3", admin_key, "--log-level", "info")
     with ServerProcess(args, f"http://127.0.0.1:{port}/openapi.json") as server:
         url = f"ws://127.0.0.1:{port}/app/no-such-app?qlik-csrf-token={csrf}"
         refused = pytest.raises(InvalidStatus)  # refused, and logged, like any handshake
@@ -46,15 +38,7 @@ def test_serve_logs_request_lines_without_secret_query_values(
     tmp_path: Path, key_dir: Path
 ) -> None:
     port = free_port()
-    env = {
-        "QLIK_TENANT_URL": "https://127.0.0.1:9",
-        "QLIK_WEB_INTEGRATION_ID": "wi",
-        "QLIK_APP_ID": "app",
-        "QLIK_ISSUER": "tests.example",
-        "QLIK_PRIVATE_KEY": str(key_dir / "private.pem"),
-        "QLIK_WEB_PORT": str(port),
-        "QLIK_USERS_DB": str(tmp_path / "web.sqlite3"),
-    }
+    env = serve_environment(key_dir, port, tmp_path / "web.sqlite3")
     csrf = secrets.token_urlsafe(32)
     with ServerProcess(
         qlik_jwt_command("serve", "--env-file", str(tmp_path / "none.env")),
