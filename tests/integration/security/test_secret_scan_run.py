@@ -10,6 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 REPO = Path(__file__).resolve().parents[3]
 
 LEAKY = """
@@ -47,7 +49,7 @@ def test_quiet():
 """
 
 
-def run_pytest(tmp_path: Path, source: str) -> subprocess.CompletedProcess[str]:
+def run_pytest(tmp_path: Path, source: str, *extra: str) -> subprocess.CompletedProcess[str]:
     (tmp_path / "test_sample.py").write_text(source)
     (tmp_path / "pytest.ini").write_text("[pytest]\n")
     return subprocess.run(
@@ -63,6 +65,7 @@ def run_pytest(tmp_path: Path, source: str) -> subprocess.CompletedProcess[str]:
             "-c",
             str(tmp_path / "pytest.ini"),
             str(tmp_path / "test_sample.py"),
+            *extra,
         ],
         cwd=REPO,
         capture_output=True,
@@ -71,8 +74,11 @@ def run_pytest(tmp_path: Path, source: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_a_run_that_logged_secrets_fails_and_names_each_leak_masked(tmp_path: Path) -> None:
-    result = run_pytest(tmp_path, LEAKY)
+@pytest.mark.parametrize("workers", [(), ("-n", "1")], ids=["in-process", "xdist"])
+def test_a_run_that_logged_secrets_fails_and_names_each_leak_masked(
+    tmp_path: Path, workers: tuple[str, ...]
+) -> None:
+    result = run_pytest(tmp_path, LEAKY, *workers)
     assert result.returncode == 1, result.stdout + result.stderr
     assert "3 passed" in result.stdout
     assert "2 leaks" in result.stdout
