@@ -42,6 +42,7 @@ from qlik_jwt import keys
 from qlik_jwt.emulator import EmulatedTenant, EmulatorOptions, create_app
 from qlik_jwt.emulator.https import write_tls_certificate
 from qlik_jwt.signer import TokenSigner, UserClaims
+from tests.support.log_audit import SCAN
 from tests.support.servers import ServerThread, qlik_jwt_command
 
 __all__ = [
@@ -307,6 +308,8 @@ def running_emulator(
     )
     server.start()
     running = RunningEmulator(server, app, clock)
+    for secret in (running.admin_key, running.oauth_client.client_secret):
+        SCAN.remember(secret)  # no log line of the run may hold them
     try:
         yield running
     finally:
