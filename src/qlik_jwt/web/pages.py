@@ -151,6 +151,7 @@ def page_routes(
             page.substitute(
                 tenant_url=html.escape(settings.tenant_url or "(not set)"),
                 login_mode=html.escape(settings.login_mode),
+                web_mode=html.escape(settings.web_mode),
                 snippet=snippet,
             ),
             head=page_head.substitute(bootstrap=bootstrap_json(bootstrap), preconnect=preconnect),

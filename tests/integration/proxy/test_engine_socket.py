@@ -4,6 +4,7 @@ with codes, and abrupt)."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import struct
@@ -145,6 +146,17 @@ def test_the_tenants_close_code_and_reason_reach_the_browser(
     with signed_in(web.url) as browser, engine(web, browser) as websocket:
         websocket.send("close 4002 engine session ended")
         assert closed_code(websocket) == (4002, "engine session ended")
+
+
+def test_the_tenants_close_wins_over_a_browser_still_sending(
+    tenant: ProxiedTenant, web: ServerThread
+) -> None:
+    with signed_in(web.url) as browser, engine(web, browser) as websocket:
+        websocket.send("close 4003 engine busy")
+        with contextlib.suppress(ConnectionClosed):  # the socket may close meanwhile
+            for index in range(200):
+                websocket.send(f"more {index}")
+        assert closed_code(websocket) == (4003, "engine busy")
 
 
 def test_a_browser_that_vanishes_closes_the_tenants_socket(

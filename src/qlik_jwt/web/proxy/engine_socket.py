@@ -154,7 +154,7 @@ async def relay(browser: WebSocket, tenant: ClientConnection) -> None:
                 try:
                     await tenant.send(text if text is not None else message.get("bytes") or b"")
                 except ConnectionClosed:
-                    break  # the tenant closed: the other direction passes its close on
+                    return  # the tenant closed: the other direction passes its close on
             group.cancel_scope.cancel()
 
         async def tenant_to_browser() -> None:

@@ -125,20 +125,34 @@ async def _send_renewing(
     be sent again), else answer the refusal. The flag says whether it logged in again."""
     answer = await _send(proxy, request, call.session, body)
     if not _expired(answer):
-        await proxy.sessions.remember(call.key, call.session, answer)
-        return answer, False
+        return await _remembered(proxy, call.key, call.session, answer), False
     if call.fresh:
         raise await _refusal(answer, request)
     if not body.replayable:  # the body is gone: renew for the next call, pass this answer on
-        await proxy.sessions.renew(call.user, call.key, call.session)
+        try:
+            await proxy.sessions.renew(call.user, call.key, call.session)
+        except BaseException:
+            await answer.aclose()
+            raise
         return answer, True
     await answer.aclose()
     session = await proxy.sessions.renew(call.user, call.key, call.session)
     answer = await _send(proxy, request, session, body)
     if _expired(answer):
         raise await _refusal(answer, request)
-    await proxy.sessions.remember(call.key, session, answer)
-    return answer, True
+    return await _remembered(proxy, call.key, session, answer), True
+
+
+async def _remembered(
+    proxy: QlikProxy, key: str, session: ProxySession, answer: httpx.Response
+) -> httpx.Response:
+    """``answer``, once cookies it sets are stored; closed if storing them fails."""
+    try:
+        await proxy.sessions.remember(key, session, answer)
+    except BaseException:
+        await answer.aclose()
+        raise
+    return answer
 
 
 async def _chunks(answer: httpx.Response) -> AsyncIterator[bytes]:
