@@ -61,9 +61,9 @@ def sendable_close_code(code: int | None, fallback: int) -> int:
 
 def _tenant_url(proxy: QlikProxy, websocket: WebSocket) -> str:
     base = "ws" + proxy.tenant_url.removeprefix("http")
-    raw_path: bytes = websocket.scope.get("raw_path") or websocket.url.path.encode("ascii")
+    raw_path: bytes = websocket.scope.get("raw_path") or websocket.url.path.encode("latin-1")
     query = tenant_query(websocket.scope.get("query_string", b""))
-    return f"{base}{raw_path.decode('ascii')}" + (f"?{query}" if query else "")
+    return f"{base}{raw_path.decode('latin-1')}" + (f"?{query}" if query else "")
 
 
 async def _open(proxy: QlikProxy, websocket: WebSocket, session: ProxySession) -> ClientConnection:
