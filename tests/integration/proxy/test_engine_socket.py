@@ -47,6 +47,12 @@ def engine(
         yield websocket
 
 
+def assert_echoed(websocket: ClientConnection) -> None:
+    """The connection works end to end: the echo engine answers."""
+    websocket.send("ping")
+    assert websocket.recv(timeout=30) == "ping"
+
+
 def closed_code(websocket: ClientConnection) -> tuple[int, str]:
     """Read until the proxy closes the socket; its close code and reason."""
     with pytest.raises(ConnectionClosed) as closed:
@@ -133,8 +139,7 @@ def test_the_browsers_close_code_reaches_the_tenant(
 ) -> None:
     tenant.echo.done.clear()
     with signed_in(web.url) as browser, engine(web, browser) as websocket:
-        websocket.send("ping")
-        assert websocket.recv(timeout=30) == "ping"
+        assert_echoed(websocket)
         websocket.close(4001, "the user left the page")
     assert tenant.echo.done.wait(30)
     assert tenant.echo.closed_with[-1] == 4001
@@ -164,8 +169,7 @@ def test_a_browser_that_vanishes_closes_the_tenants_socket(
 ) -> None:
     tenant.echo.done.clear()
     with signed_in(web.url) as browser, engine(web, browser) as websocket:
-        websocket.send("ping")
-        assert websocket.recv(timeout=30) == "ping"
+        assert_echoed(websocket)
         # An abortive close: RST, no close frame (a browser tab killed, a network drop).
         websocket.socket.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
         websocket.socket.shutdown(socket.SHUT_RDWR)
@@ -183,8 +187,7 @@ def test_a_tenant_that_vanishes_closes_the_browsers_socket_with_1014(
             signed_in(web.url) as browser,
             engine(web, browser) as websocket,
         ):
-            websocket.send("ping")
-            assert websocket.recv(timeout=30) == "ping"
+            assert_echoed(websocket)
             relay.cut()
             code, reason = closed_code(websocket)
     assert code == 1014  # bad gateway: the tenant's side broke off without a close frame
