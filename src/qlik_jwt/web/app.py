@@ -14,7 +14,9 @@ from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
-from qlik_jwt.admin.connect import signer_from_settings
+from qlik_jwt.embedding.ratelimit import RateLimiter
+from qlik_jwt.embedding.requirements import required_settings
+from qlik_jwt.embedding.tokens import TokenIssuer
 from qlik_jwt.settings import Settings
 from qlik_jwt.signer import TokenSigner
 from qlik_jwt.web.database import Database
@@ -22,7 +24,6 @@ from qlik_jwt.web.errors import WebError, http_error_response, web_error_respons
 from qlik_jwt.web.identity import Identify, SessionIdentity
 from qlik_jwt.web.pages import page_routes, sign_in_routes
 from qlik_jwt.web.public_config import config_routes
-from qlik_jwt.web.ratelimit import RateLimiter
 from qlik_jwt.web.security_headers import SecurityHeadersMiddleware
 from qlik_jwt.web.sessions import SessionStore
 from qlik_jwt.web.signin import HostSessionCookie
@@ -32,16 +33,7 @@ from qlik_jwt.web.users import UserStore
 
 __all__ = ["create_app", "required_settings"]
 
-EMBED_SETTINGS = ("tenant_url", "web_integration_id", "app_id")
 SIGN_IN_ATTEMPTS_PER_MINUTE = 10
-SIGNER_SETTINGS = ("private_key", "issuer")
-
-
-def required_settings(settings: Settings, *, signer_given: bool = False) -> tuple[str, ...]:
-    """The settings the web app cannot run without, for this login mode."""
-    if settings.login_mode == "jwt" and not signer_given:
-        return EMBED_SETTINGS + SIGNER_SETTINGS
-    return EMBED_SETTINGS
 
 
 def create_app(
@@ -60,15 +52,12 @@ def create_app(
     :mod:`qlik_jwt.web.identity`. ``clock`` dates sessions; ``rate_clock`` drives the rate
     limit. Raises SettingsError listing every missing setting.
     """
-    settings.require(*required_settings(settings, signer_given=signer is not None))
-    if signer is None and settings.login_mode == "jwt":
-        signer = signer_from_settings(settings)
+    issuer = TokenIssuer(settings, signer=signer, clock=clock, rate_clock=rate_clock)
     users = user_store or UserStore(Database(settings.users_db))
     sessions = SessionStore(users.database, lifetime=settings.web_session_lifetime, clock=clock)
     cookie = HostSessionCookie(sessions, settings.public_origin)
     built_in = identify is None
     hook: Identify = SessionIdentity(cookie, users) if identify is None else identify
-    limiter = RateLimiter(settings.token_rate_limit, clock=rate_clock)
 
     app = FastAPI(
         title="qlik-jwt web app",
@@ -97,7 +86,7 @@ def create_app(
         app.include_router(sign_in_routes(settings, users=users, cookie=cookie, limiter=attempts))
     app.include_router(config_routes(settings))
     app.include_router(
-        token_routes(settings, signer=signer, identify=hook, cookie=cookie, limiter=limiter)
+        token_routes(issuer, public_origin=settings.public_origin, identify=hook, cookie=cookie)
     )
     app.include_router(static_routes())
 

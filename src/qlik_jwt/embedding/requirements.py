@@ -1,0 +1,30 @@
+"""What an embedding needs from the settings, checked once when it is built."""
+
+from __future__ import annotations
+
+from qlik_jwt.admin.connect import signer_from_settings
+from qlik_jwt.settings import Settings
+from qlik_jwt.signer import TokenSigner
+
+__all__ = ["EMBED_SETTINGS", "SIGNER_SETTINGS", "required_settings", "signer_for"]
+
+EMBED_SETTINGS = ("tenant_url", "web_integration_id", "app_id")
+SIGNER_SETTINGS = ("private_key", "issuer")
+
+
+def required_settings(settings: Settings, *, signer_given: bool = False) -> tuple[str, ...]:
+    """The settings an embedding cannot run without, for this login mode."""
+    if settings.login_mode == "jwt" and not signer_given:
+        return EMBED_SETTINGS + SIGNER_SETTINGS
+    return EMBED_SETTINGS
+
+
+def signer_for(settings: Settings, signer: TokenSigner | None) -> TokenSigner | None:
+    """``signer``, else one made from the settings in JWT login mode, else None.
+
+    Raises SettingsError listing every missing setting, PrivateKeyError for an unusable key.
+    """
+    settings.require(*required_settings(settings, signer_given=signer is not None))
+    if signer is None and settings.login_mode == "jwt":
+        return signer_from_settings(settings)
+    return signer
