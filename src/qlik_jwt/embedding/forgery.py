@@ -14,12 +14,22 @@ Two independent defences guard every token request:
 from __future__ import annotations
 
 import hmac
+from collections.abc import Callable
 
 from qlik_jwt.embedding.refusals import WebError
 
-__all__ = ["CSRF_HEADER", "check_csrf_header", "check_same_origin"]
+__all__ = [
+    "CSRF_HEADER",
+    "HEADER_ONLY_TOKEN",
+    "check_csrf_header",
+    "check_same_origin",
+    "matches",
+]
 
 CSRF_HEADER = "X-CSRF-Token"
+# What a page sends in the CSRF header when there is no host token to compare with: then the
+# header's presence is the defence, and its value only has to be non-empty.
+HEADER_ONLY_TOKEN = "header-only"
 
 
 def check_same_origin(expected: str, origin: str | None, fetch_site: str | None) -> None:
@@ -42,9 +52,21 @@ def check_same_origin(expected: str, origin: str | None, fetch_site: str | None)
         )
 
 
-def check_csrf_header(given: str | None, expected: str | None, header: str = CSRF_HEADER) -> None:
-    """Raise WebError 403 unless ``given`` (the value of ``header``) is present and, when
-    ``expected`` is not None, equal to it (compared in constant time)."""
+def matches(expected: str | None) -> Callable[[str], bool]:
+    """A validator accepting exactly ``expected`` (compared in constant time); nothing when
+    ``expected`` is None or empty."""
+
+    def valid(given: str) -> bool:
+        return bool(expected) and hmac.compare_digest(given.encode(), str(expected).encode())
+
+    return valid
+
+
+def check_csrf_header(
+    given: str | None, valid: Callable[[str], bool] | None, header: str = CSRF_HEADER
+) -> None:
+    """Raise WebError 403 unless ``given`` (the value of ``header``) is present and, when a
+    ``valid`` check is given (the host's CSRF protection), passes it."""
     if not given:
         raise WebError(
             403,
@@ -52,7 +74,7 @@ def check_csrf_header(given: str | None, expected: str | None, header: str = CSR
             f"The {header} header is missing.",
             f"Send the page's CSRF token in the {header} header (the bundled page does).",
         )
-    if expected is not None and not hmac.compare_digest(given.encode(), expected.encode()):
+    if valid is not None and not valid(given):
         raise WebError(
             403,
             "csrf-token-mismatch",

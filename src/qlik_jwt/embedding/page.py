@@ -116,13 +116,31 @@ class EmbedPage:
             "qlikSessionLikely": session_likely,
         }
 
-    def fragment(self, static_url: str, bootstrap: dict[str, Any]) -> EmbedFragment:
-        """The head and body parts; ``static_url`` ends with ``/`` and serves
-        :mod:`~qlik_jwt.embedding.static`'s files."""
-        if not static_url.endswith("/"):
-            raise ValueError(f"static_url must end with '/', got {static_url!r}")
+    def render(
+        self,
+        base_url: str,
+        *,
+        subject: str,
+        csrf_header: str,
+        csrf_token: str,
+        session_likely: bool,
+        qlik_base_url: str | None = None,
+    ) -> EmbedFragment:
+        """The head and body parts for an app whose token route is ``{base_url}/token`` and
+        whose static files are under ``{base_url}/static/`` (``base_url`` without a trailing
+        ``/``; ``""`` for the web app itself). The rest is :meth:`bootstrap`'s."""
+        if base_url.endswith("/"):
+            raise ValueError(f"base_url must not end with '/', got {base_url!r}")
+        bootstrap = self.bootstrap(
+            subject=subject,
+            token_url=f"{base_url}/token",
+            csrf_header=csrf_header,
+            csrf_token=csrf_token,
+            session_likely=session_likely,
+            qlik_base_url=qlik_base_url,
+        )
         head = self._head.substitute(
-            static=html.escape(static_url),
+            static=html.escape(f"{base_url}/static/"),
             bootstrap=bootstrap_json(bootstrap),
             preconnect=self._preconnect,
         )

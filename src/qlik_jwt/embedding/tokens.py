@@ -22,6 +22,7 @@ import threading
 import time
 from collections.abc import Callable
 
+from qlik_jwt.embedding.forgery import check_same_origin
 from qlik_jwt.embedding.ratelimit import RateLimiter
 from qlik_jwt.embedding.refusals import WebError
 from qlik_jwt.embedding.requirements import signer_for
@@ -38,6 +39,7 @@ __all__ = [
     "body_too_large",
     "check_body_length",
     "check_empty_json",
+    "check_token_request",
     "require_user",
     "token_answer",
 ]
@@ -87,6 +89,24 @@ def check_empty_json(body: bytes) -> None:
             "This endpoint takes no parameters: the token is always for the signed-in user.",
             "Send no body, or {}.",
         )
+
+
+def check_token_request(
+    expected_origin: str,
+    origin: str | None,
+    fetch_site: str | None,
+    content_length: str | None,
+    read: Callable[[int], bytes],
+) -> None:
+    """Steps 1 and 2 for a synchronous (WSGI-style) request, given its ``Origin``,
+    ``Sec-Fetch-Site`` and ``Content-Length`` headers: the same origin, then the body, read
+    with ``read(n)`` and never more than :data:`MAX_BODY` bytes. Raises WebError."""
+    check_same_origin(expected_origin, origin, fetch_site)
+    check_body_length(content_length, MAX_BODY)
+    body = read(MAX_BODY + 1)
+    if len(body) > MAX_BODY:
+        raise body_too_large(MAX_BODY)
+    check_empty_json(body)
 
 
 def require_user(user: object, sign_in_hint: str = "Open the app and sign in.") -> UserClaims:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from fastapi import Request
 
-from qlik_jwt.embedding.forgery import CSRF_HEADER, check_csrf_header
+from qlik_jwt.embedding.forgery import CSRF_HEADER, check_csrf_header, matches
 from qlik_jwt.embedding.forgery import check_same_origin as check_origin
 
 __all__ = ["CSRF_HEADER", "app_origin", "check_csrf_token", "check_same_origin"]
@@ -32,7 +32,9 @@ def check_same_origin(request: Request, public_origin: str | None) -> None:
     )
 
 
-def check_csrf_token(request: Request, expected: str | None, header: str = CSRF_HEADER) -> None:
-    """Raise WebError 403 unless ``header`` is present and, when ``expected`` is given,
-    equal to it."""
-    check_csrf_header(request.headers.get(header), expected, header)
+def check_csrf_token(request: Request, expected: str | None) -> None:
+    """Raise WebError 403 unless ``X-CSRF-Token`` is present and, when the request has a
+    host session (``expected``), equal to that session's token."""
+    check_csrf_header(
+        request.headers.get(CSRF_HEADER), None if expected is None else matches(expected)
+    )

@@ -16,6 +16,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from qlik_jwt.embedding.forgery import HEADER_ONLY_TOKEN
 from qlik_jwt.embedding.page import EmbedPage, template
 from qlik_jwt.embedding.ratelimit import RateLimiter
 from qlik_jwt.embedding.tokens import QLIK_SESSION_HINT_SECONDS
@@ -69,13 +70,6 @@ def page_routes(
         session = cookie.session(request)
         minted_at = None if session is None else session.minted_at
         likely = minted_at is not None and clock() - minted_at < QLIK_SESSION_HINT_SECONDS
-        bootstrap = embed.bootstrap(
-            subject=user.sub,
-            token_url="/token",
-            csrf_header=CSRF_HEADER,
-            csrf_token="" if session is None else session.csrf_token,
-            session_likely=likely,
-        )
         header = (
             '<span class="spacer"></span>'
             f'<span id="host-user">Signed in as <b>{html.escape(user.name)}</b></span>'
@@ -86,7 +80,13 @@ def page_routes(
                 f'<input type="hidden" name="csrf_token" value="{html.escape(session.csrf_token)}">'
                 '<button type="submit" id="sign-out">Sign out</button></form>'
             )
-        fragment = embed.fragment("/static/", bootstrap)
+        fragment = embed.render(
+            "",
+            subject=user.sub,
+            csrf_header=CSRF_HEADER,
+            csrf_token=HEADER_ONLY_TOKEN if session is None else session.csrf_token,
+            session_likely=likely,
+        )
         body = layout.render(
             "Embedded analytics",
             f"<main>\n{embed.panels}</main>",

@@ -1,0 +1,133 @@
+"""Qlik embedding inside a FastAPI (or Starlette-routed) app::
+
+    from qlik_jwt.integrations.fastapi import QlikEmbedding
+
+    qlik = QlikEmbedding(Settings.load(), identify=current_qlik_user)
+    app.include_router(qlik.router)          # /qlik/config, /qlik/token, /qlik/static/*
+
+    @app.get("/analytics")
+    async def analytics(request: Request) -> HTMLResponse:
+        fragment = await qlik.fragment(request)   # None: not signed in
+        ...                                        # put fragment.head and .body in the page
+
+``identify(request)`` (plain or ``async``) returns the signed-in user's
+:class:`~qlik_jwt.signer.UserClaims`, or ``None``. CSRF: FastAPI has no protection of its
+own, so ``POST /qlik/token`` needs the same origin and the ``X-CSRF-Token`` header (a
+cross-site page cannot send it without a CORS preflight the app never grants); pass
+``csrf_token(request)`` to also require the value of your session's token. Refusals are
+answered by the routes themselves (the same JSON shape as the web app's), so the host app
+needs no exception handler.
+"""
+
+from __future__ import annotations
+
+import inspect
+import time
+from collections.abc import Awaitable, Callable
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, Response
+
+from qlik_jwt.embedding.forgery import CSRF_HEADER, HEADER_ONLY_TOKEN, check_csrf_header, matches
+from qlik_jwt.embedding.page import EmbedFragment, EmbedPage
+from qlik_jwt.embedding.refusals import WebError
+from qlik_jwt.embedding.tokens import NO_STORE, TokenIssuer, require_user, token_answer
+from qlik_jwt.settings import Settings
+from qlik_jwt.signer import TokenSigner, UserClaims
+from qlik_jwt.web.bodies import read_empty_json
+from qlik_jwt.web.errors import refusal_response
+from qlik_jwt.web.forgery import check_same_origin
+from qlik_jwt.web.identity import Identify
+from qlik_jwt.web.public_config import config_routes
+from qlik_jwt.web.static_files import static_routes
+from qlik_jwt.web.tokens import TokenResponse, identify_user
+
+__all__ = ["CsrfToken", "QlikEmbedding"]
+
+CsrfToken = Callable[[Request], str | Awaitable[str | None] | None]
+
+
+async def _call(hook: CsrfToken, request: Request) -> str | None:
+    found = hook(request)
+    if inspect.isawaitable(found):
+        found = await found
+    return found
+
+
+class QlikEmbedding:
+    """The Qlik routes and page parts for a FastAPI host app.
+
+    ``router`` holds ``GET {prefix}/config``, ``POST {prefix}/token`` and
+    ``GET {prefix}/static/{name}``. ``signer`` defaults to one made from ``settings``;
+    ``clock`` (UNIX time) and ``rate_clock`` are for tests. Raises SettingsError listing
+    every missing setting.
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        identify: Identify,
+        csrf_token: CsrfToken | None = None,
+        prefix: str = "/qlik",
+        signer: TokenSigner | None = None,
+        clock: Callable[[], float] = time.time,
+        rate_clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.settings = settings
+        self.identify = identify
+        self.csrf_token = csrf_token
+        self.prefix = prefix.rstrip("/")
+        self.issuer = TokenIssuer(settings, signer=signer, clock=clock, rate_clock=rate_clock)
+        self.page = EmbedPage(settings)
+        self.router = self._routes()
+
+    async def fragment(self, request: Request) -> EmbedFragment | None:
+        """The embedding page's head and body for the request's user; None when the
+        identify hook says nobody is signed in. Serve the page with ``no-store``: it
+        holds the CSRF token."""
+        user = await identify_user(self.identify, request)
+        if user is None:
+            return None
+        token = HEADER_ONLY_TOKEN
+        if self.csrf_token is not None:
+            token = await _call(self.csrf_token, request) or ""
+        return self.page.render(
+            request.scope.get("root_path", "") + self.prefix,
+            subject=user.sub,
+            csrf_header=CSRF_HEADER,
+            csrf_token=token,
+            session_likely=self.issuer.minted_recently(user.sub),
+        )
+
+    async def _user_for_token(self, request: Request) -> UserClaims:
+        """The token request's checks before minting, in the web app's order."""
+        check_same_origin(request, self.settings.public_origin)
+        await read_empty_json(request)
+        user = require_user(await identify_user(self.identify, request))
+        valid = None
+        if self.csrf_token is not None:
+            valid = matches(await _call(self.csrf_token, request))
+        check_csrf_header(request.headers.get(CSRF_HEADER), valid)
+        return user
+
+    def _routes(self) -> APIRouter:
+        router = APIRouter(prefix=self.prefix, tags=["qlik"])
+        router.include_router(config_routes(self.settings))
+
+        @router.post(
+            "/token",
+            response_model=TokenResponse,
+            responses={400: {}, 401: {}, 403: {}, 429: {}},
+            summary="Mint a Qlik JWT for the signed-in user",
+        )
+        async def qlik_token(request: Request) -> Response:
+            # Answered here, not by an exception handler: the host app has none of ours.
+            try:
+                minted = self.issuer.issue(await self._user_for_token(request))
+            except WebError as refusal:
+                return refusal_response(refusal)
+            return JSONResponse(token_answer(minted), headers=NO_STORE)
+
+        router.include_router(static_routes())
+        return router
