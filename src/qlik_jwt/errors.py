@@ -141,7 +141,7 @@ class TenantHTTPError(TenantError):
         self.title = title
         self.detail = detail
         self.fix = fix
-        said = " ".join(part for part in (code, title, detail) if part)
+        said = " ".join(part for part in (code, title, detail) if part).rstrip(".")
         message = f"{method} {url} answered {status}" + (f": {said}" if said else "")
         super().__init__(message + "." + (f" {fix}" if fix else ""))
 

@@ -183,7 +183,7 @@ class ServerProcess:
 
     def stop(self, timeout: float = 10) -> str:
         """Stop with SIGINT (like Ctrl-C), then SIGKILL; return everything it printed."""
-        if self.proc is None:
+        if self.proc is None or self.proc.stdout is None or self.proc.stdout.closed:
             return self.output
         if self.proc.poll() is None:
             self.proc.send_signal(2)

@@ -12,6 +12,7 @@ Credentials (API key, OAuth client secret, access tokens) are sent only in the
 
 from __future__ import annotations
 
+import asyncio
 import email.utils
 import logging
 import ssl
@@ -20,7 +21,6 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
-import anyio.from_thread
 import httpx
 
 from qlik_jwt.admin import failures
@@ -73,14 +73,18 @@ class _Borrowed(httpx.BaseTransport):
 class _AsyncBridge(httpx.BaseTransport):
     """Lets the synchronous client use an async transport such as ``httpx.ASGITransport``.
 
-    Requests run on one event loop in a helper thread (an anyio blocking portal) that
-    lives as long as the bridge, so an in-process ASGI app keeps one loop throughout.
+    Requests run on one event loop in a daemon helper thread that lives as long as the
+    bridge, so an in-process ASGI app keeps one loop throughout, and a client that is never
+    closed does not keep the interpreter from exiting.
     """
 
     def __init__(self, transport: httpx.AsyncBaseTransport) -> None:
         self._transport = transport
-        self._portal_cm = anyio.from_thread.start_blocking_portal()
-        self._portal = self._portal_cm.__enter__()
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(
+            target=self._loop.run_forever, name="qlik-jwt-asgi-bridge", daemon=True
+        )
+        self._thread.start()
 
     async def _handle(self, request: httpx.Request) -> httpx.Response:
         response = await self._transport.handle_async_request(request)
@@ -88,19 +92,20 @@ class _AsyncBridge(httpx.BaseTransport):
             body = await response.aread()
         finally:
             await response.aclose()
-        return httpx.Response(
-            response.status_code,
-            headers=response.headers,
-            content=body,
-            extensions={k: v for k, v in response.extensions.items() if k != "network_stream"},
-        )
+        return httpx.Response(response.status_code, headers=response.headers, content=body)
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
-        return self._portal.call(self._handle, request)
+        if self._loop.is_closed():
+            raise RuntimeError("the TenantClient was closed")
+        return asyncio.run_coroutine_threadsafe(self._handle(request), self._loop).result()
 
     def close(self) -> None:
-        self._portal.call(self._transport.aclose)
-        self._portal_cm.__exit__(None, None, None)
+        if self._loop.is_closed():
+            return
+        asyncio.run_coroutine_threadsafe(self._transport.aclose(), self._loop).result()
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join()
+        self._loop.close()
 
 
 class TenantClient:

@@ -97,7 +97,9 @@ REASON_FIXES: dict[str, str] = {
     "registered issuer, or run `qlik-jwt setup`.",
     "origin_not_allowed": "Add the page's origin to the web integration's validOrigins "
     "(exact scheme, host and port) with `qlik-jwt setup`.",
-    "rate_limited": "Over 100 logins a minute: reuse sessions instead of logging in again.",
+    "rate_limited": "The tenant's rate limit was reached even after retries (Tier 2: 100 "
+    "logins or writes a minute): wait a minute, and reuse sessions instead of logging in "
+    "again.",
 }
 
 # A real tenant publishes no code for these, but its detail text names them.
@@ -111,7 +113,8 @@ STATUS_FIXES: dict[int, str] = {
     403: "The admin credential lacks a permission: the identity-provider APIs need the "
     "TenantAdmin role.",
     404: "Check the tenant URL and the id used; the resource may have been deleted.",
-    429: "The tenant's rate limit was reached even after retries: wait a minute and retry.",
+    429: "The tenant's rate limit was reached even after retries: wait a minute, and "
+    "reuse sessions instead of logging in again.",
 }
 
 

@@ -45,7 +45,7 @@ def plan_auto_create_groups(client: TenantClient) -> Step:
     current = group_settings(client)
     off = [name for name in _AUTO_CREATE if current.get(name) is not True]
     if not off:
-        return Step("group_settings", "group settings", "keep", "auto-creation is on", lambda: None)
+        return Step("group_settings", "tenant", "keep", "auto-creation is on", lambda: None)
 
     def enable() -> None:
         client.patch(SETTINGS_PATH, _AUTO_CREATE_OPS)
@@ -53,7 +53,7 @@ def plan_auto_create_groups(client: TenantClient) -> Step:
         if after.get("autoCreateGroups") is not True:
             raise TenantError("autoCreateGroups is still off after turning it on")
 
-    return Step("group_settings", "group settings", "update", "turn on " + ", ".join(off), enable)
+    return Step("group_settings", "tenant", "update", "turn on " + ", ".join(off), enable)
 
 
 def enable_auto_create_groups(client: TenantClient) -> None:

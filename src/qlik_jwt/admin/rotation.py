@@ -15,19 +15,21 @@ A JWT identity provider holds one key, so rotation runs two providers side by si
    reload their settings in this window;
 8. ``retire``   delete the old provider.
 
-A failure before ``switch`` deletes the new provider; a failure at ``confirm`` restores
-the settings file. Either way the old key keeps working throughout.
+A failure up to ``confirm`` undoes everything: the settings file is restored, the new
+provider and key files are deleted. The old key keeps working throughout.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from qlik_jwt import keys
 from qlik_jwt.admin.client import TenantClient
@@ -50,6 +52,7 @@ __all__ = ["STEPS", "RotationResult", "default_key_dir", "rotate_key"]
 STEPS = ("check", "generate", "register", "verify", "switch", "confirm", "drain", "retire")
 _SWITCHED = (f"{ENV_PREFIX}PRIVATE_KEY", f"{ENV_PREFIX}KEY_ID")
 VERIFY_SUBJECT_PREFIX = "qlik-jwt-rotation-"
+_STAMPED = re.compile(r"-\d{8}T\d{6}Z$")
 
 
 @dataclass(frozen=True)
@@ -65,12 +68,20 @@ class RotationResult:
 
 
 def default_key_dir(settings: Settings, now: dt.datetime | None = None) -> Path:
-    """``<directory of the current key file>/../<UTC timestamp>``, or ``.qlik-jwt/keys/<...>``."""
+    """A dated sibling of the current key's directory: ``keys`` → ``keys-20260101T120000Z``.
+
+    A date left by an earlier rotation is replaced, not appended to. With the key given as
+    PEM text: ``.qlik-jwt/keys-<date>``.
+    """
     stamp = (now or dt.datetime.now(dt.UTC)).strftime("%Y%m%dT%H%M%SZ")
     source = settings.private_key_source()
-    if "-----BEGIN" not in source:
-        return Path(source).expanduser().resolve().parent.parent / stamp
-    return Path(".qlik-jwt/keys") / stamp
+    current = (
+        Path(".qlik-jwt/keys")
+        if "-----BEGIN" in source
+        else Path(source).expanduser().resolve().parent
+    )
+    base = _STAMPED.sub("", current.name) or "keys"
+    return current.parent / f"{base}-{stamp}"
 
 
 def _refuse_environment_overrides() -> None:
@@ -112,10 +123,11 @@ def rotate_key(
     """Rotate the signing key configured in ``env_file`` (see the module docstring).
 
     ``key_dir`` receives the new ``private.pem``/``certificate.pem`` (default
-    :func:`default_key_dir`). ``grace`` is the drain time in seconds (default: token
-    lifetime + the provider's clock tolerance); ``drain`` waits it (tests inject their
-    own). ``keep_old`` skips ``retire``. ``verify_subject`` logs in as that user instead of a
-    temporary one. ``on_step`` is told each step name of :data:`STEPS` as it starts.
+    :func:`default_key_dir`, a dated sibling of the current key's directory). ``grace`` is
+    the drain time in seconds (default: token lifetime + the provider's clock tolerance);
+    ``drain`` waits it (tests inject their own). ``keep_old`` skips ``retire``.
+    ``verify_subject`` logs in as that user instead of a temporary one. ``on_step`` is told
+    each step name of :data:`STEPS` as it starts.
 
     Raises ConfigurationError (bad settings, key directory taken, environment overriding
     the settings file) and TenantError (the tenant refused a step).
@@ -159,29 +171,30 @@ def rotate_key(
             "key_id", "of the new key equals the old one", new_signer.key_id, "Run it again."
         )
 
-    step("register")
-    new = ensure_identity_provider(
-        client,
-        issuer=new_signer.issuer,
-        key_id=new_signer.key_id,
-        certificate_pem=keys.certificate_pem(certificate),
-        clock_tolerance=tolerance,
-        description=f"qlik-jwt: {new_signer.issuer} (key {new_signer.key_id})",
-    )
+    previous = read_env_text(env_file)
+    new: dict[str, Any] | None = None
+    switched_file = False
     try:
+        step("register")
+        new = ensure_identity_provider(
+            client,
+            issuer=new_signer.issuer,
+            key_id=new_signer.key_id,
+            certificate_pem=keys.certificate_pem(certificate),
+            clock_tolerance=tolerance,
+            description=f"qlik-jwt: {new_signer.issuer} (key {new_signer.key_id})",
+        )
+
         step("verify")
         _verify_login(client, new_signer, verify_subject)
-    except BaseException:
-        delete_identity_provider(client, str(new["id"]))
-        raise
 
-    step("switch")
-    previous = read_env_text(env_file)
-    update_env_file(
-        env_file,
-        {_SWITCHED[0]: str(files.private_key.resolve()), _SWITCHED[1]: new_signer.key_id},
-    )
-    try:
+        step("switch")
+        update_env_file(
+            env_file,
+            {_SWITCHED[0]: str(files.private_key.resolve()), _SWITCHED[1]: new_signer.key_id},
+        )
+        switched_file = True
+
         step("confirm")
         switched = signer_from_settings(Settings.load(env_file=env_file))
         if switched.key_id != new_signer.key_id:
@@ -193,7 +206,13 @@ def rotate_key(
             )
         _verify_login(client, switched, verify_subject)
     except BaseException:
-        restore_env_file(env_file, previous)
+        # Nothing signs with the new key yet: undo it all; the old key never stopped working.
+        if switched_file:
+            restore_env_file(env_file, previous)
+        if new is not None:
+            delete_identity_provider(client, str(new["id"]))
+        files.private_key.unlink(missing_ok=True)
+        files.certificate.unlink(missing_ok=True)
         raise
     if on_switch is not None:
         on_switch(switched)

@@ -34,14 +34,19 @@ def app_space_id(client: TenantClient, app_id: str) -> str:
 
     Raises ConfigurationError when no such app exists or it is in a personal space.
     """
-    items = list(
-        client.paginate("/api/v1/items", params={"resourceType": "app", "resourceId": app_id})
-    )
+    # Filter here too: a tenant that ignores `resourceId` must not hand back another app.
+    items = [
+        item
+        for item in client.paginate(
+            "/api/v1/items", params={"resourceType": "app", "resourceId": app_id, "limit": 100}
+        )
+        if isinstance(item, dict) and item.get("resourceId") == app_id
+    ]
     if not items:
         raise ConfigurationError(
             "app_id", "is not an app on this tenant", app_id, "Check QLIK_APP_ID."
         )
-    space = items[0].get("spaceId") if isinstance(items[0], dict) else None
+    space = items[0].get("spaceId")
     if not isinstance(space, str) or not space:
         raise ConfigurationError(
             "app_id",

@@ -172,5 +172,6 @@ def emulator(
         ssl_certfile=str(tls.certificate) if tls else None,
         ssl_keyfile=str(tls.private_key) if tls else None,
         log_level=log_level,
+        access_log=False,  # request lines can hold qlik-csrf-token query parameters
         ws_max_size=1024 * 1024,
     )

@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from qlik_jwt.emulator.engine import SampleApp, sample_apps
-from qlik_jwt.emulator.errors import install_error_handlers
+from qlik_jwt.emulator.errors import document_errors, install_error_handlers
 from qlik_jwt.emulator.faults import Faults
 from qlik_jwt.emulator.middleware.body_limit import BodyLimitMiddleware
 from qlik_jwt.emulator.middleware.cors import CorsMiddleware, OriginGate
@@ -79,6 +79,7 @@ def create_app(
     )
     app.state.tenant = tenant
     install_error_handlers(app)
+    document_errors(app)
     for module in (
         login,
         session,

@@ -77,8 +77,11 @@ class CookieJar:
             secure=secure,
             httponly=httponly,
             samesite="none" if secure else "lax",
-            partitioned=self._options.cookie_partitioned and secure,
         )
+        if self._options.cookie_partitioned and secure:
+            # Starlette writes Partitioned only on Python 3.14+; it is one attribute more
+            header, cookie = response.raw_headers[-1]
+            response.raw_headers[-1] = (header, cookie + b"; Partitioned")
 
     def set_session(self, response: Response, sid: str, csrf_token: str, *, https: bool) -> None:
         for name, value, httponly in (

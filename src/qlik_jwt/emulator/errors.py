@@ -31,6 +31,7 @@ __all__ = [
     "ErrorItem",
     "ErrorsBody",
     "QlikError",
+    "document_errors",
     "error_response",
     "install_error_handlers",
 ]
@@ -198,6 +199,38 @@ async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
     log.exception("unexpected error on %s %s", request.method, request.url.path)
     error = QlikError(500, detail="The emulator failed; see its log.", reason="internal_error")
     return error_response(error, strict=_strict(request))
+
+
+def document_errors(app: FastAPI) -> None:
+    """Make the OpenAPI document say what the handlers do: 400 in Qlik's shape, never 422.
+
+    FastAPI documents a 422 for every operation with parameters; the emulator answers
+    validation errors with 400 ``ErrorsBody`` instead.
+    """
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            document = build()
+            error_ref = {"$ref": "#/components/schemas/ErrorsBody"}
+            for operations in document.get("paths", {}).values():
+                for operation in operations.values():
+                    responses = operation.get("responses", {})
+                    if responses.pop("422", None) is not None or "400" not in responses:
+                        responses.setdefault(
+                            "400",
+                            {
+                                "description": "Bad request",
+                                "content": {"application/json": {"schema": error_ref}},
+                            },
+                        )
+            schemas = document.get("components", {}).get("schemas", {})
+            for unused in ("HTTPValidationError", "ValidationError"):
+                schemas.pop(unused, None)
+            app.openapi_schema = document
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def install_error_handlers(app: FastAPI) -> None:

@@ -85,10 +85,11 @@ class _Refusal:
         text = f"{PREFIX} {message.rstrip('.')}"
         return text if self.options.strict else f"{text} [{code}]"
 
-    def key(self, code: str, message: str, reason: str | None = None) -> QlikError:
-        status = self.options.key_fault_status
+    def key(
+        self, code: str, message: str, reason: str | None = None, status: int | None = None
+    ) -> QlikError:
         return QlikError(
-            status,
+            status or self.options.key_fault_status,
             KEY_CODE,
             KEY_TITLE,
             self.detail(message, code),
@@ -113,10 +114,6 @@ class _Refusal:
             for v in violations
         ]
         return QlikError(status, problems=problems)
-
-
-def _jti_text(value: Any) -> str:
-    return str(value)
 
 
 def _text(claims: dict[str, Any], name: str, default: str) -> str:
@@ -231,10 +228,11 @@ def exchange(
             raise refuse.claims(step)
 
     # 10. replay
-    jti = _jti_text(claims["jti"])
+    jti = str(claims["jti"])  # a numeric jti and its text are the same jti
     replayed = refuse.key(
         "jti-replayed",
         f"jti {jti!r} of issuer {iss!r} was already used for a login; mint a new token",
+        status=options.replay_status,
     )
     if tenant.sessions.jti_used(iss, jti, now=now):
         raise replayed
@@ -249,22 +247,12 @@ def exchange(
         with tenant.db.transaction() as conn:
             if not tenant.sessions.consume_jti(conn, iss, jti, expires=jti_expires, now=now):
                 raise replayed
+    keep = current if options.reuse_session_on_relogin else None
     with tenant.db.transaction() as conn:
         if not options.burn_jti_on_failure and not tenant.sessions.consume_jti(
             conn, iss, jti, expires=jti_expires, now=now
         ):
             raise replayed
-        settings_row = conn.execute("SELECT auto_create_groups FROM tenant").fetchone()
-        user = tenant.users.login(
-            profile,
-            now=now,
-            auto_create_groups=bool(settings_row["auto_create_groups"]),
-            merge_groups=options.merge_groups,
-            refuse_duplicate_email=options.refuse_duplicate_email,
-        )
-        if options.reuse_session_on_relogin and current is not None and current.user_id == user.id:
-            session = current
-        else:
-            session = tenant.sessions.start(user.id, now=now)
+        user, session = tenant.sign_in(profile, now=now, keep=keep)
     log.info("jwt-session accepted: sub=%s jti=%s", profile.subject, jti)
     return LoginResult(user, session, jti)

@@ -20,10 +20,10 @@ from qlik_jwt.emulator.options import EmulatorOptions
 from qlik_jwt.emulator.state.csp_origins import CspOrigins
 from qlik_jwt.emulator.state.db import Database, new_key
 from qlik_jwt.emulator.state.identity_providers import IdentityProviders
-from qlik_jwt.emulator.state.sessions import Sessions
+from qlik_jwt.emulator.state.sessions import Session, Sessions
 from qlik_jwt.emulator.state.spaces import Space, Spaces
-from qlik_jwt.emulator.state.tenant import ensure_tenant
-from qlik_jwt.emulator.state.users import DirectoryUser, Users
+from qlik_jwt.emulator.state.tenant import ensure_tenant, group_settings
+from qlik_jwt.emulator.state.users import DirectoryUser, LoginProfile, User, Users
 from qlik_jwt.emulator.state.web_integrations import WebIntegrations
 
 __all__ = ["SAMPLE_SPACE", "EmulatedTenant", "OAuthClient"]
@@ -105,6 +105,27 @@ class EmulatedTenant:
         if hmac.compare_digest(token.encode(), self.admin_key.encode()):
             return True
         return self.sessions.access_token_valid(token, now=self.now())
+
+    def sign_in(
+        self, profile: LoginProfile, *, now: float, keep: Session | None = None
+    ) -> tuple[User, Session]:
+        """Create or refresh ``profile``'s user (its groups set) and start a session.
+
+        ``keep``, a session of that same user, is kept instead of starting another. Runs in
+        the caller's transaction when there is one; raises QlikError ``LOGIN-12`` as
+        :meth:`Users.login` does.
+        """
+        with self.db.transaction():
+            user = self.users.login(
+                profile,
+                now=now,
+                auto_create_groups=group_settings(self.db).auto_create_groups,
+                merge_groups=self.options.merge_groups,
+                refuse_duplicate_email=self.options.refuse_duplicate_email,
+            )
+            if keep is not None and keep.user_id == user.id:
+                return user, keep
+            return user, self.sessions.start(user.id, now=now)
 
     def _seed(self, now: float, directory: Sequence[DirectoryUser]) -> Space:
         with self.db.transaction():

@@ -4,6 +4,7 @@ stops both servers on SIGINT (Ctrl-C)."""
 from __future__ import annotations
 
 import socket
+import ssl
 from pathlib import Path
 
 import httpx
@@ -43,7 +44,8 @@ def test_demo_starts_prints_its_url_and_stops_on_sigint(tmp_path: Path) -> None:
             assert f"https://127.0.0.1:{emulator_port}" in page.text
         certificate = str(tmp_path / "state" / "tls" / "certificate.pem")
         tenant = httpx.get(
-            f"https://127.0.0.1:{emulator_port}/api/v1/csrf-token", verify=certificate
+            f"https://127.0.0.1:{emulator_port}/api/v1/csrf-token",
+            verify=ssl.create_default_context(cafile=certificate),
         )
         assert tenant.status_code == 401  # the emulated tenant answers, with no session
     output = demo.output

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import ssl
 import stat
 from pathlib import Path
 
@@ -78,7 +79,9 @@ def test_https_background_server(tmp_path: Path) -> None:
     server.start(_hello())
     try:
         assert server.url.startswith("https://127.0.0.1:")
-        response = httpx.get(server.url + "/", verify=str(tls.certificate))
+        response = httpx.get(
+            server.url + "/", verify=ssl.create_default_context(cafile=tls.certificate)
+        )
         assert response.json() == {"hello": "world"}
     finally:
         server.stop()

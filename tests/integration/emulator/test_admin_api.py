@@ -372,6 +372,9 @@ def test_the_sample_space_holds_the_sample_apps(emulator: RunningEmulator) -> No
     assert [i["resourceId"] for i in items] == emulator.app_ids
     assert {i["spaceId"] for i in items} == {emulator.space_id}
     assert all(i["resourceType"] == "app" and i["name"] for i in items)
+    second = emulator.app_ids[1]
+    one = emulator.admin.get("/api/v1/items", params={"resourceId": second}).json()["data"]
+    assert [i["resourceId"] for i in one] == [second]
 
 
 @pytest.mark.usefixtures("provisioned")

@@ -14,6 +14,7 @@ from websockets.sync.client import ClientConnection, connect
 from qlik_jwt.signer import TokenSigner, UserClaims
 from tests.integration.emulator.helpers import ORIGIN
 from tests.support.emulator import Provisioned, RunningEmulator
+from tests.support.node import require_node_modules, run_node_json
 
 pytestmark = pytest.mark.usefixtures("provisioned")
 
@@ -193,3 +194,33 @@ def test_a_forced_close_fault_closes_the_next_socket(
     assert closed.value.rcvd is not None and closed.value.rcvd.code == 1011
     with connect(emulator.websocket_url(), additional_headers=headers) as ws:
         assert json.loads(ws.recv(timeout=10))["method"] == "OnConnected"
+
+
+def test_enigma_js_reads_the_sample_app_through_the_authenticated_socket(
+    emulator: RunningEmulator, session: httpx.Client
+) -> None:
+    require_node_modules("enigma.js", "ws")
+    url = emulator.websocket_url()
+    out = run_node_json(
+        "enigma_authenticated.js",
+        url,
+        emulator.app_id,
+        cookie_header(session),
+        emulator.csrf_token(session),
+    )
+    assert out == {"user": "app|ada", "title": "Sales", "rows": 3}
+
+
+def test_enigma_js_meets_access_denied_for_an_ungranted_user(
+    emulator: RunningEmulator, signer: TokenSigner
+) -> None:
+    require_node_modules("enigma.js", "ws")
+    outsider = emulator.login(signer, UserClaims("app|x", "X", "x@example.com", True))
+    out = run_node_json(
+        "enigma_authenticated.js",
+        emulator.websocket_url(),
+        emulator.app_id,
+        cookie_header(outsider),
+        emulator.csrf_token(outsider),
+    )
+    assert out["error"] == {"code": 5, "message": "Access denied"}

@@ -8,10 +8,10 @@ answer it. Nothing has been stored by then, so nothing is half-written.
 from __future__ import annotations
 
 from starlette.datastructures import Headers
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
-from qlik_jwt.emulator.errors import QlikError, error_response
-from qlik_jwt.emulator.tenant import EmulatedTenant
+from qlik_jwt.emulator.errors import QlikError
+from qlik_jwt.emulator.middleware.base import TenantMiddleware
 
 __all__ = ["BodyLimitMiddleware"]
 
@@ -24,11 +24,7 @@ def _too_large(limit: int) -> QlikError:
     )
 
 
-class BodyLimitMiddleware:
-    def __init__(self, app: ASGIApp, tenant: EmulatedTenant) -> None:
-        self.app = app
-        self.tenant = tenant
-
+class BodyLimitMiddleware(TenantMiddleware):
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
@@ -36,8 +32,7 @@ class BodyLimitMiddleware:
         limit = self.tenant.options.max_body_bytes
         declared = Headers(scope=scope).get("content-length", "")
         if declared.isdigit() and int(declared) > limit:
-            response = error_response(_too_large(limit), strict=self.tenant.options.strict)
-            await response(scope, receive, send)
+            await self.refuse(_too_large(limit), scope, receive, send)
             return
         received = 0
 

@@ -15,11 +15,11 @@ from __future__ import annotations
 
 from starlette.datastructures import MutableHeaders
 from starlette.requests import HTTPConnection
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 from qlik_jwt.emulator.auth import WIID, own_origin, web_integration_id
-from qlik_jwt.emulator.errors import QlikError, error_response
-from qlik_jwt.emulator.tenant import EmulatedTenant
+from qlik_jwt.emulator.errors import QlikError
+from qlik_jwt.emulator.middleware.base import TenantMiddleware
 
 __all__ = ["ALLOW_HEADERS", "CorsMiddleware", "OriginGate"]
 
@@ -41,11 +41,7 @@ def origin_refusal(origin: str, status: int) -> QlikError:
     )
 
 
-class CorsMiddleware:
-    def __init__(self, app: ASGIApp, tenant: EmulatedTenant) -> None:
-        self.app = app
-        self.tenant = tenant
-
+class CorsMiddleware(TenantMiddleware):
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
@@ -67,8 +63,7 @@ class CorsMiddleware:
                 await self._preflight(origin, scope, receive, send)
             else:
                 error = origin_refusal(origin, self.tenant.options.origin_refused_status)
-                response = error_response(error, strict=self.tenant.options.strict)
-                await response(scope, receive, send)
+                await self.refuse(error, scope, receive, send)
             return
         if not integrations.allows(origin, web_integration_id(connection)):
             scope[REFUSED] = origin
@@ -104,18 +99,13 @@ class CorsMiddleware:
         await send({"type": "http.response.body", "body": b""})
 
 
-class OriginGate:
+class OriginGate(TenantMiddleware):
     """Answers 403 (configurable) to a request the CORS middleware found unlisted."""
-
-    def __init__(self, app: ASGIApp, tenant: EmulatedTenant) -> None:
-        self.app = app
-        self.tenant = tenant
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         origin = scope.get(REFUSED)
         if scope["type"] == "http" and origin:
             error = origin_refusal(origin, self.tenant.options.origin_refused_status)
-            response = error_response(error, strict=self.tenant.options.strict)
-            await response(scope, receive, send)
+            await self.refuse(error, scope, receive, send)
             return
         await self.app(scope, receive, send)

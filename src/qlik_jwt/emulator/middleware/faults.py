@@ -9,22 +9,18 @@ import asyncio
 
 from starlette.datastructures import MutableHeaders
 from starlette.requests import HTTPConnection
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 from qlik_jwt.emulator.auth import is_cross_site
-from qlik_jwt.emulator.errors import QlikError, error_response
-from qlik_jwt.emulator.tenant import EmulatedTenant
+from qlik_jwt.emulator.errors import QlikError
+from qlik_jwt.emulator.middleware.base import TenantMiddleware
 
 __all__ = ["FaultsMiddleware"]
 
 CONTROL_PREFIX = "/_emulator"
 
 
-class FaultsMiddleware:
-    def __init__(self, app: ASGIApp, tenant: EmulatedTenant) -> None:
-        self.app = app
-        self.tenant = tenant
-
+class FaultsMiddleware(TenantMiddleware):
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"].startswith(CONTROL_PREFIX):
             await self.app(scope, receive, send)
@@ -41,7 +37,7 @@ class FaultsMiddleware:
                 detail=f"Forced by the emulator's fault injection for {forced.path}.",
                 reason="forced_fault",
             )
-            await error_response(error, strict=self.tenant.options.strict)(scope, receive, send)
+            await self.refuse(error, scope, receive, send)
             return
         if settings.drop_cross_site_cookies and is_cross_site(HTTPConnection(scope)):
 

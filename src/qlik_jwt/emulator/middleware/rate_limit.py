@@ -13,7 +13,8 @@ from collections import deque
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from qlik_jwt.emulator.errors import QlikError, error_response
+from qlik_jwt.emulator.errors import QlikError
+from qlik_jwt.emulator.middleware.base import TenantMiddleware
 from qlik_jwt.emulator.tenant import EmulatedTenant
 
 __all__ = ["RateLimitMiddleware", "RateLimiter", "tier_of"]
@@ -52,10 +53,9 @@ class RateLimiter:
             return None
 
 
-class RateLimitMiddleware:
+class RateLimitMiddleware(TenantMiddleware):
     def __init__(self, app: ASGIApp, tenant: EmulatedTenant) -> None:
-        self.app = app
-        self.tenant = tenant
+        super().__init__(app, tenant)
         self.limiter = RateLimiter()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -79,4 +79,4 @@ class RateLimitMiddleware:
             reason="rate_limited",
             headers=headers,
         )
-        await error_response(error, strict=options.strict)(scope, receive, send)
+        await self.refuse(error, scope, receive, send)

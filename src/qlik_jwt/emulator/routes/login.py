@@ -22,7 +22,6 @@ from qlik_jwt import jws
 from qlik_jwt.emulator.auth import TenantDep, own_origin, session_of, web_integration_id
 from qlik_jwt.emulator.errors import ERROR_RESPONSES, QlikError
 from qlik_jwt.emulator.jwt_login import exchange
-from qlik_jwt.emulator.state.tenant import group_settings
 from qlik_jwt.emulator.state.users import LoginProfile
 from qlik_jwt.emulator.state.web_integrations import header_origin
 from qlik_jwt.emulator.tenant import EmulatedTenant
@@ -194,7 +193,7 @@ def sign_in_page(tenant: TenantDep, state: str, login_hint: str = "") -> HTMLRes
 def sign_in(
     request: Request,
     tenant: TenantDep,
-    state: Annotated[str, Form(max_length=128)],
+    state: Annotated[str, Form(min_length=1, max_length=128)],
     subject: Annotated[str, Form(min_length=1, max_length=256)],
     name: Annotated[str, Form(min_length=1, max_length=256)],
     email: Annotated[str, Form(min_length=3, max_length=256)],
@@ -220,15 +219,7 @@ def sign_in(
         True,
         [g.strip() for g in groups.split(",") if g.strip()],
     )
-    with tenant.db.transaction():
-        user = tenant.users.login(
-            profile,
-            now=now,
-            auto_create_groups=group_settings(tenant.db).auto_create_groups,
-            merge_groups=tenant.options.merge_groups,
-            refuse_duplicate_email=tenant.options.refuse_duplicate_email,
-        )
-        session = tenant.sessions.start(user.id, now=now)
+    _, session = tenant.sign_in(profile, now=now)
     log.info("interactive login: sub=%s", profile.subject)
     response = RedirectResponse(target, status_code=303)
     https = request.url.scheme == "https"

@@ -243,6 +243,7 @@ def list_items(
     tenant: TenantDep,
     caller: AnyCaller,
     resourceType: Annotated[str | None, Query(max_length=64)] = None,
+    resourceId: Annotated[str | None, Query(max_length=64)] = None,
     spaceId: Annotated[str | None, Query(max_length=64)] = None,
     name: Annotated[str | None, Query(max_length=256)] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 10,
@@ -254,6 +255,7 @@ def list_items(
         item
         for item in tenant.spaces.items()
         if (resourceType is None or item.resource_type in resourceType.split(","))
+        and (resourceId is None or item.resource_id == resourceId)
         and (spaceId is None or item.space_id == spaceId)
         and (name is None or item.name == name)
         and tenant.spaces.can_open(caller.user, item.resource_id)

@@ -169,7 +169,9 @@ class Users:
         with self._db.transaction() as conn:
             if self.get(user_id).is_admin:
                 raise QlikError(
-                    400, detail="The emulator's administrator cannot be deleted.", reason="admin"
+                    400,
+                    detail="The emulator's administrator cannot be deleted.",
+                    reason="cannot_delete_admin",
                 )
             conn.execute("DELETE FROM users WHERE id = ?", (user_id,))
 
