@@ -27,7 +27,7 @@ from __future__ import annotations
 import threading
 import time
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -254,12 +254,16 @@ def running_emulator(
     tls: keys.KeyPairFiles | None = None,
     clock: TestClock | None = None,
     admin_key: str | None = None,
+    wrap: Callable[[FastAPI], Any] | None = None,
 ) -> Iterator[RunningEmulator]:
-    """Start an emulator on a free 127.0.0.1 port (HTTPS when ``tls`` files are given)."""
+    """Start an emulator on a free 127.0.0.1 port (HTTPS when ``tls`` files are given).
+
+    ``wrap`` puts an ASGI app around the emulator's (to record what it receives, say).
+    """
     clock = clock or TestClock()
     app = create_app(options, db=db, admin_key=admin_key, clock=clock)
     server = ServerThread(
-        app,
+        app if wrap is None else wrap(app),
         certfile=tls.certificate if tls else None,
         keyfile=tls.private_key if tls else None,
     )

@@ -45,6 +45,10 @@ class DemoState:
         return self.root / "web.sqlite3"
 
     @property
+    def proxy_sessions_db(self) -> Path:
+        return self.root / "proxy-sessions.sqlite3"
+
+    @property
     def host_app_env(self) -> Path:
         return self.root / "host-app.env"
 

@@ -17,7 +17,7 @@ from qlik_jwt.embedding.ratelimit import RateLimiter
 from qlik_jwt.embedding.refusals import WebError
 from qlik_jwt.embedding.requirements import required_settings
 from qlik_jwt.embedding.static import StaticFile, static_file
-from qlik_jwt.embedding.tokens import AUDIT_LOGGER, TokenIssuer
+from qlik_jwt.embedding.tokens import AUDIT_LOGGER, TokenMinter
 
 __all__ = [
     "AUDIT_LOGGER",
@@ -28,7 +28,7 @@ __all__ = [
     "PublicConfig",
     "RateLimiter",
     "StaticFile",
-    "TokenIssuer",
+    "TokenMinter",
     "WebError",
     "check_csrf_header",
     "check_same_origin",

@@ -98,19 +98,19 @@ class EmbedPage:
         csrf_header: str,
         csrf_token: str,
         session_likely: bool,
-        qlik_base_url: str | None = None,
+        proxy_origin: str | None = None,
     ) -> dict[str, Any]:
         """What the page's script reads from ``#bootstrap``.
 
-        ``qlik_base_url`` is where every Qlik call goes: the tenant (default), or the app
-        itself in proxy mode.
+        Every Qlik call goes to the tenant, or in proxy mode to ``proxy_origin`` (the app's
+        own origin), which logs in for the browser: the page then gets no token URL.
         """
         return {
             "config": self.config,
             "mode": self.settings.web_mode,
-            "qlikBaseUrl": qlik_base_url or self.settings.tenant_url,
+            "qlikBaseUrl": proxy_origin or self.settings.tenant_url,
             "subject": subject,
-            "tokenUrl": token_url,
+            "tokenUrl": None if proxy_origin else token_url,
             "csrfHeader": csrf_header,
             "csrfToken": csrf_token,
             "qlikSessionLikely": session_likely,
@@ -124,7 +124,7 @@ class EmbedPage:
         csrf_header: str,
         csrf_token: str,
         session_likely: bool,
-        qlik_base_url: str | None = None,
+        proxy_origin: str | None = None,
     ) -> EmbedFragment:
         """The head and body parts for an app whose token route is ``{base_url}/token`` and
         whose static files are under ``{base_url}/static/`` (``base_url`` without a trailing
@@ -137,11 +137,11 @@ class EmbedPage:
             csrf_header=csrf_header,
             csrf_token=csrf_token,
             session_likely=session_likely,
-            qlik_base_url=qlik_base_url,
+            proxy_origin=proxy_origin,
         )
         head = self._head.substitute(
             static=html.escape(f"{base_url}/static/"),
             bootstrap=bootstrap_json(bootstrap),
-            preconnect=self._preconnect,
+            preconnect="" if proxy_origin else self._preconnect,
         )
         return EmbedFragment(Html(head), Html(f'<div class="qlik-embedding">\n{self.panels}</div>'))

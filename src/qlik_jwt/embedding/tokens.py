@@ -7,9 +7,12 @@ A token request is checked in this order; each framework supplies the request's 
    :func:`check_empty_json`), 400;
 3. a signed-in user (:func:`require_user`), 401;
 4. the host's CSRF protection, 403;
-5. then :meth:`TokenIssuer.issue`: JWT login mode (403), the per-user rate limit (429 with
+5. then :meth:`TokenMinter.mint`: JWT login mode (403), the per-user rate limit (429 with
    ``Retry-After``), the token from the core signer, and one audit line on
-   :data:`AUDIT_LOGGER` holding ``jti``, ``sub``, ``groups`` and ``exp`` (never the token).
+   :data:`AUDIT_LOGGER` holding ``jti``, ``sub``, ``groups``, ``exp`` and ``via`` (never the
+   token).
+
+Proxy mode's server-side logins use the same :class:`TokenMinter`.
 
 Answers carry :data:`NO_STORE`: a cached token would log someone else in.
 """
@@ -35,7 +38,8 @@ __all__ = [
     "MAX_BODY",
     "NO_STORE",
     "QLIK_SESSION_HINT_SECONDS",
-    "TokenIssuer",
+    "VIA_TOKEN_ENDPOINT",
+    "TokenMinter",
     "body_too_large",
     "check_body_length",
     "check_empty_json",
@@ -47,6 +51,7 @@ __all__ = [
 AUDIT_LOGGER = "qlik_jwt.web.audit"
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 MAX_BODY = 1024
+VIA_TOKEN_ENDPOINT = "token-endpoint"  # the audit line's ``via`` for a token route's mints
 # Qlik's default session inactivity timeout: a token minted more recently than this most
 # likely left a live Qlik session, so the page probes it before asking for a new token.
 QLIK_SESSION_HINT_SECONDS = 1800
@@ -126,8 +131,9 @@ def token_answer(minted: MintedToken) -> dict[str, object]:
     return {"token": minted.token, "expiresAt": minted.expires_at}
 
 
-class TokenIssuer:
-    """Mints tokens for identified users, within the login mode and the rate limit.
+class TokenMinter:
+    """Mints tokens for identified users, within the login mode and the rate limit: for a
+    token endpoint and for proxy mode's own logins.
 
     ``signer`` defaults to one made from ``settings`` (JWT login mode only); ``clock`` (UNIX
     time) dates mints for :meth:`minted_recently`; ``rate_clock`` drives the rate limit
@@ -151,8 +157,9 @@ class TokenIssuer:
         self._minted: dict[str, float] = {}
         self._lock = threading.Lock()
 
-    def issue(self, user: UserClaims) -> MintedToken:
-        """A fresh token for ``user``, recorded on the audit log.
+    def mint(self, user: UserClaims, *, via: str) -> MintedToken:
+        """A fresh token for ``user``, recorded on the audit log with ``via`` (what asked
+        for it: ``token-endpoint``, ``proxy``).
 
         Raises WebError: 403 ``jwt-login-off``, 429 ``rate-limited`` (with ``Retry-After``),
         500 ``cannot-mint`` when the signer refuses the user's claims.
@@ -189,6 +196,7 @@ class TokenIssuer:
                     "sub": minted.sub,
                     "groups": list(minted.groups),
                     "exp": minted.expires_at,
+                    "via": via,
                 }
             )
         )

@@ -39,7 +39,8 @@ from qlik_jwt.embedding.refusals import WebError
 from qlik_jwt.embedding.static import HEADERS, static_file
 from qlik_jwt.embedding.tokens import (
     NO_STORE,
-    TokenIssuer,
+    VIA_TOKEN_ENDPOINT,
+    TokenMinter,
     check_token_request,
     require_user,
     token_answer,
@@ -90,7 +91,7 @@ class QlikEmbedding:
     ) -> None:
         self.settings = settings
         self.identify = identify
-        self.issuer = TokenIssuer(settings, signer=signer, clock=clock, rate_clock=rate_clock)
+        self.minter = TokenMinter(settings, signer=signer, clock=clock, rate_clock=rate_clock)
         self.page = EmbedPage(settings)
 
     @property
@@ -116,7 +117,7 @@ class QlikEmbedding:
             subject=user.sub,
             csrf_header=csrf_header_name(),
             csrf_token=get_token(request),
-            session_likely=self.issuer.minted_recently(user.sub),
+            session_likely=self.minter.minted_recently(user.sub),
         )
 
     def config_view(self, request: HttpRequest) -> HttpResponse:
@@ -130,7 +131,7 @@ class QlikEmbedding:
         if request.method != "POST":
             return _wrong_method(request, "POST")
         try:
-            minted = self.issuer.issue(self._user_for_token(request))
+            minted = self.minter.mint(self._user_for_token(request), via=VIA_TOKEN_ENDPOINT)
         except WebError as refusal:
             return _refusal(refusal)
         return JsonResponse(token_answer(minted), headers=NO_STORE)

@@ -23,7 +23,8 @@ from __future__ import annotations
 
 import inspect
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
@@ -31,13 +32,20 @@ from fastapi.responses import JSONResponse, Response
 from qlik_jwt.embedding.forgery import CSRF_HEADER, HEADER_ONLY_TOKEN, check_csrf_header, matches
 from qlik_jwt.embedding.page import EmbedFragment, EmbedPage
 from qlik_jwt.embedding.refusals import WebError
-from qlik_jwt.embedding.tokens import NO_STORE, TokenIssuer, require_user, token_answer
+from qlik_jwt.embedding.tokens import (
+    NO_STORE,
+    VIA_TOKEN_ENDPOINT,
+    TokenMinter,
+    require_user,
+    token_answer,
+)
 from qlik_jwt.settings import Settings
 from qlik_jwt.signer import TokenSigner, UserClaims
 from qlik_jwt.web.bodies import read_empty_json
 from qlik_jwt.web.errors import refusal_response
-from qlik_jwt.web.forgery import check_same_origin
+from qlik_jwt.web.forgery import app_origin, check_same_origin
 from qlik_jwt.web.identity import Identify
+from qlik_jwt.web.proxy import QlikProxy, engine_routes, rest_routes
 from qlik_jwt.web.public_config import config_routes
 from qlik_jwt.web.static_files import static_routes
 from qlik_jwt.web.tokens import TokenResponse, identify_user
@@ -78,7 +86,10 @@ class QlikEmbedding:
         self.identify = identify
         self.csrf_token = csrf_token
         self.prefix = prefix.rstrip("/")
-        self.issuer = TokenIssuer(settings, signer=signer, clock=clock, rate_clock=rate_clock)
+        self.minter = TokenMinter(settings, signer=signer, clock=clock, rate_clock=rate_clock)
+        self.proxy: QlikProxy | None = None
+        if settings.web_mode == "proxy":
+            self.proxy = QlikProxy(settings, identify=identify, minter=self.minter, clock=clock)
         self.page = EmbedPage(settings)
         self.router = self._routes()
 
@@ -97,8 +108,18 @@ class QlikEmbedding:
             subject=user.sub,
             csrf_header=CSRF_HEADER,
             csrf_token=token,
-            session_likely=self.issuer.minted_recently(user.sub),
+            session_likely=self.minter.minted_recently(user.sub),
+            proxy_origin=None
+            if self.proxy is None
+            else app_origin(request, self.settings.public_origin),
         )
+
+    def page_cookies(self, request: Request, response: Response) -> None:
+        """Set what the embedding page's answer must carry: in proxy mode the browser's
+        proxy cookie (so the page's first parallel Qlik calls share one login); nothing in
+        direct mode."""
+        if self.proxy is not None:
+            self.proxy.give_cookie(request, response)
 
     async def _user_for_token(self, request: Request) -> UserClaims:
         """The token request's checks before minting, in the web app's order."""
@@ -112,8 +133,28 @@ class QlikEmbedding:
         return user
 
     def _routes(self) -> APIRouter:
-        router = APIRouter(prefix=self.prefix, tags=["qlik"])
-        router.include_router(config_routes(self.settings))
+        qlik = APIRouter(prefix=self.prefix, tags=["qlik"])
+        qlik.include_router(config_routes(self.settings))
+        qlik.include_router(static_routes())
+        proxy = self.proxy
+        if proxy is None:
+            qlik.include_router(self._token_routes())
+            return qlik
+
+        @asynccontextmanager
+        async def lifespan(app: object) -> AsyncIterator[None]:
+            yield
+            await proxy.aclose()
+
+        # Proxy mode: the tenant's own paths, forwarded (their raw path is the tenant's).
+        router = APIRouter(lifespan=lifespan)
+        router.include_router(qlik)
+        router.include_router(rest_routes(proxy))
+        router.include_router(engine_routes(proxy))
+        return router
+
+    def _token_routes(self) -> APIRouter:
+        router = APIRouter()
 
         @router.post(
             "/token",
@@ -124,10 +165,11 @@ class QlikEmbedding:
         async def qlik_token(request: Request) -> Response:
             # Answered here, not by an exception handler: the host app has none of ours.
             try:
-                minted = self.issuer.issue(await self._user_for_token(request))
+                minted = self.minter.mint(
+                    await self._user_for_token(request), via=VIA_TOKEN_ENDPOINT
+                )
             except WebError as refusal:
                 return refusal_response(refusal)
             return JSONResponse(token_answer(minted), headers=NO_STORE)
 
-        router.include_router(static_routes())
         return router

@@ -38,7 +38,8 @@ from qlik_jwt.embedding.refusals import WebError
 from qlik_jwt.embedding.static import HEADERS, static_file
 from qlik_jwt.embedding.tokens import (
     NO_STORE,
-    TokenIssuer,
+    VIA_TOKEN_ENDPOINT,
+    TokenMinter,
     check_token_request,
     require_user,
     token_answer,
@@ -84,7 +85,7 @@ class QlikEmbedding:
         self.identify = identify
         self.csrf_token = csrf_token
         self.check_csrf = check_csrf
-        self.issuer = TokenIssuer(settings, signer=signer, clock=clock, rate_clock=rate_clock)
+        self.minter = TokenMinter(settings, signer=signer, clock=clock, rate_clock=rate_clock)
         self.page = EmbedPage(settings)
         self.blueprint = self._blueprint(url_prefix.rstrip("/"))
 
@@ -100,7 +101,7 @@ class QlikEmbedding:
             subject=user.sub,
             csrf_header=CSRF_HEADER,
             csrf_token=self.csrf_token() or "",
-            session_likely=self.issuer.minted_recently(user.sub),
+            session_likely=self.minter.minted_recently(user.sub),
         )
 
     def _user_for_token(self) -> UserClaims:
@@ -128,7 +129,7 @@ class QlikEmbedding:
         @blueprint.post("/token")
         def token_view() -> Response:
             try:
-                minted = self.issuer.issue(self._user_for_token())
+                minted = self.minter.mint(self._user_for_token(), via=VIA_TOKEN_ENDPOINT)
             except WebError as refusal:
                 return _refusal(refusal)
             return _json(token_answer(minted), headers=NO_STORE)

@@ -9,6 +9,7 @@ value, which a cross-site page still cannot send without a CORS preflight).
 from __future__ import annotations
 
 from fastapi import Request
+from starlette.requests import HTTPConnection
 
 from qlik_jwt.embedding.forgery import CSRF_HEADER, check_csrf_header, matches
 from qlik_jwt.embedding.forgery import check_same_origin as check_origin
@@ -16,15 +17,18 @@ from qlik_jwt.embedding.forgery import check_same_origin as check_origin
 __all__ = ["CSRF_HEADER", "app_origin", "check_csrf_token", "check_same_origin"]
 
 
-def app_origin(request: Request, public_origin: str | None) -> str:
-    """The origin this app is reached at: the configured one, else the request's own."""
+def app_origin(request: HTTPConnection, public_origin: str | None) -> str:
+    """The origin this app is reached at: the configured one, else the request's own
+    (a websocket handshake's ``ws``/``wss`` counted as ``http``/``https``)."""
     if public_origin:
         return public_origin
-    return f"{request.url.scheme}://{request.url.netloc}"
+    scheme = {"ws": "http", "wss": "https"}.get(request.url.scheme, request.url.scheme)
+    return f"{scheme}://{request.url.netloc}"
 
 
-def check_same_origin(request: Request, public_origin: str | None) -> None:
-    """Raise WebError 403 when ``Origin`` or ``Sec-Fetch-Site`` shows another origin."""
+def check_same_origin(request: HTTPConnection, public_origin: str | None) -> None:
+    """Raise WebError 403 when ``Origin`` or ``Sec-Fetch-Site`` shows another origin
+    (for HTTP requests and websocket handshakes alike)."""
     check_origin(
         app_origin(request, public_origin),
         request.headers.get("origin"),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hmac
 import html
+import logging
 import time
 from collections.abc import Callable
 
@@ -23,13 +24,16 @@ from qlik_jwt.embedding.tokens import QLIK_SESSION_HINT_SECONDS
 from qlik_jwt.settings import Settings
 from qlik_jwt.web.bodies import read_form
 from qlik_jwt.web.errors import WebError
-from qlik_jwt.web.forgery import CSRF_HEADER, check_same_origin
+from qlik_jwt.web.forgery import CSRF_HEADER, app_origin, check_same_origin
 from qlik_jwt.web.identity import Identify
+from qlik_jwt.web.proxy.context import QlikProxy
 from qlik_jwt.web.signin import HostSessionCookie
 from qlik_jwt.web.tokens import identify_user
 from qlik_jwt.web.users import UserStore
 
 __all__ = ["page_routes", "sign_in_routes"]
+
+log = logging.getLogger("qlik_jwt.web")
 
 NO_STORE = {"Cache-Control": "no-store"}
 
@@ -50,11 +54,14 @@ def page_routes(
     identify: Identify,
     cookie: HostSessionCookie,
     sign_in_path: str | None,
+    proxy: QlikProxy | None = None,
     clock: Callable[[], float] = time.time,
 ) -> APIRouter:
     """``GET /``: the embedding page for a signed-in user.
 
     Without a user it redirects to ``sign_in_path``, or answers 401 when there is none.
+    With ``proxy`` (proxy mode) the page's Qlik calls go to this app, which logs in for
+    the browser: the page gets no token URL, and its proxy cookie when it has none yet.
     """
     router = APIRouter()
     layout = Layout()
@@ -86,6 +93,7 @@ def page_routes(
             csrf_header=CSRF_HEADER,
             csrf_token=HEADER_ONLY_TOKEN if session is None else session.csrf_token,
             session_likely=likely,
+            proxy_origin=None if proxy is None else app_origin(request, settings.public_origin),
         )
         body = layout.render(
             "Embedded analytics",
@@ -93,17 +101,26 @@ def page_routes(
             head=fragment.head,
             header=header,
         )
-        return HTMLResponse(body, headers=NO_STORE)
+        response = HTMLResponse(body, headers=NO_STORE)
+        if proxy is not None:
+            proxy.give_cookie(request, response)
+        return response
 
     return router
 
 
 def sign_in_routes(
-    settings: Settings, *, users: UserStore, cookie: HostSessionCookie, limiter: RateLimiter
+    settings: Settings,
+    *,
+    users: UserStore,
+    cookie: HostSessionCookie,
+    limiter: RateLimiter,
+    proxy: QlikProxy | None = None,
 ) -> APIRouter:
     """``GET``/``POST /sign-in`` and ``POST /sign-out`` for the built-in user store.
 
     ``limiter`` caps sign-in attempts per user name (password guessing), right or wrong.
+    Sign-out also drops the Qlik session ``proxy`` holds for the browser.
     """
     router = APIRouter()
     layout = Layout()
@@ -159,6 +176,11 @@ def sign_in_routes(
             cookie.sessions.delete(session.id)
         response = RedirectResponse("/sign-in", status_code=303, headers=NO_STORE)
         cookie.clear(request, response)
+        if proxy is not None:
+            try:
+                await proxy.forget(request, response)
+            except WebError as exc:  # the store is down: sign out anyway; it expires there
+                log.warning("sign-out could not drop the proxy session: %s", exc.message)
         return response
 
     return router

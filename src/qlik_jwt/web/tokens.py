@@ -2,8 +2,9 @@
 
 The rules and their order are :mod:`qlik_jwt.embedding.tokens`'s: same origin (403), body
 empty or ``{}`` (400), signed in (401), CSRF header (403; the built-in session's token),
-then the issuer's JWT login mode (403), per-user rate limit (429 + ``Retry-After``), the
-token from the core signer with ``Cache-Control: no-store``, and one audit line.
+then the :class:`TokenMinter`'s JWT login mode (403), per-user rate limit (429 +
+``Retry-After``), the token from the core signer with ``Cache-Control: no-store``, and one
+audit line. Proxy mode mounts no ``/token`` but logs in with the same minter.
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ from pydantic import BaseModel
 from qlik_jwt.embedding.tokens import (
     AUDIT_LOGGER,
     NO_STORE,
-    TokenIssuer,
+    VIA_TOKEN_ENDPOINT,
+    TokenMinter,
     require_user,
     token_answer,
 )
@@ -27,7 +29,7 @@ from qlik_jwt.web.forgery import check_csrf_token, check_same_origin
 from qlik_jwt.web.identity import Identify
 from qlik_jwt.web.signin import HostSessionCookie
 
-__all__ = ["AUDIT_LOGGER", "TokenResponse", "identify_user", "token_routes"]
+__all__ = ["AUDIT_LOGGER", "TokenMinter", "TokenResponse", "identify_user", "token_routes"]
 
 
 class TokenResponse(BaseModel):
@@ -46,7 +48,7 @@ async def identify_user(identify: Identify, request: Request) -> UserClaims | No
 
 
 def token_routes(
-    issuer: TokenIssuer,
+    minter: TokenMinter,
     *,
     public_origin: str | None,
     identify: Identify,
@@ -67,7 +69,7 @@ def token_routes(
         user = require_user(await identify_user(identify, request), "Open / and sign in.")
         session = cookie.session(request)
         check_csrf_token(request, None if session is None else session.csrf_token)
-        minted = issuer.issue(user)
+        minted = minter.mint(user, via=VIA_TOKEN_ENDPOINT)
         if session is not None:
             cookie.sessions.record_mint(session.id)
         return JSONResponse(token_answer(minted), headers=NO_STORE)

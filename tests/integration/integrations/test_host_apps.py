@@ -62,6 +62,7 @@ def test_signed_in_user_gets_a_token_the_tenant_accepts(
             "sub": "demo|ada",
             "groups": ["Finance"],
             "exp": claims["exp"],
+            "via": "token-endpoint",
         }
     ]
     assert token not in caplog.text

@@ -170,6 +170,7 @@ def test_each_mint_writes_one_audit_line_without_the_token(
         "sub": "demo|ada",
         "groups": ["Finance"],
         "exp": claims["exp"],
+        "via": "token-endpoint",
     }
     everything = caplog.text
     assert token not in everything and token.split(".")[2] not in everything
