@@ -7,13 +7,17 @@ Run it against the demo's emulated tenant (README, "Drop-in integrations")::
     set -a; . .qlik-jwt/demo/host-app.env; set +a          # terminal 2
     python examples/fastapi/app.py                         # open http://localhost:8001
 
-Users and sessions live in memory here; yours live in your database.
+With ``QLIK_WEB_MODE=proxy`` the app also forwards Qlik's paths (``/api/v1/*``, ``/single/*``,
+``/resources/*``, ``/assets/*``, the engine websocket ``/app/*``) and logs in for the browser,
+which then needs no third-party cookies. Users and sessions live in memory here; yours live in
+your database.
 """
 
 from __future__ import annotations
 
 import hmac
 import html
+import os
 import secrets
 from dataclasses import dataclass, field
 from typing import Annotated, Any
@@ -27,7 +31,7 @@ from qlik_jwt.integrations.fastapi import QlikEmbedding
 from qlik_jwt.web import DEMO_USERS
 from qlik_jwt.web.passwords import hash_password, verify_password
 
-PORT = 8001
+PORT = int(os.environ.get("PORT", "8001"))
 COOKIE = "host-session"
 NO_STORE = {"Cache-Control": "no-store"}
 # The host's users (yours live in a database): password hashes and who each person is.
@@ -113,7 +117,9 @@ def create_app(settings: Settings, **qlik_options: Any) -> FastAPI:
             f'<input type="hidden" name="csrf_token" value="{session.csrf_token}">'
             '<button type="submit" id="sign-out">Sign out</button></form>'
         )
-        return page("Analytics", fragment.body, head=fragment.head, header=header)
+        response = page("Analytics", fragment.body, head=fragment.head, header=header)
+        qlik.page_cookies(request, response)  # proxy mode: the browser's proxy cookie
+        return response
 
     @app.get("/sign-in")
     async def sign_in_form() -> Response:

@@ -27,7 +27,7 @@ from qlik_jwt import Settings, UserClaims
 from qlik_jwt.integrations.flask import QlikEmbedding
 from qlik_jwt.web import DEMO_USERS
 
-PORT = 8002
+PORT = int(os.environ.get("PORT", "8002"))
 # The host's users (yours live in a database): password hashes and who each person is.
 PASSWORDS = {u.username: generate_password_hash(u.password) for u in DEMO_USERS}
 PEOPLE = {u.username: u for u in DEMO_USERS}

@@ -22,15 +22,20 @@ from typing import Any
 
 import httpx
 
+from qlik_jwt.demo.run import chart_object_id
 from qlik_jwt.embedding.forgery import CSRF_HEADER
 from qlik_jwt.settings import Settings
+from qlik_jwt.signer import TokenSigner
+from tests.support.emulator import RunningEmulator
 from tests.support.servers import ServerThread, WsgiServerThread
 
 __all__ = [
     "FRAMEWORKS",
     "RunningHost",
+    "bootstrap_in",
     "page_bootstrap",
     "prepare_django",
+    "provisioned_settings",
     "running_host",
     "sign_in",
     "token_headers",
@@ -118,6 +123,28 @@ def prepare_django(db_path: Path) -> None:
     importlib.import_module("analytics_site.demo_users").create_demo_users()
 
 
+def provisioned_settings(
+    emulator: RunningEmulator, signer: TokenSigner, certificate_pem: bytes, **overrides: Any
+) -> Callable[[str], Settings]:
+    """``settings_for(origin)`` for :func:`running_host`: provisions ``emulator`` for a page
+    at ``origin`` (identity provider of ``signer``, web integration, CSP, group Finance
+    granted the sample app) and gives the host's settings for its sample chart."""
+    app = emulator.tenant.apps[emulator.app_id]
+
+    def settings_for(origin: str) -> Settings:
+        granted = emulator.provision(signer, certificate_pem, origins=[origin])
+        values: dict[str, Any] = {
+            "tenant_url": emulator.url,
+            "web_integration_id": granted.web_integration_id,
+            "app_id": app.id,
+            "object_id": chart_object_id(app),
+            **overrides,
+        }
+        return Settings.load(env_file=None, **values)
+
+    return settings_for
+
+
 def _build(framework: str, settings: Settings, qlik_options: dict[str, Any]) -> Any:
     """The example's app, built around a QlikEmbedding with ``qlik_options``."""
     if framework == "django":
@@ -173,13 +200,17 @@ def sign_in(client: httpx.Client, username: str, password: str) -> httpx.Respons
     )
 
 
-def page_bootstrap(client: httpx.Client) -> dict[str, Any]:
-    """The bootstrap JSON the example's page inlines for the front end."""
-    page = client.get("/")
-    match = BOOTSTRAP.search(page.text)
-    assert match, f"no bootstrap in the page ({page.status_code})"
+def bootstrap_in(page: str) -> dict[str, Any]:
+    """The bootstrap JSON a page inlines for the front end."""
+    match = BOOTSTRAP.search(page)
+    assert match, f"no bootstrap in the page: {page[:200]!r}"
     value: dict[str, Any] = json.loads(match.group(1))
     return value
+
+
+def page_bootstrap(client: httpx.Client) -> dict[str, Any]:
+    """The bootstrap of the example's page at ``/``."""
+    return bootstrap_in(client.get("/").text)
 
 
 def token_headers(client: httpx.Client, bootstrap: dict[str, Any]) -> dict[str, str]:

@@ -54,11 +54,13 @@ class DemoState:
 
     def write_host_app_env(self, settings: Settings) -> Path:
         """Write the settings another app needs to embed from the demo's tenant (the
-        integration examples) as ``QLIK_*`` lines a shell can source; the key as its path."""
+        integration examples) as ``QLIK_*`` lines a shell can source: no secret, the key
+        and the tenant's certificate as absolute paths."""
         names = ("tenant_url", "web_integration_id", "app_id", "object_id", "issuer", "key_id")
         values = {f"{ENV_PREFIX}{name.upper()}": str(getattr(settings, name)) for name in names}
-        key_path = Path(settings.private_key_source()).resolve()
-        values[f"{ENV_PREFIX}PRIVATE_KEY"] = str(key_path)
+        values[f"{ENV_PREFIX}PRIVATE_KEY"] = str(Path(settings.private_key_source()).resolve())
+        if settings.tenant_ca_file:
+            values[f"{ENV_PREFIX}TENANT_CA_FILE"] = str(Path(settings.tenant_ca_file).resolve())
         update_env_file(self.host_app_env, values)
         return self.host_app_env
 

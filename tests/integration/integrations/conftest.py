@@ -8,11 +8,15 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from qlik_jwt.demo.run import chart_object_id
-from qlik_jwt.settings import Settings
 from qlik_jwt.signer import TokenSigner
 from tests.support import emulator as emulator_support
-from tests.support.hosts import FRAMEWORKS, RunningHost, prepare_django, running_host
+from tests.support.hosts import (
+    FRAMEWORKS,
+    RunningHost,
+    prepare_django,
+    provisioned_settings,
+    running_host,
+)
 from tests.support.webapp import FakeClock
 
 emulator = emulator_support.emulator
@@ -47,20 +51,8 @@ def host(
     """The example of one framework, its origin listed in the emulator's web integration."""
     if request.param == "django":
         request.getfixturevalue("django_site")
-    app = emulator.tenant.apps[emulator.app_id]
-
-    def settings_for(origin: str) -> Settings:
-        certificate = (key_dir / "certificate.pem").read_bytes()
-        granted = emulator.provision(signer, certificate, origins=[origin])
-        return Settings.load(
-            env_file=None,
-            tenant_url=emulator.url,
-            web_integration_id=granted.web_integration_id,
-            app_id=app.id,
-            object_id=chart_object_id(app),
-            token_rate_limit=RATE_LIMIT,
-        )
-
+    certificate = (key_dir / "certificate.pem").read_bytes()
+    settings_for = provisioned_settings(emulator, signer, certificate, token_rate_limit=RATE_LIMIT)
     with running_host(
         request.param, settings_for, signer=signer, clock=emulator.clock, rate_clock=rate_clock
     ) as running:
