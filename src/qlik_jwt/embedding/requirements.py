@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 from qlik_jwt.admin.connect import signer_from_settings
-from qlik_jwt.settings import Settings
+from qlik_jwt.errors import ConfigurationError
+from qlik_jwt.settings import ENV_PREFIX, Settings
 from qlik_jwt.signer import TokenSigner
 
-__all__ = ["EMBED_SETTINGS", "SIGNER_SETTINGS", "required_settings", "signer_for"]
+__all__ = [
+    "EMBED_SETTINGS",
+    "SIGNER_SETTINGS",
+    "require_direct_mode",
+    "required_settings",
+    "signer_for",
+]
 
 EMBED_SETTINGS = ("tenant_url", "web_integration_id", "app_id")
 SIGNER_SETTINGS = ("private_key", "issuer")
@@ -28,3 +35,16 @@ def signer_for(settings: Settings, signer: TokenSigner | None) -> TokenSigner | 
     if signer is None and settings.login_mode == "jwt":
         return signer_from_settings(settings)
     return signer
+
+
+def require_direct_mode(settings: Settings, integration: str) -> None:
+    """Raise ConfigurationError unless ``settings.web_mode`` is ``direct``: ``integration``
+    (a framework without proxy mode) cannot forward Qlik's calls."""
+    if settings.web_mode != "direct":
+        raise ConfigurationError(
+            "web_mode",
+            f"is not offered by the {integration} integration, which has no proxy routes",
+            settings.web_mode,
+            f"Set {ENV_PREFIX}WEB_MODE=direct (the browser logs in to the tenant itself), or "
+            "serve the pages with qlik_jwt.integrations.fastapi, which offers proxy mode.",
+        )

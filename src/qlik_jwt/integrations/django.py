@@ -36,6 +36,7 @@ from django.views.decorators.csrf import csrf_protect
 from qlik_jwt.embedding.page import EmbedFragment, EmbedPage
 from qlik_jwt.embedding.public_config import public_config
 from qlik_jwt.embedding.refusals import WebError
+from qlik_jwt.embedding.requirements import require_direct_mode
 from qlik_jwt.embedding.static import HEADERS, static_file
 from qlik_jwt.embedding.tokens import (
     NO_STORE,
@@ -77,7 +78,7 @@ class QlikEmbedding:
     ``urls`` is ``(patterns, "qlik_jwt")`` for ``include()``: ``config``, ``token`` and
     ``static/<name>``. ``signer`` defaults to one made from ``settings`` (qlik-jwt's, not
     Django's); ``clock`` (UNIX time) and ``rate_clock`` are for tests. Raises SettingsError
-    listing every missing setting.
+    listing every missing setting, ConfigurationError in proxy mode (not offered here).
     """
 
     def __init__(
@@ -89,6 +90,7 @@ class QlikEmbedding:
         clock: Callable[[], float] = time.time,
         rate_clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        require_direct_mode(settings, "Django")
         self.settings = settings
         self.identify = identify
         self.minter = TokenMinter(settings, signer=signer, clock=clock, rate_clock=rate_clock)

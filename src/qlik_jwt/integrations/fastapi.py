@@ -8,7 +8,9 @@
     @app.get("/analytics")
     async def analytics(request: Request) -> HTMLResponse:
         fragment = await qlik.fragment(request)   # None: not signed in
-        ...                                        # put fragment.head and .body in the page
+        response = ...                             # fragment.head and .body in your page
+        qlik.page_cookies(request, response)       # proxy mode's cookie (no-op otherwise)
+        return response
 
 ``identify(request)`` (plain or ``async``) returns the signed-in user's
 :class:`~qlik_jwt.signer.UserClaims`, or ``None``. CSRF: FastAPI has no protection of its
@@ -17,6 +19,11 @@ cross-site page cannot send it without a CORS preflight the app never grants); p
 ``csrf_token(request)`` to also require the value of your session's token. Refusals are
 answered by the routes themselves (the same JSON shape as the web app's), so the host app
 needs no exception handler.
+
+In proxy mode (``settings.web_mode == "proxy"``) the router also forwards Qlik's own paths at
+the app's root (``/api/v1/*``, ``/single/*``, ``/resources/*``, ``/assets/*``, the engine
+websocket ``/app/*``; see :mod:`qlik_jwt.web.proxy`), logs in for the browser and mounts no
+token route; the host's own routes must not use those paths.
 """
 
 from __future__ import annotations
@@ -65,10 +72,11 @@ async def _call(hook: CsrfToken, request: Request) -> str | None:
 class QlikEmbedding:
     """The Qlik routes and page parts for a FastAPI host app.
 
-    ``router`` holds ``GET {prefix}/config``, ``POST {prefix}/token`` and
-    ``GET {prefix}/static/{name}``. ``signer`` defaults to one made from ``settings``;
-    ``clock`` (UNIX time) and ``rate_clock`` are for tests. Raises SettingsError listing
-    every missing setting.
+    ``router`` holds ``GET {prefix}/config``, ``GET {prefix}/static/{name}`` and, in direct
+    mode, ``POST {prefix}/token``; in proxy mode the forwarded Qlik paths instead.
+    ``signer`` defaults to one made from ``settings``; ``clock`` (UNIX time) and
+    ``rate_clock`` are for tests. Raises SettingsError listing every missing setting,
+    ConfigurationError for an unusable proxy session store.
     """
 
     def __init__(

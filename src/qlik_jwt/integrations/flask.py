@@ -35,6 +35,7 @@ from qlik_jwt.embedding.forgery import CSRF_HEADER, check_csrf_header, matches
 from qlik_jwt.embedding.page import EmbedFragment, EmbedPage
 from qlik_jwt.embedding.public_config import public_config
 from qlik_jwt.embedding.refusals import WebError
+from qlik_jwt.embedding.requirements import require_direct_mode
 from qlik_jwt.embedding.static import HEADERS, static_file
 from qlik_jwt.embedding.tokens import (
     NO_STORE,
@@ -64,9 +65,10 @@ class QlikEmbedding:
     """The Qlik blueprint and page parts for a Flask host app.
 
     ``blueprint`` (named ``qlik_jwt``, at ``url_prefix``) holds ``GET /config``,
-    ``POST /token`` and ``GET /static/<name>``. ``signer`` defaults to one made from ``settings``;
-    ``clock`` (UNIX time) and ``rate_clock`` are for tests. Raises SettingsError listing
-    every missing setting.
+    ``POST /token`` and ``GET /static/<name>``. ``signer`` defaults to one made from
+    ``settings``; ``clock`` (UNIX time) and ``rate_clock`` are for tests. Raises
+    SettingsError listing every missing setting, ConfigurationError in proxy mode (not
+    offered here).
     """
 
     def __init__(
@@ -81,6 +83,7 @@ class QlikEmbedding:
         clock: Callable[[], float] = time.time,
         rate_clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        require_direct_mode(settings, "Flask")
         self.settings = settings
         self.identify = identify
         self.csrf_token = csrf_token

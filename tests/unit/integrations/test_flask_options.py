@@ -1,17 +1,22 @@
 """``qlik_jwt.integrations.flask`` in process (Flask's test client): the host's CSRF token,
-signed tokens checked by the host, a missing token, and the blueprint's URL prefix."""
+signed tokens checked by the host, a missing token, the blueprint's URL prefix; and proxy
+mode refused where it is not offered (Flask, Django)."""
 
 from __future__ import annotations
 
+import importlib
+from pathlib import Path
 from typing import Any
 
+import pytest
 from flask import Flask, request
 from itsdangerous import BadSignature, URLSafeSerializer
 
-from qlik_jwt import UserClaims, jws
+from qlik_jwt import ConfigurationError, UserClaims, jws
 from qlik_jwt.integrations.flask import QlikEmbedding
 from qlik_jwt.settings import Settings
 from tests.support.hosts import bootstrap_in
+from tests.support.webapp import web_settings
 
 KIM = UserClaims("crm|77", "Kim", "kim@example.com", True, ("Sales",))
 ORIGIN = {"Origin": "http://localhost"}
@@ -84,3 +89,12 @@ def test_url_prefix_reaches_the_page_and_the_routes(settings: Settings) -> None:
     assert client.get("/embed/qlik/static/..%2Fapp.py").status_code == 404
     assert client.get("/embed/qlik/config").get_json()["tenantUrl"] == settings.tenant_url
     assert client.get("/page").text == "anonymous"
+
+
+@pytest.mark.parametrize("framework", ["flask", "django"])
+def test_proxy_mode_is_refused_where_it_is_not_offered(key_dir: Path, framework: str) -> None:
+    module = importlib.import_module(f"qlik_jwt.integrations.{framework}")
+    options = {"csrf_token": lambda: "t"} if framework == "flask" else {}
+    with pytest.raises(ConfigurationError) as raised:
+        module.QlikEmbedding(web_settings(key_dir, web_mode="proxy"), identify=identify, **options)
+    assert raised.value.field == "web_mode" and "QLIK_WEB_MODE=direct" in str(raised.value)
