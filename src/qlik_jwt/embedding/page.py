@@ -87,6 +87,7 @@ class EmbedPage:
         self.panels = template("page.html").substitute(
             tenant_url=html.escape(tenant or "(not set)"),
             login_mode=html.escape(settings.login_mode),
+            web_mode=html.escape(settings.web_mode),
             snippet=html.escape(_snippet(settings)),
         )
 

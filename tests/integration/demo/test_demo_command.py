@@ -42,6 +42,10 @@ def test_demo_starts_prints_its_url_and_stops_on_sigint(tmp_path: Path) -> None:
             page = client.get("/")
             assert page.status_code == 200 and "Ada Lovelace" in page.text
             assert f"https://127.0.0.1:{emulator_port}" in page.text
+            # Proxy mode by default: Qlik's paths answer on the web app's own origin.
+            assert f'"qlikBaseUrl":"{url}"' in page.text
+            me = client.get("/api/v1/users/me", follow_redirects=True)
+            assert me.status_code == 200 and me.json()["subject"] == "demo|ada"
         certificate = str(tmp_path / "state" / "tls" / "certificate.pem")
         tenant = httpx.get(
             f"https://127.0.0.1:{emulator_port}/api/v1/csrf-token",
@@ -51,7 +55,35 @@ def test_demo_starts_prints_its_url_and_stops_on_sigint(tmp_path: Path) -> None:
     output = demo.output
     assert demo.proc is not None and demo.proc.returncode == 0, output
     assert f"open {url}" in output
+    assert "mode            : proxy" in output
     assert "ada-demo" in output and "eve-demo" in output
     assert "stopped." in output and "Traceback" not in output
     assert (tmp_path / "state" / "signing" / "private.pem").exists()
     assert _port_is_free(web_port) and _port_is_free(emulator_port)
+
+
+def test_demo_direct_flag_runs_the_direct_mode(tmp_path: Path) -> None:
+    web_port, emulator_port = free_port(), free_port()
+    args = qlik_jwt_command(
+        "demo",
+        "--direct",
+        "--port",
+        str(web_port),
+        "--emulator-port",
+        str(emulator_port),
+        "--state-dir",
+        str(tmp_path / "state"),
+    )
+    with ServerProcess(args, f"http://127.0.0.1:{web_port}/healthz", cwd=tmp_path) as demo:
+        url = f"http://localhost:{web_port}"
+        with httpx.Client(base_url=url) as client:
+            client.post(
+                "/sign-in",
+                data={"username": "ada", "password": "ada-demo"},
+                headers={"Origin": url},
+            )
+            page = client.get("/").text
+            assert f'"qlikBaseUrl":"https://127.0.0.1:{emulator_port}"' in page
+            assert client.get("/api/v1/users/me").status_code == 404  # nothing proxied
+    assert "mode            : direct" in demo.output
+    assert "accept its self-signed certificate" in demo.output

@@ -1,8 +1,9 @@
 """Forwarding the engine websocket ``/app/{appId}`` for signed-in users, both directions.
 
 The browser's handshake is checked first (same origin, signed-in user, path), then the
-tenant's websocket is opened with Qlik's cookies and ``qlik-csrf-token`` in the query
-(server-to-server, no ``Origin``); only when that succeeds is the browser's upgrade
+tenant's websocket is opened with Qlik's cookies and header ``qlik-csrf-token``
+(server-to-server, no ``Origin``; the browser's own ``qlik-csrf-token`` query parameter is
+dropped); only when that succeeds is the browser's upgrade
 accepted, so every refusal reaches the browser as an HTTP answer in the web app's error
 shape. A tenant refusing the session (401) gets one transparent re-login.
 
@@ -33,12 +34,15 @@ from qlik_jwt.web.forgery import check_same_origin
 from qlik_jwt.web.proxy.context import ProxyCall, QlikProxy
 from qlik_jwt.web.proxy.cookie_jar import QlikCookieJar
 from qlik_jwt.web.proxy.failures import session_refused, tenant_failure, timeout_failure
-from qlik_jwt.web.proxy.headers import CSRF_PARAMETER, bad_path_reason, tenant_query
+from qlik_jwt.web.proxy.headers import CSRF_HEADER, bad_path_reason, tenant_query
 from qlik_jwt.web.proxy.store import ProxySession
 
 __all__ = ["MAX_MESSAGE_BYTES", "engine_routes", "sendable_close_code"]
 
 log = logging.getLogger("qlik_jwt.web.proxy")
+# The websocket library's debug lines show handshake headers (Qlik's cookies): never emitted.
+QUIET = logging.getLogger("qlik_jwt.web.proxy.tenant_websocket")
+QUIET.setLevel(logging.WARNING)
 
 MAX_MESSAGE_BYTES = 16 * 1024 * 1024  # as uvicorn's default for the browser's side
 QUEUED_MESSAGES = 4
@@ -54,22 +58,25 @@ def sendable_close_code(code: int | None, fallback: int) -> int:
     return code if 1000 <= code <= 1014 or 3000 <= code <= 4999 else fallback
 
 
-def _tenant_url(proxy: QlikProxy, websocket: WebSocket, session: ProxySession) -> str:
+def _tenant_url(proxy: QlikProxy, websocket: WebSocket) -> str:
     base = "ws" + proxy.tenant_url.removeprefix("http")
     raw_path: bytes = websocket.scope.get("raw_path") or websocket.url.path.encode("ascii")
-    query = tenant_query(
-        websocket.scope.get("query_string", b""), {CSRF_PARAMETER: session.csrf_token}
-    )
-    return f"{base}{raw_path.decode('ascii')}?{query}"
+    query = tenant_query(websocket.scope.get("query_string", b""))
+    return f"{base}{raw_path.decode('ascii')}" + (f"?{query}" if query else "")
 
 
 async def _open(proxy: QlikProxy, websocket: WebSocket, session: ProxySession) -> ClientConnection:
-    url = _tenant_url(proxy, websocket, session)
+    url = _tenant_url(proxy, websocket)
+    # The CSRF token goes in a header, as Qlik's own Node client sends it: never in a URL.
+    headers = {CSRF_HEADER: session.csrf_token}
     cookie = QlikCookieJar.from_json(session.cookies).header_for(url)
+    if cookie:
+        headers["Cookie"] = cookie
     requested = websocket.scope.get("subprotocols") or []
     return await connect(
         url,
-        additional_headers={"Cookie": cookie} if cookie else None,
+        additional_headers=headers,
+        logger=QUIET,
         subprotocols=[Subprotocol(name) for name in requested] or None,
         ssl=proxy.tls if url.startswith("wss://") else None,
         proxy=None,
@@ -147,7 +154,7 @@ async def relay(browser: WebSocket, tenant: ClientConnection) -> None:
                 try:
                     await tenant.send(text if text is not None else message.get("bytes") or b"")
                 except ConnectionClosed:
-                    break  # the tenant closed: the other direction passes its close on
+                    return  # the tenant closed: the other direction passes its close on
             group.cancel_scope.cancel()
 
         async def tenant_to_browser() -> None:

@@ -4,10 +4,11 @@ resources those pages load (``/resources/*``, ``/assets/*``).
 For each call: same-origin check on modifying methods (the proxy adds Qlik's CSRF token
 itself, so it must not do so for another site's forms), a path without dot segments, the
 user's Qlik session (logging in lazily), then the request is sent with Qlik's cookies and,
-on every method but GET/HEAD, header ``qlik-csrf-token``. Bodies stream both ways; a body
-up to :data:`MAX_REPLAY_BYTES` is held so that the call can be sent once more after a
-transparent re-login when the tenant says the session has expired (401, or ``/single/``
-redirecting to ``/login``). A second refusal is answered 502 ``qlik-session-refused``.
+on every method but GET/HEAD (and on ``/single/``), header ``qlik-csrf-token``. Bodies
+stream both ways; a body up to :data:`MAX_REPLAY_BYTES` is held so that the call can be
+sent once more after a transparent re-login when the tenant says the session has expired
+(401, or ``/single/`` redirecting to ``/login``). A second refusal is answered 502
+``qlik-session-refused``.
 
 ``GET /api/v1/csrf-token`` answers 204 once the session works, without the token: the
 browser needs none, the proxy adds it. Header ``qlik-jwt-login: new`` says the proxy has
@@ -32,7 +33,6 @@ from qlik_jwt.web.proxy.cookie_jar import QlikCookieJar
 from qlik_jwt.web.proxy.failures import session_refused, tenant_failure
 from qlik_jwt.web.proxy.headers import (
     CSRF_HEADER,
-    CSRF_PARAMETER,
     bad_path_reason,
     request_headers,
     response_headers,
@@ -86,10 +86,7 @@ def _tenant_request(
     proxy: QlikProxy, request: Request, session: ProxySession, body: Body
 ) -> httpx.Request:
     path = request.url.path
-    # /single/ may need the CSRF token in its query (Qlik's need is unknown); it is added
-    # here, server-side, where no browser URL, log or Referer can show it.
-    extra = {CSRF_PARAMETER: session.csrf_token} if path.startswith("/single/") else None
-    query = tenant_query(request.scope.get("query_string", b""), extra)
+    query = tenant_query(request.scope.get("query_string", b""))
     raw_path: bytes = request.scope.get("raw_path") or path.encode("ascii")
     url = httpx.URL(proxy.tenant_url).copy_with(
         raw_path=raw_path + (b"?" + query.encode("ascii") if query else b"")
@@ -98,7 +95,9 @@ def _tenant_request(
     cookie = QlikCookieJar.from_json(session.cookies).header_for(str(url))
     if cookie:
         headers["cookie"] = cookie
-    if request.method not in SAFE_METHODS:
+    # Modifying calls need the CSRF token; /single/ may (Qlik's need is unknown). A header,
+    # never the query: URLs end up in logs.
+    if request.method not in SAFE_METHODS or path.startswith("/single/"):
         headers[CSRF_HEADER] = session.csrf_token
     content = body.stream if body.stream is not None else body.data
     return proxy.http.build_request(request.method, url, headers=headers, content=content)
@@ -126,20 +125,34 @@ async def _send_renewing(
     be sent again), else answer the refusal. The flag says whether it logged in again."""
     answer = await _send(proxy, request, call.session, body)
     if not _expired(answer):
-        await proxy.sessions.remember(call.key, call.session, answer)
-        return answer, False
+        return await _remembered(proxy, call.key, call.session, answer), False
     if call.fresh:
         raise await _refusal(answer, request)
     if not body.replayable:  # the body is gone: renew for the next call, pass this answer on
-        await proxy.sessions.renew(call.user, call.key, call.session)
+        try:
+            await proxy.sessions.renew(call.user, call.key, call.session)
+        except BaseException:
+            await answer.aclose()
+            raise
         return answer, True
     await answer.aclose()
     session = await proxy.sessions.renew(call.user, call.key, call.session)
     answer = await _send(proxy, request, session, body)
     if _expired(answer):
         raise await _refusal(answer, request)
-    await proxy.sessions.remember(call.key, session, answer)
-    return answer, True
+    return await _remembered(proxy, call.key, session, answer), True
+
+
+async def _remembered(
+    proxy: QlikProxy, key: str, session: ProxySession, answer: httpx.Response
+) -> httpx.Response:
+    """``answer``, once cookies it sets are stored; closed if storing them fails."""
+    try:
+        await proxy.sessions.remember(key, session, answer)
+    except BaseException:
+        await answer.aclose()
+        raise
+    return answer
 
 
 async def _chunks(answer: httpx.Response) -> AsyncIterator[bytes]:
