@@ -95,6 +95,7 @@ class QlikEmbedding:
         self.identify = identify
         self.minter = TokenMinter(settings, signer=signer, clock=clock, rate_clock=rate_clock)
         self.page = EmbedPage(settings)
+        self.config = public_config(settings).model_dump()
 
     @property
     def urls(self) -> tuple[list[URLPattern], str]:
@@ -125,8 +126,7 @@ class QlikEmbedding:
     def config_view(self, request: HttpRequest) -> HttpResponse:
         if request.method not in ("GET", "HEAD"):
             return _wrong_method(request, "GET")
-        body = public_config(self.settings).model_dump()
-        return JsonResponse(body, headers={"Cache-Control": "no-cache"})
+        return JsonResponse(self.config, headers={"Cache-Control": "no-cache"})
 
     def token_view(self, request: HttpRequest) -> HttpResponse:
         """Django's CSRF check has passed when this runs (``csrf_protect``)."""
