@@ -12,11 +12,15 @@ import pytest
 from qlik_jwt.demo.run import DemoInfo
 from qlik_jwt.web import DEMO_USERS
 from tests.browser.conftest import MintCounter
-from tests.browser.test_embedding import chart_values, problem_of, wait_until_done
-from tests.support.browser import chromium, sign_in_page, step_state
+from tests.browser.test_embedding import (
+    assert_group_refusal_explained,
+    chart_values,
+    wait_until_done,
+)
+from tests.support.browser import chromium, sign_in_page
 from tests.support.sample_csv import sales_by
 
-ADA, GRACE, EVE = DEMO_USERS
+ADA, GRACE, _EVE = DEMO_USERS
 
 
 def test_proxy_mode_renders_the_chart_and_the_frame_with_third_party_cookies_blocked(
@@ -84,10 +88,4 @@ def test_proxy_mode_round_trips_before_the_engine_session(
 
 
 def test_proxy_mode_explains_a_group_without_the_app(proxy_demo: DemoInfo, tmp_path: Path) -> None:
-    with chromium(tmp_path, third_party_cookies=False) as context:
-        page = context.new_page()
-        sign_in_page(page, proxy_demo.web_url, EVE.username, EVE.password)
-        kind, problem = problem_of(page)
-        assert kind == "app-access-denied"
-        assert "Marketing" in problem and proxy_demo.app_id in problem
-        assert step_state(page, "session") == "done"
+    assert_group_refusal_explained(proxy_demo, tmp_path, third_party=False)

@@ -17,10 +17,12 @@ def _port_is_free(port: int) -> bool:
         return sock.connect_ex(("127.0.0.1", port)) != 0
 
 
-def test_demo_starts_prints_its_url_and_stops_on_sigint(tmp_path: Path) -> None:
+def demo_process(tmp_path: Path, *flags: str) -> tuple[ServerProcess, int, int]:
+    """``qlik-jwt demo`` on free ports with ``flags``; its web and emulator ports."""
     web_port, emulator_port = free_port(), free_port()
     args = qlik_jwt_command(
         "demo",
+        *flags,
         "--port",
         str(web_port),
         "--emulator-port",
@@ -28,7 +30,12 @@ def test_demo_starts_prints_its_url_and_stops_on_sigint(tmp_path: Path) -> None:
         "--state-dir",
         str(tmp_path / "state"),
     )
-    demo = ServerProcess(args, f"http://127.0.0.1:{web_port}/healthz", cwd=tmp_path)
+    process = ServerProcess(args, f"http://127.0.0.1:{web_port}/healthz", cwd=tmp_path)
+    return process, web_port, emulator_port
+
+
+def test_demo_starts_prints_its_url_and_stops_on_sigint(tmp_path: Path) -> None:
+    demo, web_port, emulator_port = demo_process(tmp_path)
     with demo:
         url = f"http://localhost:{web_port}"
         with httpx.Client(base_url=url) as client:
@@ -63,18 +70,8 @@ def test_demo_starts_prints_its_url_and_stops_on_sigint(tmp_path: Path) -> None:
 
 
 def test_demo_direct_flag_runs_the_direct_mode(tmp_path: Path) -> None:
-    web_port, emulator_port = free_port(), free_port()
-    args = qlik_jwt_command(
-        "demo",
-        "--direct",
-        "--port",
-        str(web_port),
-        "--emulator-port",
-        str(emulator_port),
-        "--state-dir",
-        str(tmp_path / "state"),
-    )
-    with ServerProcess(args, f"http://127.0.0.1:{web_port}/healthz", cwd=tmp_path) as demo:
+    process, web_port, emulator_port = demo_process(tmp_path, "--direct")
+    with process as demo:
         url = f"http://localhost:{web_port}"
         with httpx.Client(base_url=url) as client:
             client.post(

@@ -191,6 +191,24 @@ def test_a_tenant_that_vanishes_closes_the_browsers_socket_with_1014(
     assert "lost" in reason
 
 
+def test_a_tenant_gone_before_the_handshake_is_a_502(tenant: ProxiedTenant, tmp_path: Path) -> None:
+    relay = TcpRelay(tenant.emulator.server.port).start()
+    settings = tenant.settings(tmp_path, tenant_url=relay.url)
+    with proxy_web_app(tenant, settings) as web, signed_in(web.url) as browser:
+        assert browser.get("/api/v1/csrf-token").status_code == 204  # logged in
+        relay.stop()  # nothing listens there any more
+        with pytest.raises(InvalidStatus) as refused:
+            connect(
+                web.url.replace("http", "ws", 1) + ECHO_PATH,
+                origin=web.url,  # type: ignore[arg-type]
+                additional_headers={"Cookie": cookie_header(browser)},
+            )
+    answer = refused.value.response
+    assert answer.status_code == 502
+    assert b'"code":"tenant-unreachable"' in (answer.body or b"")
+    assert relay.url.encode() in (answer.body or b"")
+
+
 @pytest.mark.parametrize(
     ("path", "headers", "status", "code"),
     [

@@ -34,6 +34,18 @@ def test_first_call_logs_in_server_to_server_and_later_calls_reuse_it(
     assert tenant.emulator.tenant.sessions.count() == 1
 
 
+def test_the_page_learns_of_a_new_session_whichever_call_made_it(
+    tenant: ProxiedTenant, web: ServerThread
+) -> None:
+    with signed_in(web.url) as browser:
+        assert browser.get("/api/v1/users/me").status_code == 301  # this call logs in
+        told = browser.get("/api/v1/csrf-token")
+        again = browser.get("/api/v1/csrf-token")
+    assert told.status_code == 204 and told.headers["qlik-jwt-login"] == "new"
+    assert again.status_code == 204 and "qlik-jwt-login" not in again.headers
+    assert tenant.log.logins() == 1
+
+
 def test_parallel_first_calls_share_one_login(tenant: ProxiedTenant, web: ServerThread) -> None:
     with signed_in(web.url) as browser, ThreadPoolExecutor(8) as pool:
         answers = list(pool.map(lambda _: browser.get("/api/v1/users/me"), range(8)))

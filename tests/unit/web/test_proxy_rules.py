@@ -4,6 +4,7 @@ session records and the SQLite store's expiry (in memory)."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from pathlib import Path
 
 import httpx
@@ -231,11 +232,20 @@ def test_the_cookie_jar_parses_dates_with_commas_and_follows_cookie_rules() -> N
 def test_session_records_round_trip_and_hide_their_secrets() -> None:
     session = ProxySession("demo|ada", '[{"cookies": 1}]', "csrf-value", 12.5)
     assert ProxySession.from_json(session.to_json()) == session
+    announced = dataclasses.replace(session, announced=True)
+    assert ProxySession.from_json(announced.to_json()) == announced
     assert "csrf-value" not in repr(session) and "cookies" not in repr(session)
     assert ProxySession.from_json("not json") is None
     assert ProxySession.from_json('{"subject": "x"}') is None
     assert store_key("cookie") == store_key("cookie") != store_key("cookie2")
     assert len(store_key("cookie")) == 64
+
+
+def test_a_renewal_reuses_only_another_login() -> None:
+    stale = ProxySession("demo|ada", "[1]", "csrf-1", 10.0)
+    same_login = dataclasses.replace(stale, cookies="[1, 2]", announced=True)  # AWSALB, say
+    assert same_login.same_login(stale)
+    assert not dataclasses.replace(stale, csrf_token="csrf-2", created_at=11.0).same_login(stale)
 
 
 def test_the_sqlite_store_forgets_sessions_after_their_lifetime() -> None:

@@ -69,9 +69,7 @@ class QlikProxy:
         self.timeout = settings.proxy_timeout
         self.cookie_lifetime = settings.web_session_lifetime
         verify = tls_context(settings.tenant_ca_file or True)
-        self.tls: ssl.SSLContext = (
-            verify if isinstance(verify, ssl.SSLContext) else (ssl.create_default_context())
-        )
+        self.tls = verify if isinstance(verify, ssl.SSLContext) else ssl.create_default_context()
         self.http = httpx.AsyncClient(
             base_url=self.tenant_url,
             transport=httpx.AsyncHTTPTransport(verify=self.tls),

@@ -29,6 +29,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
 from websockets.typing import Subprotocol
 
+from qlik_jwt.admin.failures import first_error
 from qlik_jwt.web.errors import WebError
 from qlik_jwt.web.forgery import check_same_origin
 from qlik_jwt.web.proxy.context import ProxyCall, QlikProxy
@@ -110,13 +111,12 @@ async def _open_renewing(
             raise timeout_failure(proxy.tenant_url) from None
         except (OSError, InvalidHandshake) as exc:
             reason = httpx.ConnectError(f"{type(exc).__name__}: {exc}")
+            reason.__cause__ = exc  # so that a TLS failure is named as one
             raise tenant_failure(reason, proxy.tenant_url) from None
     raise AssertionError("unreachable")
 
 
 def _engine_refused(answer: httpx.Response) -> WebError:
-    from qlik_jwt.admin.failures import first_error
-
     error = first_error(answer)
     said = " · ".join(part for part in (error.code, error.title, error.detail) if part)
     status = answer.status_code if 400 <= answer.status_code < 500 else 502

@@ -11,15 +11,17 @@ sent once more after a transparent re-login when the tenant says the session has
 ``qlik-session-refused``.
 
 ``GET /api/v1/csrf-token`` answers 204 once the session works, without the token: the
-browser needs none, the proxy adds it. Header ``qlik-jwt-login: new`` says the proxy has
-just logged in for it (the page shows a new session rather than a reused one).
+browser needs none, the proxy adds it. On the first such answer of each Qlik session, header
+``qlik-jwt-login: new`` says the session is new (the page shows a new session rather than a
+reused one), whichever parallel call logged in.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 from dataclasses import dataclass
+from typing import TypeVar
 
 import httpx
 from fastapi import APIRouter, Request
@@ -43,13 +45,14 @@ from qlik_jwt.web.proxy.store import ProxySession
 __all__ = ["FORWARDED_PREFIXES", "MAX_REPLAY_BYTES", "rest_routes"]
 
 log = logging.getLogger("qlik_jwt.web.proxy")
+T = TypeVar("T")
 
 FORWARDED_PREFIXES = ("/api/v1", "/single", "/resources", "/assets")
 METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"]
 SAFE_METHODS = frozenset({"GET", "HEAD"})
 MAX_REPLAY_BYTES = 1024 * 1024
 CSRF_TOKEN_PATH = "/api/v1/csrf-token"
-LOGIN_HEADER = "qlik-jwt-login"  # "new" on a csrf-token answer: the proxy just logged in
+LOGIN_HEADER = "qlik-jwt-login"  # "new" on the first csrf-token answer of a session
 LOGGED_IN = {"Cache-Control": "no-store", LOGIN_HEADER: "new"}
 
 
@@ -120,39 +123,40 @@ async def _refusal(answer: httpx.Response, request: Request) -> WebError:
 
 async def _send_renewing(
     proxy: QlikProxy, request: Request, call: ProxyCall, body: Body
-) -> tuple[httpx.Response, bool]:
+) -> tuple[httpx.Response, ProxySession]:
     """Send; after an "expired" answer log in again and send once more (when the body can
-    be sent again), else answer the refusal. The flag says whether it logged in again."""
+    be sent again), else answer the refusal. Also returns the session finally used."""
     answer = await _send(proxy, request, call.session, body)
     if not _expired(answer):
-        return await _remembered(proxy, call.key, call.session, answer), False
+        return await _remembered(proxy, call.key, call.session, answer)
     if call.fresh:
         raise await _refusal(answer, request)
     if not body.replayable:  # the body is gone: renew for the next call, pass this answer on
-        try:
-            await proxy.sessions.renew(call.user, call.key, call.session)
-        except BaseException:
-            await answer.aclose()
-            raise
-        return answer, True
+        return answer, await _closing_on_error(
+            answer, proxy.sessions.renew(call.user, call.key, call.session)
+        )
     await answer.aclose()
     session = await proxy.sessions.renew(call.user, call.key, call.session)
     answer = await _send(proxy, request, session, body)
     if _expired(answer):
         raise await _refusal(answer, request)
-    return await _remembered(proxy, call.key, session, answer), True
+    return await _remembered(proxy, call.key, session, answer)
 
 
 async def _remembered(
     proxy: QlikProxy, key: str, session: ProxySession, answer: httpx.Response
-) -> httpx.Response:
-    """``answer``, once cookies it sets are stored; closed if storing them fails."""
+) -> tuple[httpx.Response, ProxySession]:
+    """``answer`` and the session updated with cookies it sets (stored)."""
+    return answer, await _closing_on_error(answer, proxy.sessions.remember(key, session, answer))
+
+
+async def _closing_on_error(answer: httpx.Response, step: Awaitable[T]) -> T:
+    """Await ``step``; if it fails, close ``answer`` (its connection goes back) first."""
     try:
-        await proxy.sessions.remember(key, session, answer)
+        return await step
     except BaseException:
         await answer.aclose()
         raise
-    return answer
 
 
 async def _chunks(answer: httpx.Response) -> AsyncIterator[bytes]:
@@ -188,12 +192,15 @@ async def forward(proxy: QlikProxy, request: Request) -> Response:
     call = await proxy.call(request)
     csrf_token = request.method == "GET" and request.url.path == CSRF_TOKEN_PATH
     if call.fresh and csrf_token:  # the session was made for this call: it works
+        await proxy.sessions.announce(call.key, call.session)
         return _answer(proxy, request, call, Response(status_code=204, headers=LOGGED_IN))
-    answer, renewed = await _send_renewing(proxy, request, call, await Body.read(request))
-    response = StreamingResponse(_chunks(answer), status_code=answer.status_code)
+    answer, session = await _send_renewing(proxy, request, call, await Body.read(request))
     raw = [(name.decode("latin-1"), value.decode("latin-1")) for name, value in answer.headers.raw]
-    if csrf_token and renewed:
+    if csrf_token and answer.status_code == 204 and not session.announced:
+        # The session is new to the page (made by a parallel call, or renewed just now).
+        await _closing_on_error(answer, proxy.sessions.announce(call.key, session))
         raw.append((LOGIN_HEADER, "new"))
+    response = StreamingResponse(_chunks(answer), status_code=answer.status_code)
     response.raw_headers = [
         (name.lower().encode("latin-1"), value.encode("latin-1"))
         for name, value in response_headers(raw, tenant_url=proxy.tenant_url)

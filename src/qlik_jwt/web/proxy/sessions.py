@@ -94,7 +94,7 @@ class QlikSessions:
         request has already renewed it."""
         async with self._lock(key):
             found = await self._get(key)
-            if found is not None and found.subject == user.sub and found != stale:
+            if found is not None and found.subject == user.sub and not found.same_login(stale):
                 return found
             session = await self._login(user)
             await self._put(key, session)
@@ -112,6 +112,10 @@ class QlikSessions:
         updated = dataclasses.replace(session, cookies=jar.to_json(), csrf_token=csrf_token)
         await self._put(key, updated)
         return updated
+
+    async def announce(self, key: str, session: ProxySession) -> None:
+        """Note that the page has been told ``session`` is new."""
+        await self._put(key, dataclasses.replace(session, announced=True))
 
     async def forget(self, key: str) -> None:
         await self._call(self.store.delete(key))
