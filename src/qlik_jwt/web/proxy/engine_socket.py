@@ -17,10 +17,10 @@ reason; a side that vanishes without a close frame makes the proxy close the oth
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 
-import anyio
 import httpx
 from fastapi import APIRouter, WebSocket
 from fastapi.responses import JSONResponse
@@ -61,9 +61,9 @@ def sendable_close_code(code: int | None, fallback: int) -> int:
 
 def _tenant_url(proxy: QlikProxy, websocket: WebSocket) -> str:
     base = "ws" + proxy.tenant_url.removeprefix("http")
-    raw_path: bytes = websocket.scope.get("raw_path") or websocket.url.path.encode("ascii")
+    raw_path: bytes = websocket.scope.get("raw_path") or websocket.url.path.encode("latin-1")
     query = tenant_query(websocket.scope.get("query_string", b""))
-    return f"{base}{raw_path.decode('ascii')}" + (f"?{query}" if query else "")
+    return f"{base}{raw_path.decode('latin-1')}" + (f"?{query}" if query else "")
 
 
 async def _open(proxy: QlikProxy, websocket: WebSocket, session: ProxySession) -> ClientConnection:
@@ -139,46 +139,60 @@ async def _refuse(websocket: WebSocket, refusal: WebError) -> None:
         await websocket.close(code=1008, reason=refusal.code)
 
 
+async def _browser_to_tenant(browser: WebSocket, tenant: ClientConnection) -> bool:
+    """Pass the browser's messages on. True once the browser's close reached the tenant;
+    False when the tenant is closing (the other direction passes that close on)."""
+    while True:
+        message = await browser.receive()
+        if message["type"] == "websocket.disconnect":
+            code = sendable_close_code(message.get("code"), BROWSER_GONE)
+            await tenant.close(code, message.get("reason") or "")
+            return True
+        text = message.get("text")
+        try:
+            await tenant.send(text if text is not None else message.get("bytes") or b"")
+        except ConnectionClosed:
+            return False
+
+
+async def _tenant_to_browser(browser: WebSocket, tenant: ClientConnection) -> bool:
+    """Pass the tenant's messages on. True once the tenant's close reached the browser;
+    False when the browser went away (the other direction closes the tenant)."""
+    try:
+        async for data in tenant:
+            if isinstance(data, str):
+                await browser.send_text(data)
+            else:
+                await browser.send_bytes(data)
+    except ConnectionClosed:
+        pass  # closed without a close frame: handled below like any other close
+    except WebSocketDisconnect:
+        return False
+    # close_code is 1006 when the tenant vanished without a close frame.
+    code = sendable_close_code(tenant.close_code, TENANT_GONE)
+    reason = tenant.close_reason or ""
+    if code == TENANT_GONE and tenant.close_code != TENANT_GONE:
+        reason = "the Qlik tenant's connection was lost"
+    with contextlib.suppress(WebSocketDisconnect, RuntimeError):  # the browser is gone too
+        await browser.close(code, reason)
+    return True
+
+
 async def relay(browser: WebSocket, tenant: ClientConnection) -> None:
-    """Pass messages both ways until one side closes; then close the other alike."""
-    async with anyio.create_task_group() as group:
-
-        async def browser_to_tenant() -> None:
-            while True:
-                message = await browser.receive()
-                if message["type"] == "websocket.disconnect":
-                    code = sendable_close_code(message.get("code"), BROWSER_GONE)
-                    await tenant.close(code, message.get("reason") or "")
-                    break
-                text = message.get("text")
-                try:
-                    await tenant.send(text if text is not None else message.get("bytes") or b"")
-                except ConnectionClosed:
-                    return  # the tenant closed: the other direction passes its close on
-            group.cancel_scope.cancel()
-
-        async def tenant_to_browser() -> None:
-            try:
-                async for data in tenant:
-                    if isinstance(data, str):
-                        await browser.send_text(data)
-                    else:
-                        await browser.send_bytes(data)
-            except ConnectionClosed:
-                pass  # closed without a close frame: handled below like any other close
-            except WebSocketDisconnect:
-                return  # the browser went away: the other direction closes the tenant
-            # close_code is 1006 when the tenant vanished without a close frame.
-            code = sendable_close_code(tenant.close_code, TENANT_GONE)
-            reason = tenant.close_reason or ""
-            if code == TENANT_GONE and tenant.close_code != TENANT_GONE:
-                reason = "the Qlik tenant's connection was lost"
-            with contextlib.suppress(WebSocketDisconnect, RuntimeError):  # browser gone too
-                await browser.close(code, reason)
-            group.cancel_scope.cancel()
-
-        group.start_soon(browser_to_tenant)
-        group.start_soon(tenant_to_browser)
+    """Pass messages both ways until one side's close has reached the other."""
+    pending = {
+        asyncio.ensure_future(_browser_to_tenant(browser, tenant)),
+        asyncio.ensure_future(_tenant_to_browser(browser, tenant)),
+    }
+    try:
+        while pending:
+            done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+            if any(task.result() for task in done):
+                return
+    finally:
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
 
 
 def engine_routes(proxy: QlikProxy) -> APIRouter:

@@ -81,8 +81,12 @@ def _expired(answer: httpx.Response) -> bool:
     """Does the tenant say the session is gone? 401, or a redirect to its login page."""
     if answer.status_code == 401:
         return True
-    location = answer.headers.get("location", "")
-    return answer.is_redirect and httpx.URL(location).path.startswith("/login")
+    if not answer.is_redirect:
+        return False
+    try:
+        return httpx.URL(answer.headers.get("location", "")).path.startswith("/login")
+    except httpx.InvalidURL:
+        return False
 
 
 def _tenant_request(
@@ -92,7 +96,7 @@ def _tenant_request(
     query = tenant_query(request.scope.get("query_string", b""))
     raw_path: bytes = request.scope.get("raw_path") or path.encode("ascii")
     url = httpx.URL(proxy.tenant_url).copy_with(
-        raw_path=raw_path + (b"?" + query.encode("ascii") if query else b"")
+        raw_path=raw_path + (b"?" + query.encode("latin-1") if query else b"")
     )
     headers = request_headers(request.headers.items())
     cookie = QlikCookieJar.from_json(session.cookies).header_for(str(url))

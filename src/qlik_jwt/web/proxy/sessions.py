@@ -22,7 +22,6 @@ import weakref
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
-import anyio.to_thread
 import httpx
 
 from qlik_jwt.signer import UserClaims
@@ -122,7 +121,7 @@ class QlikSessions:
 
     async def _login(self, user: UserClaims) -> ProxySession:
         mint = functools.partial(self.minter.mint, user, via="proxy")
-        minted = await anyio.to_thread.run_sync(mint)
+        minted = await asyncio.to_thread(mint)
         headers = {"Authorization": f"Bearer {minted.token}", "Accept": "application/json"}
         try:
             answer = await self.http.post(JWT_SESSION, headers=headers)
