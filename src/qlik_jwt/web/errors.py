@@ -1,4 +1,5 @@
-"""Refusals the web app answers with, and the one place they become HTTP responses.
+"""The web app's refusals (:class:`~qlik_jwt.embedding.refusals.WebError`) and the one place
+they become HTTP responses.
 
 Body shape: ``{"error": {"code", "message", "fix"}}``. Codes are stable and documented in
 the README; messages never contain tokens, cookies, CSRF tokens or key material.
@@ -10,38 +11,22 @@ from fastapi import Request
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException
 
-__all__ = ["WebError", "http_error_response", "web_error_response"]
+from qlik_jwt.embedding.refusals import WebError
+
+__all__ = ["WebError", "http_error_response", "refusal_response", "web_error_response"]
 
 _HTTP_CODES = {404: "not-found", 405: "method-not-allowed"}
 
 
-class WebError(Exception):
-    """An HTTP refusal: ``status``, a stable ``code``, what was wrong and how to fix it."""
-
-    def __init__(
-        self,
-        status: int,
-        code: str,
-        message: str,
-        fix: str = "",
-        headers: dict[str, str] | None = None,
-    ) -> None:
-        super().__init__(message)
-        self.status = status
-        self.code = code
-        self.message = message
-        self.fix = fix
-        self.headers = headers or {}
-
-    def as_dict(self) -> dict[str, object]:
-        return {"error": {"code": self.code, "message": self.message, "fix": self.fix}}
+def refusal_response(error: WebError) -> JSONResponse:
+    """``error`` as its JSON body, status and headers, never cached."""
+    return JSONResponse(error.as_dict(), status_code=error.status, headers=error.response_headers())
 
 
 async def web_error_response(request: Request, exc: Exception) -> Response:
-    """Exception handler: WebError → its JSON body, status and headers, never cached."""
+    """Exception handler: WebError → :func:`refusal_response`."""
     assert isinstance(exc, WebError)
-    headers = {"Cache-Control": "no-store", **exc.headers}
-    return JSONResponse(exc.as_dict(), status_code=exc.status, headers=headers)
+    return refusal_response(exc)
 
 
 async def http_error_response(request: Request, exc: Exception) -> Response:
@@ -53,4 +38,4 @@ async def http_error_response(request: Request, exc: Exception) -> Response:
         str(exc.detail),
         headers=dict(exc.headers or {}),
     )
-    return await web_error_response(request, error)
+    return refusal_response(error)

@@ -28,7 +28,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response, StreamingResponse
 
 from qlik_jwt.admin.failures import transport_reason
-from qlik_jwt.web.errors import WebError
+from qlik_jwt.web.errors import WebError, refusal_response
 from qlik_jwt.web.forgery import check_same_origin
 from qlik_jwt.web.proxy.context import ProxyCall, QlikProxy
 from qlik_jwt.web.proxy.cookie_jar import QlikCookieJar
@@ -217,7 +217,12 @@ def rest_routes(proxy: QlikProxy) -> APIRouter:
     router = APIRouter()
 
     async def forwarded(request: Request) -> Response:
-        return await forward(proxy, request)
+        # Refusals answered here, not by an app's exception handler: a host app that
+        # includes this router (qlik_jwt.integrations.fastapi) has none of ours.
+        try:
+            return await forward(proxy, request)
+        except WebError as refusal:
+            return refusal_response(refusal)
 
     for prefix in FORWARDED_PREFIXES:
         router.add_api_route(
