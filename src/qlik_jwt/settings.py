@@ -11,17 +11,68 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from qlik_jwt.errors import ConfigurationError, SettingsError
 
-__all__ = ["ENV_PREFIX", "Settings", "normalize_tenant_url"]
+__all__ = [
+    "ENV_PREFIX",
+    "Settings",
+    "hide_url_password",
+    "normalize_tenant_url",
+    "session_store_location",
+]
 
 ENV_PREFIX = "QLIK_"
 SECRET_FIELDS = frozenset(
     {"private_key", "session_secret", "admin_api_key", "admin_oauth_client_secret"}
 )
+URL_FIELDS = frozenset({"proxy_session_store"})  # may hold a password: shown without it
+
+
+def hide_url_password(url: str) -> str:
+    """``url`` with the password of its user-info part (if any) replaced by ``***``."""
+    try:
+        parts = urlsplit(url)
+        if parts.password is None:
+            return url
+    except ValueError:
+        return "<unparsable URL, hidden>"
+    user = parts.username or ""
+    host = parts.netloc.rpartition("@")[2]
+    return parts._replace(netloc=f"{user}:***@{host}").geturl()
+
+
+def session_store_location(url: str) -> tuple[Literal["sqlite", "redis"], str]:
+    """Where a proxy session store URL points: ``("sqlite", path)`` or ``("redis", url)``.
+
+    ``sqlite:///relative/path`` and ``sqlite:////absolute/path`` (SQLAlchemy's spelling;
+    ``sqlite:///:memory:`` for tests); ``redis://`` or ``rediss://`` URLs go to the client
+    unchanged. Raises ValueError saying what to write instead.
+    """
+    text = url.strip()
+    scheme = text.partition("://")[0].lower()
+    if scheme == "sqlite":
+        if not text.startswith("sqlite:///") or not text.removeprefix("sqlite:///"):
+            raise ValueError(
+                "is not an SQLite URL with a file; write sqlite:///relative/path or "
+                "sqlite:////absolute/path"
+            )
+        return "sqlite", text.removeprefix("sqlite:///")
+    if scheme in ("redis", "rediss"):
+        parts = urlsplit(text)
+        try:
+            parts.port  # noqa: B018  (parsing the port is the check)
+        except ValueError:
+            raise ValueError("has an invalid port; write e.g. redis://127.0.0.1:6379/0") from None
+        if not parts.hostname:
+            raise ValueError("has no host; write e.g. redis://127.0.0.1:6379/0")
+        return "redis", text
+    raise ValueError(
+        "must start with sqlite:/// (one app instance) or redis:// (several instances "
+        "sharing sessions), e.g. sqlite:///.qlik-jwt/proxy-sessions.sqlite3"
+    )
 
 
 def normalize_tenant_url(value: str) -> str:
@@ -131,7 +182,8 @@ class Settings(BaseSettings):
         28800,
         ge=60,
         le=30 * 86400,
-        description="Seconds a web-app sign-in lasts before the user signs in again.",
+        description="Seconds a web-app sign-in lasts before the user signs in again (and, in "
+        "proxy mode, how long a browser's Qlik session is kept).",
     )
     token_rate_limit: int = Field(
         10,
@@ -139,10 +191,24 @@ class Settings(BaseSettings):
         le=100000,
         description="Tokens `POST /token` mints per user per minute; more get 429.",
     )
-    web_mode: Literal["direct"] = Field(
+    web_mode: Literal["direct", "proxy"] = Field(
         "direct",
         description="`direct`: the browser logs in to the tenant itself (needs third-party "
-        "cookies). Proxy mode is planned.",
+        "cookies); `proxy`: the web app logs in for it and forwards its Qlik calls "
+        "(works when third-party cookies are blocked; needs login mode `jwt`).",
+    )
+    proxy_session_store: str = Field(
+        "sqlite:///.qlik-jwt/proxy-sessions.sqlite3",
+        description="Where proxy mode keeps each browser's Qlik cookies: "
+        "`sqlite:///relative/path`, `sqlite:////absolute/path`, or `redis://host:port/db` "
+        "(`rediss://` for TLS) shared by several app instances.",
+    )
+    proxy_timeout: float = Field(
+        15.0,
+        ge=0.1,
+        le=300,
+        description="Seconds proxy mode waits for the tenant (connecting at most 5 of "
+        "them) before answering 504.",
     )
 
     # -- provisioning and diagnostics (`qlik-jwt setup`, `doctor`, `rotate-key`) ----------
@@ -192,6 +258,23 @@ class Settings(BaseSettings):
                 raise ValueError(
                     f"{origin!r} must be an exact origin, without a path, query or wildcard"
                 )
+        return value
+
+    @field_validator("web_mode")
+    @classmethod
+    def _web_mode(cls, value: str, info: ValidationInfo) -> str:
+        if value == "proxy" and info.data.get("login_mode") == "interactive":
+            raise ValueError(
+                "is 'proxy', which needs login mode 'jwt' (the web app logs in for the "
+                "browser); set QLIK_LOGIN_MODE=jwt, or QLIK_WEB_MODE=direct for Qlik's "
+                "interactive login"
+            )
+        return value
+
+    @field_validator("proxy_session_store")
+    @classmethod
+    def _proxy_session_store(cls, value: str) -> str:
+        session_store_location(value)
         return value
 
     @field_validator("tenant_url")
@@ -281,6 +364,8 @@ class Settings(BaseSettings):
                 value = "<PEM text, hidden>" if inline else f"<file {text}>"
             elif name in SECRET_FIELDS and value is not None:
                 value = "<set, hidden>"
+            elif name in URL_FIELDS:
+                value = hide_url_password(value)
             shown[name] = value
         return shown
 
@@ -291,6 +376,8 @@ def _problem(error: Any) -> ConfigurationError:
     value = error.get("input")
     if name in SECRET_FIELDS:
         value = "<hidden>"
+    elif name in URL_FIELDS and isinstance(value, str):
+        value = hide_url_password(value)
     field = Settings.model_fields.get(name)
     fix = f"Set {ENV_PREFIX}{name.upper()}." + (f" {field.description}" if field else "")
     return ConfigurationError(name, message, value, fix)

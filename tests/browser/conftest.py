@@ -50,6 +50,15 @@ def start_demo(state_dir: Path, **options: object) -> Demo:
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoInfo]:
-    """The demo in JWT mode, shared by a module's tests (each test uses a fresh browser)."""
-    with start_demo(tmp_path_factory.mktemp("demo")) as info:
+    """The demo in JWT login mode and direct mode (the browser talks to the tenant), shared
+    by a module's tests (each test uses a fresh browser)."""
+    with start_demo(tmp_path_factory.mktemp("demo"), web_mode="direct") as info:
+        yield info
+
+
+@pytest.fixture(scope="module")
+def proxy_demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoInfo]:
+    """The demo as `qlik-jwt demo` runs it: proxy mode (the browser talks only to the app)."""
+    with start_demo(tmp_path_factory.mktemp("proxy-demo")) as info:
+        assert info.web_mode == "proxy"
         yield info

@@ -1,7 +1,8 @@
 """Screenshots of the demo for the README: ``python -m tests.browser.make_screenshots``.
 
-Starts the demo (emulated tenant + web app) in a temporary folder, drives Chromium through
-the sign-in, the embedded page, a refused group and blocked third-party cookies, and writes
+Starts the demo (emulated tenant + web app) in a temporary folder, drives Chromium (with
+third-party cookies blocked, as it ships) through the sign-in, the embedded page and a
+refused group in proxy mode, then the blocked-cookie failure of direct mode, and writes
 PNGs to ``docs/screenshots/``.
 """
 
@@ -30,9 +31,10 @@ def main() -> int:
     OUT.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as work:
         root = Path(work)
-        options = DemoOptions(state_dir=root / "state", web_port=0, emulator_port=0)
+        # The demo as it runs by default: proxy mode, in a browser blocking third-party cookies.
+        options = DemoOptions(state_dir=root / "proxy", web_port=0, emulator_port=0)
         with Demo(options) as info:
-            with chromium(root / "allow", third_party_cookies=True) as context:
+            with chromium(root / "ada", third_party_cookies=False) as context:
                 page = context.new_page()
                 page.goto(info.web_url + "/sign-in")
                 page.fill("input[name=username]", ADA.username)
@@ -40,16 +42,20 @@ def main() -> int:
                 sign_in_page(page, info.web_url, ADA.username, ADA.password)
                 _settle(page, '[data-step="iframe"][data-state="done"]')
                 page.screenshot(path=OUT / "embedded-analytics.png", full_page=True)
-            with chromium(root / "eve", third_party_cookies=True) as context:
+            with chromium(root / "eve", third_party_cookies=False) as context:
                 page = context.new_page()
                 sign_in_page(page, info.web_url, EVE.username, EVE.password)
                 _settle(page, "#problem[data-kind]")
                 page.screenshot(path=OUT / "group-refused.png")
-            with chromium(root / "block", third_party_cookies=False) as context:
-                page = context.new_page()
-                sign_in_page(page, info.web_url, ADA.username, ADA.password)
-                _settle(page, "#problem[data-kind]")
-                page.screenshot(path=OUT / "third-party-cookies-blocked.png")
+        # Direct mode in the same browser: the tenant's cookies are third-party, and blocked.
+        options = DemoOptions(
+            state_dir=root / "direct", web_port=0, emulator_port=0, web_mode="direct"
+        )
+        with Demo(options) as info, chromium(root / "block", third_party_cookies=False) as context:
+            page = context.new_page()
+            sign_in_page(page, info.web_url, ADA.username, ADA.password)
+            _settle(page, "#problem[data-kind]")
+            page.screenshot(path=OUT / "third-party-cookies-blocked.png")
     for png in sorted(OUT.glob("*.png")):
         print(png.relative_to(OUT.parents[1]))
     return 0

@@ -1,4 +1,5 @@
-"""Interactive login mode, and a tenant whose CSP does not let the page frame it."""
+"""Interactive login mode, and a tenant whose CSP does not let the page frame it (both in
+direct mode: the browser talks to the tenant itself)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ ADA = DEMO_USERS[0]
 
 def test_interactive_mode_end_to_end(tmp_path: Path, mints: MintCounter) -> None:
     with (
-        start_demo(tmp_path / "state", login_mode="interactive") as demo,
+        start_demo(tmp_path / "state", login_mode="interactive", web_mode="direct") as demo,
         chromium(tmp_path / "profile", third_party_cookies=True) as context,
     ):
         page = context.new_page()
@@ -36,7 +37,7 @@ def test_interactive_mode_end_to_end(tmp_path: Path, mints: MintCounter) -> None
 
 
 def test_csp_without_frame_ancestors_blocks_the_iframe(tmp_path: Path) -> None:
-    with start_demo(tmp_path / "state") as demo:
+    with start_demo(tmp_path / "state", web_mode="direct") as demo:
         tls_cert = tmp_path / "state" / "tls" / "certificate.pem"
         admin_key = (tmp_path / "state" / "admin-key").read_text()
         with TenantClient(demo.tenant_url, api_key=admin_key, verify=str(tls_cert)) as client:

@@ -27,7 +27,7 @@ from __future__ import annotations
 import threading
 import time
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -295,13 +295,17 @@ def running_emulator(
     clock: TestClock | None = None,
     admin_key: str | None = None,
     port: int = 0,
+    wrap: Callable[[FastAPI], Any] | None = None,
 ) -> Iterator[RunningEmulator]:
     """Start an emulator on 127.0.0.1 (a free port unless ``port`` is given; HTTPS when
-    ``tls`` files are given)."""
+    ``tls`` files are given).
+
+    ``wrap`` puts an ASGI app around the emulator's (to record what it receives, say).
+    """
     clock = clock or TestClock()
     app = create_app(options, db=db, admin_key=admin_key, clock=clock)
     server = ServerThread(
-        app,
+        app if wrap is None else wrap(app),
         certfile=tls.certificate if tls else None,
         keyfile=tls.private_key if tls else None,
         port=port,

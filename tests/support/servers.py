@@ -1,8 +1,9 @@
-"""Real uvicorn servers on free loopback ports, for integration and browser tests.
+"""Real servers on free loopback ports, for integration and browser tests.
 
-``ServerThread`` runs an ASGI app in a background thread of the test process (fast, and the
-app object stays inspectable); ``ServerProcess`` runs a command line as a real subprocess.
-Both print the server's own log when it fails to start.
+``ServerThread`` runs an ASGI app with uvicorn in a background thread of the test process
+(fast, and the app object stays inspectable); ``WsgiServerThread`` does the same for a WSGI
+app with werkzeug's server; ``ServerProcess`` runs a command line as a real subprocess.
+They print the server's own log when it fails to start.
 """
 
 from __future__ import annotations
@@ -109,6 +110,38 @@ class ServerThread:
         self._sock.close()
 
     def __enter__(self) -> ServerThread:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+class WsgiServerThread:
+    """A WSGI app (Flask, Django) served by werkzeug's threaded server on 127.0.0.1.
+
+    The port is bound in the constructor, so ``url`` is known before :meth:`start`.
+    """
+
+    def __init__(self, app: Any, *, host: str = "127.0.0.1") -> None:
+        from werkzeug.serving import make_server
+
+        self.server = make_server(host, 0, app, threaded=True)
+        self.port = int(self.server.server_port)
+        self.url = f"http://{host}:{self.port}"
+        self._thread = threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+
+    def start(self) -> WsgiServerThread:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self._thread.join(timeout=10)
+        self.server.server_close()
+
+    def __enter__(self) -> WsgiServerThread:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:

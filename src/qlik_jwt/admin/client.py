@@ -27,7 +27,7 @@ from qlik_jwt.admin import failures
 from qlik_jwt.errors import ConfigurationError, TenantError, TenantHTTPError, TenantUnreachableError
 from qlik_jwt.settings import normalize_tenant_url
 
-__all__ = ["MAX_RETRY_WAIT", "TenantClient", "parse_retry_after"]
+__all__ = ["MAX_RETRY_WAIT", "TenantClient", "parse_retry_after", "tls_context"]
 
 log = logging.getLogger("qlik_jwt.admin")
 
@@ -169,7 +169,7 @@ class TenantClient:
         self._owns_transport = transport is None or isinstance(transport, httpx.AsyncBaseTransport)
         self._transport: httpx.BaseTransport
         if transport is None:
-            self._transport = httpx.HTTPTransport(verify=_tls_context(verify))
+            self._transport = httpx.HTTPTransport(verify=tls_context(verify))
         elif isinstance(transport, httpx.AsyncBaseTransport):
             self._transport = _AsyncBridge(transport)
         else:
@@ -416,7 +416,7 @@ class TenantClient:
         return access
 
 
-def _tls_context(verify: bool | str) -> ssl.SSLContext | bool:
+def tls_context(verify: bool | str) -> ssl.SSLContext | bool:
     """httpx wants an SSLContext for a CA file; a missing file is a settings error."""
     if not isinstance(verify, str):
         return verify

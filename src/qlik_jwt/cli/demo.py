@@ -34,12 +34,26 @@ def wait_for_interrupt() -> None:
 def show(info: DemoInfo) -> None:
     out.print(f"[bold green]qlik-jwt demo is running:[/] open [bold]{info.web_url}[/]")
     out.print(f"emulated tenant : {info.tenant_url} (HTTPS, self-signed; a different site)")
-    out.print(
-        f"first visit     : open {info.tenant_url}/ once and accept its self-signed "
-        "certificate, or the browser refuses every call to it"
-    )
+    if info.web_mode == "proxy":
+        out.print(
+            "mode            : proxy (the browser talks only to the web app, which logs in "
+            "to the tenant for it; works with third-party cookies blocked)"
+        )
+    else:
+        out.print(
+            "mode            : direct (the browser logs in to the tenant itself: it needs "
+            "third-party cookies for the tenant)"
+        )
+        out.print(
+            f"first visit     : open {info.tenant_url}/ once and accept its self-signed "
+            "certificate, or the browser refuses every call to it"
+        )
     out.print(f"sample app      : {info.app_id}, object {info.object_id}")
     out.print(f"state           : {info.state_dir} (keys, databases, admin key)")
+    if info.app_origins:
+        out.print(f"also allowed    : {', '.join(info.app_origins)}")
+    if info.host_app_env:
+        out.print(f"host app env    : {info.host_app_env} (settings for the integration examples)")
     table = Table(title="demo users (the host app's own sign-in)", header_style="bold")
     for column in ("user name", "password", "groups", "note"):
         table.add_column(column)
@@ -59,8 +73,27 @@ def demo(
         Path, typer.Option(help="Folder for the demo's keys and databases (kept between runs).")
     ] = Path(".qlik-jwt/demo"),
     login_mode: Annotated[
-        str, typer.Option(help="jwt (tokens from the web app) or interactive (Qlik's login page).")
+        str,
+        typer.Option(
+            help="jwt (tokens from the web app) or interactive (Qlik's login page; "
+            "runs in direct mode)."
+        ),
     ] = "jwt",
+    direct: Annotated[
+        bool,
+        typer.Option(
+            "--direct",
+            help="Direct mode: the browser logs in to the tenant itself (needs third-party "
+            "cookies). Default: proxy mode.",
+        ),
+    ] = False,
+    app_origin: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Another page origin to allow (an integration example, e.g. "
+            "http://localhost:8001); repeatable."
+        ),
+    ] = None,
 ) -> None:
     """Run the embedding demo offline: keys, emulated tenant, provisioning and web app."""
     from qlik_jwt.demo.run import Demo, DemoOptions  # the emulator loads only for the demo
@@ -68,8 +101,15 @@ def demo(
     if login_mode not in ("jwt", "interactive"):
         raise typer.BadParameter("use jwt or interactive", param_hint="--login-mode")
     mode: Literal["jwt", "interactive"] = "interactive" if login_mode == "interactive" else "jwt"
+    # Qlik's own login page sets the tenant's cookies in the browser: only direct mode.
+    web_mode: Literal["direct", "proxy"] = "direct" if direct or mode == "interactive" else "proxy"
     options = DemoOptions(
-        state_dir=state_dir, web_port=port, emulator_port=emulator_port, login_mode=mode
+        state_dir=state_dir,
+        web_port=port,
+        emulator_port=emulator_port,
+        login_mode=mode,
+        web_mode=web_mode,
+        app_origins=tuple(app_origin or ()),
     )
     audit_to_stderr()
     out.print("starting the emulated tenant and the web app ...")

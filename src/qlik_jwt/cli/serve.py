@@ -10,14 +10,14 @@ import uvicorn
 
 from qlik_jwt import log_redaction
 from qlik_jwt.cli.app import app, err
+from qlik_jwt.embedding.audit import AUDIT_LOGGER
 from qlik_jwt.settings import Settings
 from qlik_jwt.web import UserStore, create_app, required_settings
-from qlik_jwt.web.audit import AUDIT_LOGGER
 from qlik_jwt.web.database import Database
 
 
 def audit_to_stderr() -> None:
-    """One line per minted token on stderr (see :mod:`qlik_jwt.web.audit`; never a token)."""
+    """One line per minted token on stderr (see :mod:`qlik_jwt.embedding.audit`; never a token)."""
     audit = logging.getLogger(AUDIT_LOGGER)
     if not audit.handlers:
         handler = logging.StreamHandler()

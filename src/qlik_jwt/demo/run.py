@@ -2,7 +2,9 @@
 
 The emulator is served over HTTPS on ``127.0.0.1`` and the web app on ``http://localhost``:
 two different sites, so the browser meets exactly the cross-site situation of a real
-embedding (third-party cookies, CORS, CSP frame-ancestors). The tenant is provisioned only
+embedding (third-party cookies, CORS, CSP frame-ancestors). The web app runs in proxy mode
+by default (the browser talks only to it; it works with third-party cookies blocked) and
+in direct mode on request. The tenant is provisioned only
 through its REST API, with :mod:`qlik_jwt.admin`'s setup (as ``qlik-jwt setup`` does for a
 real tenant): JWT identity provider for our certificate, web integration listing the web
 app's origin, CSP origin with frame-ancestors, group auto-creation, and one group granted the
@@ -43,7 +45,11 @@ class DemoOptions:
     web_port: int = 8000
     emulator_port: int = 8443
     login_mode: Literal["jwt", "interactive"] = "jwt"
+    web_mode: Literal["direct", "proxy"] = "proxy"
     granted_group: str = "Finance"
+    # More pages that embed from this tenant (the integration examples): listed in the web
+    # integration and the CSP origins next to the web app's own origin.
+    app_origins: tuple[str, ...] = ()
     emulator_options: EmulatorOptions = field(default_factory=EmulatorOptions)
 
 
@@ -56,9 +62,12 @@ class DemoInfo:
     app_id: str
     object_id: str
     web_integration_id: str
+    web_mode: Literal["direct", "proxy"]
     granted_group: str
     users: tuple[DemoUser, ...]
     state_dir: Path
+    app_origins: tuple[str, ...] = ()
+    host_app_env: Path | None = None
 
 
 def chart_object_id(app: SampleApp) -> str:
@@ -128,7 +137,7 @@ class Demo:
             request = SetupRequest(
                 signer=signer,
                 certificate_pem=signing.certificate.read_bytes(),
-                origins=(web_origin,),
+                origins=(web_origin, *options.app_origins),
                 web_integration_name=WEB_INTEGRATION_NAME,
                 auto_create_groups=True,
                 grants=(options.granted_group,),
@@ -147,7 +156,11 @@ class Demo:
             private_key=str(signing.private_key),
             users_db=str(self.state.users_db),
             login_mode=options.login_mode,
+            web_mode=options.web_mode,
+            tenant_ca_file=str(tls.certificate),
+            proxy_session_store=f"sqlite:///{self.state.proxy_sessions_db}",
         )
+        host_app_env = self.state.write_host_app_env(settings)
         users = UserStore(Database(self.state.users_db))
         users.seed(DEMO_USERS)
         self.web_app = create_app(settings, user_store=users, signer=signer)
@@ -158,9 +171,12 @@ class Demo:
             app_id=app.id,
             object_id=object_id,
             web_integration_id=result.web_integration_id,
+            web_mode=options.web_mode,
             granted_group=options.granted_group,
             users=DEMO_USERS,
             state_dir=self.state.root,
+            app_origins=request.origins[1:],
+            host_app_env=host_app_env,
         )
 
     def stop(self) -> None:

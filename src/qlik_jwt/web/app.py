@@ -1,23 +1,26 @@
 """``create_app``: the embedding web app, assembled from its parts.
 
-Routes: ``GET /`` (embedding page), ``GET /config``, ``POST /token``, ``GET /static/*``,
-``GET /healthz``, and with the built-in user store ``GET``/``POST /sign-in`` and
-``POST /sign-out``.
+Routes: ``GET /`` (embedding page), ``GET /config``, ``GET /static/*``, ``GET /healthz``;
+with the built-in user store ``GET``/``POST /sign-in`` and ``POST /sign-out``; in direct
+mode ``POST /token``, in proxy mode Qlik's own paths (``/api/v1/*``, ``/single/*``,
+``/resources/*``, ``/assets/*``, websocket ``/app/*``) forwarded to the tenant.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
-from qlik_jwt.admin.connect import signer_from_settings
+from qlik_jwt.embedding.ratelimit import RateLimiter
+from qlik_jwt.embedding.requirements import required_settings
+from qlik_jwt.embedding.tokens import TokenMinter
 from qlik_jwt.settings import Settings
 from qlik_jwt.signer import TokenSigner
-from qlik_jwt.web.audit import TokenAudit
 from qlik_jwt.web.database import Database
 from qlik_jwt.web.errors import (
     UnexpectedErrorMiddleware,
@@ -27,8 +30,8 @@ from qlik_jwt.web.errors import (
 )
 from qlik_jwt.web.identity import Identify, SessionIdentity
 from qlik_jwt.web.pages import page_routes, sign_in_routes
+from qlik_jwt.web.proxy import QlikProxy, engine_routes, rest_routes
 from qlik_jwt.web.public_config import config_routes
-from qlik_jwt.web.ratelimit import RateLimiter
 from qlik_jwt.web.security_headers import SecurityHeadersMiddleware
 from qlik_jwt.web.sessions import SessionStore
 from qlik_jwt.web.signin import HostSessionCookie
@@ -38,16 +41,7 @@ from qlik_jwt.web.users import UserStore
 
 __all__ = ["create_app", "required_settings"]
 
-EMBED_SETTINGS = ("tenant_url", "web_integration_id", "app_id")
 SIGN_IN_ATTEMPTS_PER_MINUTE = 10
-SIGNER_SETTINGS = ("private_key", "issuer")
-
-
-def required_settings(settings: Settings, *, signer_given: bool = False) -> tuple[str, ...]:
-    """The settings the web app cannot run without, for this login mode."""
-    if settings.login_mode == "jwt" and not signer_given:
-        return EMBED_SETTINGS + SIGNER_SETTINGS
-    return EMBED_SETTINGS
 
 
 def create_app(
@@ -64,31 +58,43 @@ def create_app(
     ``user_store`` defaults to one in ``settings.users_db``; ``signer`` defaults to one made
     from the settings (JWT login mode only). ``identify`` replaces the built-in sign-in: see
     :mod:`qlik_jwt.web.identity`. ``clock`` dates sessions; ``rate_clock`` drives the rate
-    limit. Raises SettingsError listing every missing setting.
+    limit. In proxy mode (``settings.web_mode``) the app forwards the page's Qlik calls
+    (:mod:`qlik_jwt.web.proxy`) and mounts no ``/token``. Raises SettingsError listing
+    every missing setting, ConfigurationError for an unusable database or session store.
     """
-    settings.require(*required_settings(settings, signer_given=signer is not None))
-    if signer is None and settings.login_mode == "jwt":
-        signer = signer_from_settings(settings)
+    minter = TokenMinter(settings, signer=signer, clock=clock, rate_clock=rate_clock)
     users = user_store or UserStore(Database(settings.users_db))
     sessions = SessionStore(users.database, lifetime=settings.web_session_lifetime, clock=clock)
     cookie = HostSessionCookie(sessions, settings.public_origin)
     built_in = identify is None
     hook: Identify = SessionIdentity(cookie, users) if identify is None else identify
-    limiter = RateLimiter(settings.token_rate_limit, clock=rate_clock)
+    proxy = None
+    if settings.web_mode == "proxy":
+        proxy = QlikProxy(settings, identify=hook, minter=minter, clock=clock)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        if proxy is not None:
+            await proxy.aclose()
 
     app = FastAPI(
         title="qlik-jwt web app",
         summary="Embeds Qlik analytics for the host app's signed-in users.",
         docs_url=None,
         redoc_url=None,
+        lifespan=lifespan,
     )
     app.state.settings = settings
     app.state.users = users
     app.state.sessions = sessions
+    app.state.proxy = proxy
     app.add_exception_handler(WebError, web_error_response)
     app.add_exception_handler(HTTPException, http_error_response)
     app.add_middleware(UnexpectedErrorMiddleware)  # inside the headers: its 500 gets them
-    app.add_middleware(SecurityHeadersMiddleware, tenant_url=settings.tenant_url)
+    app.add_middleware(
+        SecurityHeadersMiddleware, tenant_url=settings.tenant_url, proxy=proxy is not None
+    )
 
     app.include_router(
         page_routes(
@@ -96,23 +102,23 @@ def create_app(
             identify=hook,
             cookie=cookie,
             sign_in_path="/sign-in" if built_in else None,
+            proxy=proxy,
             clock=clock,
         )
     )
     if built_in:
         attempts = RateLimiter(SIGN_IN_ATTEMPTS_PER_MINUTE, clock=rate_clock)
-        app.include_router(sign_in_routes(settings, users=users, cookie=cookie, limiter=attempts))
-    app.include_router(config_routes(settings))
-    app.include_router(
-        token_routes(
-            settings,
-            signer=signer,
-            identify=hook,
-            cookie=cookie,
-            limiter=limiter,
-            audit=TokenAudit(clock),
+        app.include_router(
+            sign_in_routes(settings, users=users, cookie=cookie, limiter=attempts, proxy=proxy)
         )
-    )
+    app.include_router(config_routes(settings))
+    if proxy is None:
+        app.include_router(
+            token_routes(minter, public_origin=settings.public_origin, identify=hook, cookie=cookie)
+        )
+    else:
+        app.include_router(rest_routes(proxy))
+        app.include_router(engine_routes(proxy))
     app.include_router(static_routes())
 
     @app.get("/healthz", include_in_schema=False)

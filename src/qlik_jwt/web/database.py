@@ -6,6 +6,7 @@ transaction (:meth:`Database.transaction`), so a failure leaves nothing half-wri
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -40,16 +41,31 @@ CREATE INDEX IF NOT EXISTS sessions_expiry ON sessions(expires_at);
 
 
 class Database:
-    """An open SQLite database at ``path`` (``":memory:"`` for tests) with the schema above.
+    """An open SQLite database at ``path`` (``":memory:"`` for tests) with ``schema``
+    (default: the users and sessions above).
 
-    Raises ConfigurationError naming ``users_db`` when the file cannot be opened or created.
+    ``private`` creates a new file readable by its owner only (for secrets). Raises
+    ConfigurationError naming ``setting`` (with ``fix``) when the file cannot be opened or
+    created.
     """
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        schema: str = SCHEMA,
+        setting: str = "users_db",
+        fix: str = "Set QLIK_USERS_DB to a writable file path.",
+        private: bool = False,
+    ) -> None:
         self.path = path
         try:
             if str(path) != ":memory:":
                 Path(path).parent.mkdir(parents=True, exist_ok=True)
+                if private:
+                    # Created 0600 before SQLite opens it; SQLite gives its -wal and -shm
+                    # files the database file's permissions.
+                    os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
             self._conn = sqlite3.connect(
                 str(path), check_same_thread=False, isolation_level=None, timeout=10
             )
@@ -57,13 +73,13 @@ class Database:
             if str(path) != ":memory:":
                 self._conn.execute("PRAGMA journal_mode = WAL")
                 self._conn.execute("PRAGMA synchronous = NORMAL")
-            self._conn.executescript(SCHEMA)
+            self._conn.executescript(schema)
         except (OSError, sqlite3.Error) as exc:
             raise ConfigurationError(
-                "users_db",
+                setting,
                 f"cannot be opened as an SQLite database ({exc})",
                 str(path),
-                "Set QLIK_USERS_DB to a writable file path.",
+                fix,
             ) from None
         self._lock = threading.RLock()
 

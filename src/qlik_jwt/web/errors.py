@@ -1,9 +1,11 @@
-"""Refusals the web app answers with, and the one place they become HTTP responses.
+"""The web app's refusals (:class:`~qlik_jwt.embedding.refusals.WebError`) and the one place
+they become HTTP responses.
 
-Body shape: ``{"error": {"code", "message", "fix"}}``. Codes are stable and documented in
-the README; messages never contain tokens, cookies, CSRF tokens or key material. An
-unexpected exception (a bug, an identify hook that fails, a database gone) is a 500
-``internal-error`` in the same shape, its details in the server's log only.
+Body shape: ``{"error": {"code", "message", "fix"}}`` (:class:`ErrorBody` in the OpenAPI
+document). Codes are stable and documented in the README; messages never contain tokens,
+cookies, CSRF tokens or key material. An unexpected exception (a bug, an identify hook that
+fails, a database gone) is a 500 ``internal-error`` in the same shape, its details in the
+server's log only.
 """
 
 from __future__ import annotations
@@ -17,12 +19,15 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from qlik_jwt.embedding.refusals import WebError
+
 __all__ = [
     "ErrorBody",
     "UnexpectedErrorMiddleware",
     "WebError",
     "error_responses",
     "http_error_response",
+    "refusal_response",
     "web_error_response",
 ]
 
@@ -48,33 +53,15 @@ def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     return {status: {"model": ErrorBody, "description": "Refused"} for status in statuses}
 
 
-class WebError(Exception):
-    """An HTTP refusal: ``status``, a stable ``code``, what was wrong and how to fix it."""
-
-    def __init__(
-        self,
-        status: int,
-        code: str,
-        message: str,
-        fix: str = "",
-        headers: dict[str, str] | None = None,
-    ) -> None:
-        super().__init__(message)
-        self.status = status
-        self.code = code
-        self.message = message
-        self.fix = fix
-        self.headers = headers or {}
-
-    def as_dict(self) -> dict[str, object]:
-        return {"error": {"code": self.code, "message": self.message, "fix": self.fix}}
+def refusal_response(error: WebError) -> JSONResponse:
+    """``error`` as its JSON body, status and headers, never cached."""
+    return JSONResponse(error.as_dict(), status_code=error.status, headers=error.response_headers())
 
 
 async def web_error_response(request: Request, exc: Exception) -> Response:
-    """Exception handler: WebError → its JSON body, status and headers, never cached."""
+    """Exception handler: WebError → :func:`refusal_response`."""
     assert isinstance(exc, WebError)
-    headers = {"Cache-Control": "no-store", **exc.headers}
-    return JSONResponse(exc.as_dict(), status_code=exc.status, headers=headers)
+    return refusal_response(exc)
 
 
 async def http_error_response(request: Request, exc: Exception) -> Response:
@@ -86,7 +73,7 @@ async def http_error_response(request: Request, exc: Exception) -> Response:
         str(exc.detail),
         headers=dict(exc.headers or {}),
     )
-    return await web_error_response(request, error)
+    return refusal_response(error)
 
 
 class UnexpectedErrorMiddleware:
@@ -119,7 +106,4 @@ class UnexpectedErrorMiddleware:
             if started:
                 raise
             error = WebError(500, "internal-error", "The web app failed; its log says why.")
-            response = JSONResponse(
-                error.as_dict(), status_code=500, headers={"Cache-Control": "no-store"}
-            )
-            await response(scope, receive, send)
+            await refusal_response(error)(scope, receive, send)

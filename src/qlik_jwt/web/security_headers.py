@@ -2,7 +2,9 @@
 
 The Content-Security-Policy lets our page load only its own scripts and styles, talk to
 itself and to the tenant (HTTPS and its websocket), frame only the tenant, and be framed
-only by itself.
+only by itself. In proxy mode the tenant is reached through the app itself, so ``'self'``
+is all the page may connect to or frame. Answers that carry their own policy (a proxied
+``/single/`` page) keep it.
 """
 
 from __future__ import annotations
@@ -14,11 +16,14 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 __all__ = ["SecurityHeadersMiddleware", "content_security_policy"]
 
 
-def content_security_policy(tenant_url: str | None) -> str:
-    """Our page's CSP, allowing ``tenant_url`` for connect-src and frame-src."""
+def content_security_policy(tenant_url: str | None, *, proxy: bool = False) -> str:
+    """Our page's CSP, allowing ``tenant_url`` for connect-src and frame-src; in proxy mode
+    the page reaches Qlik (HTTP, websocket and frame) only through this app: ``'self'``."""
     connect = ["'self'"]
     frame = ["'none'"]
-    if tenant_url:
+    if proxy:
+        frame = ["'self'"]
+    elif tenant_url:
         parts = urlsplit(tenant_url)
         socket_scheme = "wss" if parts.scheme == "https" else "ws"
         connect += [tenant_url, f"{socket_scheme}://{parts.netloc}"]
@@ -40,10 +45,11 @@ def content_security_policy(tenant_url: str | None) -> str:
 class SecurityHeadersMiddleware:
     """Adds CSP, nosniff, referrer policy and framing rules unless a route set its own."""
 
-    def __init__(self, app: ASGIApp, *, tenant_url: str | None) -> None:
+    def __init__(self, app: ASGIApp, *, tenant_url: str | None, proxy: bool = False) -> None:
         self.app = app
+        policy = content_security_policy(tenant_url, proxy=proxy)
         self.headers = [
-            (b"content-security-policy", content_security_policy(tenant_url).encode()),
+            (b"content-security-policy", policy.encode()),
             (b"x-content-type-options", b"nosniff"),
             (b"referrer-policy", b"same-origin"),
             (b"x-frame-options", b"SAMEORIGIN"),

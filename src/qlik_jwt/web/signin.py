@@ -1,20 +1,20 @@
-"""The host app's sign-in session cookie: its name, its flags, and reading it back.
+"""The host app's sign-in session cookie: its name, and reading the session back.
 
-The cookie holds only a random session id (the session lives server-side). It is
-``HttpOnly`` and ``SameSite=Lax``; over HTTPS it is also ``Secure`` and uses the
-``__Host-`` prefix, which browsers only accept from a secure origin, for the whole host.
+The cookie holds only a random session id (the session lives server-side); its flags are
+those of every first-party cookie of the app (:mod:`qlik_jwt.web.cookies`).
 """
 
 from __future__ import annotations
 
 from fastapi import Request, Response
+from starlette.requests import HTTPConnection
 
+from qlik_jwt.web.cookies import FirstPartyCookie
 from qlik_jwt.web.sessions import HostSession, SessionStore
 
 __all__ = ["HostSessionCookie"]
 
-PLAIN_NAME = "qlik-jwt-session"
-SECURE_NAME = "__Host-qlik-jwt-session"
+BASE_NAME = "qlik-jwt-session"
 
 
 class HostSessionCookie:
@@ -23,32 +23,22 @@ class HostSessionCookie:
     def __init__(self, sessions: SessionStore, public_origin: str | None) -> None:
         self.sessions = sessions
         self.public_origin = public_origin
+        self.cookie = FirstPartyCookie(BASE_NAME, public_origin)
 
-    def secure(self, request: Request) -> bool:
+    def secure(self, request: HTTPConnection) -> bool:
         """True when browsers reach the app over HTTPS."""
-        if self.public_origin:
-            return self.public_origin.startswith("https://")
-        return request.url.scheme == "https"
+        return self.cookie.secure(request)
 
-    def name(self, request: Request) -> str:
-        return SECURE_NAME if self.secure(request) else PLAIN_NAME
+    def name(self, request: HTTPConnection) -> str:
+        return self.cookie.name(request)
 
-    def session(self, request: Request) -> HostSession | None:
-        """The request's live host session, or None."""
-        return self.sessions.get(request.cookies.get(self.name(request)))
+    def session(self, request: HTTPConnection) -> HostSession | None:
+        """The request's (or websocket handshake's) live host session, or None."""
+        return self.sessions.get(self.cookie.value(request))
 
     def set(self, request: Request, response: Response, session: HostSession) -> None:
-        response.set_cookie(
-            self.name(request),
-            session.id,
-            max_age=int(session.expires_at - session.created_at),
-            path="/",
-            secure=self.secure(request),
-            httponly=True,
-            samesite="lax",
-        )
+        max_age = int(session.expires_at - session.created_at)
+        self.cookie.set(request, response, session.id, max_age)
 
     def clear(self, request: Request, response: Response) -> None:
-        response.delete_cookie(
-            self.name(request), path="/", secure=self.secure(request), httponly=True, samesite="lax"
-        )
+        self.cookie.clear(request, response)

@@ -18,7 +18,7 @@ import httpx
 import pytest
 
 from qlik_jwt import jws
-from qlik_jwt.web.audit import AUDIT_LOGGER
+from qlik_jwt.embedding.audit import AUDIT_LOGGER
 from tests.support.servers import ServerThread
 from tests.support.webapp import (
     ADA,

@@ -171,6 +171,7 @@ def test_each_mint_writes_one_audit_line_without_the_token(
         "groups": ["Finance"],
         "jti": claims["jti"],
         "exp": claims["exp"],
+        "via": "token-endpoint",
         "client": "testclient",
     }
     everything = caplog.text
@@ -193,6 +194,7 @@ def test_a_rate_limited_request_writes_one_warning_line(
             "event": "token-rate-limited",
             "time": "2026-01-01T00:00:00Z",
             "sub": "demo|ada",
+            "via": "token-endpoint",
             "client": "testclient",
         }
     ]
@@ -240,3 +242,17 @@ def test_async_identify_hook_is_awaited(key_dir: Path) -> None:
         headers = {"Origin": "http://testserver", "X-CSRF-Token": "x"}
         response = client.post("/token", headers=headers)
     assert jws.decode(response.json()["token"]).claims["name"] == "Lee"
+
+
+def test_with_a_hook_the_page_sends_a_csrf_header_that_passes(key_dir: Path) -> None:
+    """No built-in session, so no session token: the page still inlines a non-empty value,
+    or its own token requests would be refused as missing the header."""
+
+    def identify(request: Request) -> UserClaims | None:
+        return UserClaims("crm|1", "Lee", "lee@example.com", False)
+
+    with _custom_app(key_dir, identify) as client:
+        inlined = page_csrf_token(client)
+        response = client.post("/token", headers=token_headers(client, inlined))
+    assert inlined
+    assert response.status_code == 200

@@ -1,11 +1,13 @@
 // The browser's side of Qlik's JWT login, against one base URL.
 //
 // Every Qlik call goes to `baseUrl`: the tenant itself in direct mode; this web app in
-// proxy mode. Nothing else in the front end knows where the tenant is.
+// proxy mode. Nothing else in the front end knows where the tenant is. In proxy mode the
+// page gets no `tokenUrl`: the web app logs in to Qlik for the browser on its first
+// proxied call and adds Qlik's CSRF token itself, so the page holds neither.
 //
 // establish() resolves with { csrfToken, user, reused } once the browser holds a Qlik
 // session, or throws a QlikFlowError whose `kind` says what went wrong:
-//   origin-refused, tenant-unreachable, token-refused, login-refused,
+//   origin-refused, tenant-unreachable, token-refused, login-refused, not-signed-in,
 //   third-party-cookies-blocked, interactive-login-needed, unexpected-answer.
 // `user` is a promise of the Qlik user (users/me); it rejects with "other-qlik-user" when a
 // reused session belongs to another subject (then call login()), or with
@@ -34,6 +36,33 @@ async function qlikErrorText(response) {
     // not JSON: fall back to the status line
   }
   return `HTTP ${response.status}`;
+}
+
+// Refusals in the web app's own shape, {"error": {"code", "message", "fix"}}, come from
+// its proxy (proxy mode); their codes map to the kinds above.
+const APP_ERROR_KINDS = {
+  "tenant-unreachable": "tenant-unreachable",
+  "tenant-timeout": "tenant-unreachable",
+  "qlik-login-refused": "login-refused",
+  "qlik-session-refused": "login-refused",
+  "not-signed-in": "not-signed-in",
+  "rate-limited": "token-refused",
+  "jwt-login-off": "token-refused",
+};
+
+async function appError(response) {
+  if (response.ok) return null;
+  let error;
+  try {
+    error = (await response.clone().json()).error;
+  } catch {
+    return null;
+  }
+  if (!error || typeof error.code !== "string") return null;
+  return new QlikFlowError(APP_ERROR_KINDS[error.code] || "unexpected-answer", error.message || error.code, {
+    fix: error.fix || "",
+    detail: error.code,
+  });
 }
 
 export function createQlikSession(options) {
@@ -87,8 +116,12 @@ export function createQlikSession(options) {
   async function csrfProbe() {
     const response = await qlikFetch("/api/v1/csrf-token");
     if (response.status === 204) {
-      return { ok: true, token: response.headers.get("qlik-csrf-token") };
+      // A proxy says when it has just logged in for this call.
+      const loggedIn = response.headers.get("qlik-jwt-login") === "new";
+      return { ok: true, token: response.headers.get("qlik-csrf-token"), loggedIn };
     }
+    const failure = await appError(response);
+    if (failure) throw failure;
     if (response.status === 401) {
       return { ok: false };
     }
@@ -99,6 +132,8 @@ export function createQlikSession(options) {
 
   async function currentUser() {
     const response = await qlikFetch("/api/v1/users/me");
+    const failure = await appError(response);
+    if (failure) throw failure;
     if (response.status === 401) {
       return null;
     }
@@ -171,7 +206,17 @@ export function createQlikSession(options) {
   // login, or the browser did not keep Qlik's cookie.
   let pendingToken = null; // a token asked for by establish() and not used yet
 
+  // Proxy mode: the web app is the one that logs in (and it has already tried).
+  const serverLogin = !tokenUrl;
+  const serverLoginFailed = () =>
+    new QlikFlowError("login-refused", "The web app could not log you in to Qlik.", {
+      fix: "Reload the page; if it persists, the web app's log says why.",
+    });
+
   async function login() {
+    if (serverLogin) {
+      throw serverLoginFailed();
+    }
     const tokenRequest = pendingToken ?? fetchToken();
     pendingToken = null;
     await loginWithToken(await tokenRequest);
@@ -201,13 +246,13 @@ export function createQlikSession(options) {
     }
     // A session we probably made earlier: reuse it without minting. Otherwise ask for a
     // token at the same time as the check, so a first visit costs no extra round trip.
-    pendingToken = sessionLikely ? null : fetchToken();
+    pendingToken = sessionLikely || serverLogin ? null : fetchToken();
     pendingToken?.catch(() => {}); // awaited in login(); avoid an unhandled rejection
     const csrf = await csrfProbe();
     if (!csrf.ok) {
       return login();
     }
-    return sessionWith(csrf, userRequest, true, (user) => {
+    return sessionWith(csrf, userRequest, !csrf.loggedIn, (user) => {
       if (!user || (subject && user.subject !== subject)) {
         throw new QlikFlowError("other-qlik-user", "The browser's Qlik session belongs to someone else.");
       }
@@ -215,9 +260,11 @@ export function createQlikSession(options) {
     });
   }
 
+  // Without a token (proxy mode) the web app adds Qlik's on its way to the tenant.
   function engineUrl(appId, csrfToken) {
     const socketBase = baseUrl.replace(/^http/, "ws");
-    return `${socketBase}/app/${encodeURIComponent(appId)}?qlik-web-integration-id=${wiid}&qlik-csrf-token=${encodeURIComponent(csrfToken)}`;
+    const csrf = csrfToken ? `&qlik-csrf-token=${encodeURIComponent(csrfToken)}` : "";
+    return `${socketBase}/app/${encodeURIComponent(appId)}?qlik-web-integration-id=${wiid}${csrf}`;
   }
 
   // No CSRF token in the frame's URL: URLs end up in logs and Referer headers.
