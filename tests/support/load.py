@@ -37,7 +37,8 @@ class LoadResult:
 
     @property
     def errors(self) -> int:
-        return self.requests - self.statuses[200]
+        """Calls without an answer, or answered with a 4xx or 5xx."""
+        return self.failed + sum(n for status, n in self.statuses.items() if status >= 400)
 
     @property
     def rate(self) -> float:

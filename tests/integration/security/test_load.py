@@ -111,3 +111,41 @@ def test_sustained_jwt_session_logins(tmp_path: Path, rsa_key: rsa.RSAPrivateKey
         with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {admin_key}"}) as admin:
             users = admin.get("/api/v1/users", params={"limit": 100}).json()["data"]
         assert {f"load|{n}" for n in range(50)} <= {user["subject"] for user in users}
+
+
+def test_sustained_proxied_calls(tmp_path: Path, key_dir: Path) -> None:
+    """Proxy mode: every call goes through the app's Qlik session to a real tenant."""
+    tenant_port, web_port = free_port(), free_port()
+    tenant_url, url = f"http://127.0.0.1:{tenant_port}", f"http://127.0.0.1:{web_port}"
+    admin_key = "proxy-load-admin-key-0123456789abcdef"
+    unlimited = ("--tier1-limit", "1000000", "--tier2-limit", "1000000")
+    tenant_args = emulator_command(tenant_port, tmp_path / "tenant.sqlite3", admin_key, *unlimited)
+    env = serve_environment(
+        key_dir,
+        web_port,
+        tmp_path / "web.sqlite3",
+        tenant_url=tenant_url,
+        issuer=ISSUER,
+        key_id=KID,
+        web_mode="proxy",
+        proxy_session_store=f"sqlite:///{tmp_path / 'proxy-sessions.sqlite3'}",
+    )
+    web_args = qlik_jwt_command("serve", "--demo-users", "--env-file", str(tmp_path / "none.env"))
+
+    def signed_in_client() -> httpx.Client:
+        client = httpx.Client(base_url=url, timeout=30)
+        assert sign_in(client, ADA.username, ADA.password).status_code == 303
+        assert client.get("/").status_code == 200  # the page gives the proxy cookie
+        return client
+
+    def proxied(client: httpx.Client) -> httpx.Response:
+        return client.get("/api/v1/csrf-token")
+
+    with ServerProcess(tenant_args, f"{tenant_url}/openapi.json"):
+        key = keys.load_private_key(key_dir / "private.pem")
+        register_identity_provider(tenant_url, admin_key, key, issuer=ISSUER, kid=KID)
+        with ServerProcess(web_args, f"{url}/healthz", env=env) as web:
+            measure(web, proxied, signed_in_client, "proxied GET /api/v1/csrf-token")
+    logins = [line for line in web.output.splitlines() if '"via": "proxy"' in line]
+    # one Qlik login per browser (the warm-up's and the measured run's), then its session reused
+    assert len(logins) == 2 * CLIENTS
