@@ -20,5 +20,5 @@ def test_the_readme_shows_the_attack_catalogue() -> None:
 
 def test_the_readme_quotes_the_security_figures() -> None:
     figures = between(README.read_text(encoding="utf-8"), "security-figures")
-    for what in ("POST /token", "jwt-session", "restart", "doctor", "secret scan"):
+    for what in ("POST /token", "jwt-session", "proxied", "restart", "doctor", "secret scan"):
         assert what in figures
