@@ -9,10 +9,12 @@
    exception and stack text) is kept. Levels are opened up for the run: ``qlik_jwt`` at
    DEBUG, ``httpx`` and ``websockets`` at INFO; the test servers run uvicorn at INFO with
    access lines (``tests/support/servers.py``).
-2. **Whose record.** Records of ``qlik_jwt.*`` and ``uvicorn.*`` are always kept. Another
-   library's record is kept when our code (``src/qlik_jwt``) is on the stack that logged it:
-   the proxy's httpx request line is ours; a test's own client logging a URL the test chose
-   is not.
+2. **Whose record.** Records of ``qlik_jwt.*`` and ``uvicorn.*`` are always kept, at every
+   level. Another library's record is kept at INFO and above when our code
+   (``src/qlik_jwt``) is on the stack that logged it: the proxy's httpx request line is
+   ours; a test's own client logging a URL the test chose is not, nor are wire traces at
+   DEBUG (httpcore's and websockets' print headers, cookies included, by design: never
+   for production, as the README says).
 3. **The run's secrets.** ``Starlette.__call__`` is wrapped so every request and response of
    every in-process app (threaded servers and ``TestClient`` alike) hands its session
    cookies, CSRF tokens and bearer credentials to :class:`~tests.support.secret_scan.SecretScan`.
@@ -72,7 +74,9 @@ def _install_record_capture() -> None:
     original = logging.Logger.callHandlers
 
     def call_handlers(self: logging.Logger, record: logging.LogRecord) -> None:
-        if record.name.startswith(ALWAYS_KEPT) or _ours_on_stack():
+        if record.name.startswith(ALWAYS_KEPT) or (
+            record.levelno >= logging.INFO and _ours_on_stack()
+        ):
             SCAN.record(f"log {record.name} {record.levelname}", _text(record))
         original(self, record)
 

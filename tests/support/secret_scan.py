@@ -28,6 +28,7 @@ from urllib.parse import parse_qsl
 __all__ = ["Finding", "SecretScan", "mask"]
 
 MIN_SECRET = 16
+MIN_DISTINCT = 8  # a real secret is random; "x" * 43 sent by a test as a fake one is not
 _PEM = re.compile(r"-----BEGIN (?:[A-Z]+ )*PRIVATE KEY-----")
 _JWT = re.compile(r"eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{16,}")
 _NAMED = re.compile(
@@ -74,7 +75,8 @@ class SecretScan:
 
     # --- the secrets the run handed out ---------------------------------------------------
     def remember(self, value: str) -> None:
-        if len(value) >= MIN_SECRET:
+        """Keep ``value`` as a secret when it is long and varied enough to be one."""
+        if len(value) >= MIN_SECRET and len(set(value)) >= MIN_DISTINCT:
             with self._lock:
                 self.secrets.add(value)
 

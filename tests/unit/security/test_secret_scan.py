@@ -81,3 +81,9 @@ def test_findings_never_repeat_the_secret() -> None:
     assert value not in str(finding) and value[:4] in str(finding)
     assert "log qlik_jwt.web INFO" in str(finding)
     assert mask("a\nb SECRETVALUE c", "SECRETVALUE") == "a⏎b SECR… c"
+
+
+def test_fake_values_tests_send_are_not_taken_for_secrets() -> None:
+    scan = SecretScan()
+    scan.harvest_request([(b"x-csrf-token", b"x" * 43), (b"cookie", b"s=" + b"ab" * 20)], b"")
+    assert scan.secrets == set()
