@@ -69,9 +69,10 @@ def check_body_length(declared: str | None, limit: int) -> None:
     """Refuse a ``Content-Length`` that is not a number or exceeds ``limit`` (400)."""
     if declared is None:
         return
-    if not declared.isdigit():
+    # ASCII digits only: "²" passes isdigit() but not int(); 5,000 digits pass neither limit
+    if not (declared.isascii() and declared.isdigit()):
         raise WebError(400, "bad-content-length", "Content-Length is not a number.")
-    if int(declared) > limit:
+    if len(declared.lstrip("0")) > len(str(limit)) or int(declared) > limit:
         raise body_too_large(limit)
 
 
