@@ -12,6 +12,13 @@ from hypothesis import HealthCheck, settings
 
 from qlik_jwt import keys
 from qlik_jwt.settings import clear_env
+from tests.support.log_audit import (  # the run-wide secret scan of every log line
+    pytest_configure,
+    pytest_sessionfinish,
+    pytest_testnodedown,
+)
+
+__all__ = ["pytest_configure", "pytest_sessionfinish", "pytest_testnodedown"]
 
 # Property tests check correctness, not speed: on a loaded 2-core CI machine, generation time
 # and per-example duration vary too much for Hypothesis's timing checks to mean anything.

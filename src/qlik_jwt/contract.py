@@ -12,6 +12,8 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from qlik_jwt.errors import describe
+
 __all__ = [
     "ALWAYS_REFUSED_ALGORITHMS",
     "AUDIENCE",
@@ -162,7 +164,13 @@ def _v(code: str, message: str, field: str | None = None) -> Violation:
 
 
 def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+    """A JSON number usable as seconds: finite, and for integers, within a float's range."""
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        return False
+    try:
+        return math.isfinite(value)
+    except OverflowError:  # an integer beyond a float's range: no date is that far away
+        return False
 
 
 def _check_header(
@@ -173,20 +181,34 @@ def _check_header(
     if not isinstance(alg, str) or not alg:
         found.append(_v("alg-not-allowed", "The header has no alg.", "alg"))
     elif alg.lower() == "none" or alg.upper().startswith("HS"):
-        found.append(_v("alg-not-allowed", f"alg {alg!r} is always refused by Qlik.", "alg"))
+        found.append(
+            _v("alg-not-allowed", f"alg {describe(alg)} is always refused by Qlik.", "alg")
+        )
     elif alg not in algorithms:
         allowed = ", ".join(sorted(algorithms))
-        found.append(_v("alg-not-allowed", f"alg {alg!r} is not allowed ({allowed}).", "alg"))
+        found.append(
+            _v("alg-not-allowed", f"alg {describe(alg)} is not allowed ({allowed}).", "alg")
+        )
 
     kid = header.get("kid")
     if kid is None:
         found.append(_v("missing-kid", "The header has no kid.", "kid"))
     elif not isinstance(kid, str) or not kid:
-        found.append(_v("missing-kid", f"kid must be a non-empty string, got {kid!r}.", "kid"))
+        found.append(
+            _v("missing-kid", f"kid must be a non-empty string, got {describe(kid)}.", "kid")
+        )
     elif kid != kid.strip():
-        found.append(_v("untrimmed-value", f"kid {kid!r} has surrounding whitespace.", "kid"))
+        found.append(
+            _v("untrimmed-value", f"kid {describe(kid)} has surrounding whitespace.", "kid")
+        )
     elif key_id is not None and kid != key_id:
-        found.append(_v("kid-mismatch", f"kid {kid!r} is not the expected {key_id!r}.", "kid"))
+        found.append(
+            _v(
+                "kid-mismatch",
+                f"kid {describe(kid)} is not the expected {describe(key_id)}.",
+                "kid",
+            )
+        )
     return found
 
 
@@ -203,34 +225,42 @@ def _check_values(
         if name not in claims:
             continue
         if not isinstance(value, str):
-            found.append(_v("bad-claim-type", f"{name} must be a string, got {value!r}.", name))
+            found.append(
+                _v("bad-claim-type", f"{name} must be a string, got {describe(value)}.", name)
+            )
         elif not value.strip():
             found.append(_v("empty-claim", f"{name} is empty.", name))
 
     iss = claims.get("iss")
     if isinstance(iss, str) and iss.strip():
         if iss != iss.strip():
-            found.append(_v("untrimmed-value", f"iss {iss!r} has surrounding whitespace.", "iss"))
+            found.append(
+                _v("untrimmed-value", f"iss {describe(iss)} has surrounding whitespace.", "iss")
+            )
         elif issuer is not None and iss != issuer:
             found.append(
-                _v("issuer-mismatch", f"iss {iss!r} is not the expected {issuer!r}.", "iss")
+                _v(
+                    "issuer-mismatch",
+                    f"iss {describe(iss)} is not the expected {describe(issuer)}.",
+                    "iss",
+                )
             )
 
     if "aud" in claims:
         aud = claims["aud"]
         listed = audience_list and isinstance(aud, list) and AUDIENCE in aud
         if aud != AUDIENCE and not listed:
-            found.append(_v("wrong-audience", f"aud is {aud!r}, not {AUDIENCE!r}.", "aud"))
+            found.append(_v("wrong-audience", f"aud is {describe(aud)}, not {AUDIENCE!r}.", "aud"))
 
     subtype = claims.get("subType")
     if isinstance(subtype, str) and subtype.strip() and subtype != "user":
-        found.append(_v("bad-subtype", f'subType is {subtype!r}, not "user".', "subType"))
+        found.append(_v("bad-subtype", f'subType is {describe(subtype)}, not "user".', "subType"))
 
     if "email_verified" in claims and not isinstance(claims["email_verified"], bool):
         found.append(
             _v(
                 "bad-claim-type",
-                f"email_verified must be true or false, got {claims['email_verified']!r}.",
+                f"email_verified must be true or false, got {describe(claims['email_verified'])}.",
                 "email_verified",
             )
         )
@@ -242,7 +272,11 @@ def _check_values(
                 found.append(_v("empty-claim", "jti is empty.", "jti"))
         elif not (isinstance(jti, int) and not isinstance(jti, bool)):
             found.append(
-                _v("bad-claim-type", f"jti must be a string or an integer, got {jti!r}.", "jti")
+                _v(
+                    "bad-claim-type",
+                    f"jti must be a string or an integer, got {describe(jti)}.",
+                    "jti",
+                )
             )
 
     if "groups" in claims:
@@ -253,7 +287,7 @@ def _check_values(
             found.append(
                 _v(
                     "bad-groups",
-                    f"groups must be a list of non-empty strings, got {groups!r}.",
+                    f"groups must be a list of non-empty strings, got {describe(groups)}.",
                     "groups",
                 )
             )
@@ -273,7 +307,8 @@ def _check_time(
                 found.append(
                     _v(
                         "bad-claim-type",
-                        f"{name} must be a number of seconds since 1970, got {claims[name]!r}.",
+                        f"{name} must be a number of seconds since 1970, "
+                        f"got {describe(claims[name])}.",
                         name,
                     )
                 )

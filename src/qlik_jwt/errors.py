@@ -48,7 +48,11 @@ _MAX_SHOWN = 200
 
 
 def describe(value: object) -> str:
-    """Show ``value`` in an error message: quoted, shortened, and hidden if it looks secret."""
+    """Show ``value`` in an error message: quoted, shortened, and hidden if it looks secret.
+
+    Any value works, whatever its size: a list of ten thousand items or an integer of
+    thousands of digits is shown cut to about 200 characters.
+    """
     if isinstance(value, bytes):
         value = value.decode("utf-8", "replace")
     if isinstance(value, str):
@@ -58,7 +62,11 @@ def describe(value: object) -> str:
             return "<a token, not shown>"
         if len(value) > _MAX_SHOWN:
             return repr(value[: _MAX_SHOWN - 3] + "...")
-    return repr(value)
+        return repr(value)
+    if isinstance(value, int) and value.bit_length() > 3 * _MAX_SHOWN:
+        return f"<an integer of about {int(value.bit_length() * 0.30103)} digits>"
+    shown = repr(value)
+    return shown if len(shown) <= _MAX_SHOWN else shown[: _MAX_SHOWN - 3] + "..."
 
 
 class QlikJwtError(Exception):

@@ -45,9 +45,14 @@ def b64url_decode(part: str, what: str) -> bytes:
     if not _B64URL.fullmatch(part) or len(part) % 4 == 1:
         raise MalformedTokenError(f"The {what} is not base64url text without padding.")
     try:
-        return base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))
+        data = base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))
     except (binascii.Error, ValueError) as exc:  # pragma: no cover - regex already guards
         raise MalformedTokenError(f"The {what} is not valid base64url: {exc}.") from None
+    # The unused low bits of the last character must be zero: otherwise several texts
+    # decode to the same bytes, and one signed token could be re-sent spelled differently.
+    if base64.urlsafe_b64encode(data).rstrip(b"=") != part.encode("ascii"):
+        raise MalformedTokenError(f"The {what} is not canonical base64url (stray trailing bits).")
+    return data
 
 
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -76,6 +81,8 @@ def _json_object(raw: bytes, what: str) -> dict[str, Any]:
         raise MalformedTokenError(f"The {what} nests too deeply.") from None
     except json.JSONDecodeError as exc:
         raise MalformedTokenError(f"The {what} is not JSON: {exc.msg}.") from None
+    except ValueError:  # Python refuses to read integers of more than 4300 digits
+        raise MalformedTokenError(f"The {what} holds an integer with too many digits.") from None
     if not isinstance(value, dict):
         raise MalformedTokenError(f"The {what} is JSON but not an object.")
     return value

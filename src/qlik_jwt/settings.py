@@ -182,7 +182,8 @@ class Settings(BaseSettings):
         28800,
         ge=60,
         le=30 * 86400,
-        description="Seconds a web-app sign-in lasts before the user signs in again.",
+        description="Seconds a web-app sign-in lasts before the user signs in again (and, in "
+        "proxy mode, how long a browser's Qlik session is kept).",
     )
     token_rate_limit: int = Field(
         10,

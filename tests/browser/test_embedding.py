@@ -78,8 +78,9 @@ def test_reload_reuses_the_qlik_session_and_mints_nothing(
         assert "no e-mail shown" in page.inner_text("#qlik-user")
 
 
-def test_group_without_the_app_sees_the_refusal_explained(demo: DemoInfo, tmp_path: Path) -> None:
-    with chromium(tmp_path, third_party_cookies=True) as context:
+def assert_group_refusal_explained(demo: DemoInfo, profile: Path, *, third_party: bool) -> None:
+    """Eve's groups do not grant the app: the page says so, naming group and app."""
+    with chromium(profile, third_party_cookies=third_party) as context:
         page = context.new_page()
         sign_in_page(page, demo.web_url, EVE.username, EVE.password)
         kind, problem = problem_of(page)
@@ -88,6 +89,10 @@ def test_group_without_the_app_sees_the_refusal_explained(demo: DemoInfo, tmp_pa
         assert "Grant one of these groups" in problem
         assert step_state(page, "session") == "done"
         assert step_state(page, "engine") == "failed"
+
+
+def test_group_without_the_app_sees_the_refusal_explained(demo: DemoInfo, tmp_path: Path) -> None:
+    assert_group_refusal_explained(demo, tmp_path, third_party=True)
 
 
 def test_origin_missing_from_the_web_integration_is_named(demo: DemoInfo, tmp_path: Path) -> None:

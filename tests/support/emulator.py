@@ -35,21 +35,25 @@ from typing import Any
 
 import httpx
 import pytest
+from cryptography.hazmat.primitives.asymmetric import rsa
 from fastapi import FastAPI
 
 from qlik_jwt import keys
 from qlik_jwt.emulator import EmulatedTenant, EmulatorOptions, create_app
 from qlik_jwt.emulator.https import write_tls_certificate
 from qlik_jwt.signer import TokenSigner, UserClaims
-from tests.support.servers import ServerThread
+from tests.support.log_audit import SCAN
+from tests.support.servers import ServerThread, qlik_jwt_command
 
 __all__ = [
     "Provisioned",
     "RunningEmulator",
     "TestClock",
     "emulator",
+    "emulator_command",
     "emulator_https",
     "emulator_tls",
+    "register_identity_provider",
     "running_emulator",
 ]
 
@@ -246,6 +250,42 @@ class RunningEmulator:
             self.server.server.should_exit = True
 
 
+def emulator_command(port: int, db: Path, admin_key: str, *extra: str) -> list[str]:
+    """``qlik-jwt emulator`` as a subprocess on ``port``, its state in the file ``db``."""
+    return qlik_jwt_command(
+        "emulator", "--port", str(port), "--db", str(db), "--admin-key", admin_key, *extra
+    )
+
+
+def register_identity_provider(
+    url: str, admin_key: str, key: rsa.RSAPrivateKey, *, issuer: str, kid: str
+) -> None:
+    """A JWT identity provider for ``key`` and group auto-creation, through the REST API
+    only: for an emulator running elsewhere (a subprocess) that ``provision`` cannot reach."""
+    pem = keys.single_line_pem(keys.certificate_pem(keys.self_signed_certificate(key)))
+    httpx.post(
+        f"{url}/api/v1/identity-providers",
+        headers={"Authorization": f"Bearer {admin_key}"},
+        json={
+            "provider": "external",
+            "protocol": "jwtAuth",
+            "interactive": False,
+            "active": True,
+            "clockToleranceSec": 5,
+            "options": {
+                "jwtLoginEnabled": True,
+                "issuer": issuer,
+                "staticKeys": [{"kid": kid, "pem": pem}],
+            },
+        },
+    ).raise_for_status()
+    httpx.patch(
+        f"{url}/api/v1/groups/settings",
+        headers={"Authorization": f"Bearer {admin_key}"},
+        json=[{"op": "replace", "path": "/autoCreateGroups", "value": True}],
+    ).raise_for_status()
+
+
 @contextmanager
 def running_emulator(
     *,
@@ -254,9 +294,11 @@ def running_emulator(
     tls: keys.KeyPairFiles | None = None,
     clock: TestClock | None = None,
     admin_key: str | None = None,
+    port: int = 0,
     wrap: Callable[[FastAPI], Any] | None = None,
 ) -> Iterator[RunningEmulator]:
-    """Start an emulator on a free 127.0.0.1 port (HTTPS when ``tls`` files are given).
+    """Start an emulator on 127.0.0.1 (a free port unless ``port`` is given; HTTPS when
+    ``tls`` files are given).
 
     ``wrap`` puts an ASGI app around the emulator's (to record what it receives, say).
     """
@@ -266,9 +308,12 @@ def running_emulator(
         app if wrap is None else wrap(app),
         certfile=tls.certificate if tls else None,
         keyfile=tls.private_key if tls else None,
+        port=port,
     )
     server.start()
     running = RunningEmulator(server, app, clock)
+    for secret in (running.admin_key, running.oauth_client.client_secret):
+        SCAN.remember(secret)  # no log line of the run may hold them
     try:
         yield running
     finally:

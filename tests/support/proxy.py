@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -140,9 +141,10 @@ class EchoEngine:
                 return
             if text is not None and text.startswith("flood "):
                 _, count, size = text.split()
+                noise = os.urandom(int(size) - 4)  # incompressible: no deflate shrinks it
                 self.sent = 0
                 for index in range(int(count)):
-                    await websocket.send_bytes(index.to_bytes(4, "big") * (int(size) // 4))
+                    await websocket.send_bytes(index.to_bytes(4, "big") + noise)
                     self.sent = index + 1
                 continue
             if text is not None:

@@ -80,3 +80,17 @@ def page_csrf_token(client: httpx.Client) -> str:
 def token_headers(client: httpx.Client, csrf_token: str) -> dict[str, str]:
     origin = str(client.base_url).rstrip("/")
     return {"Origin": origin, "Sec-Fetch-Site": "same-origin", "X-CSRF-Token": csrf_token}
+
+
+def serve_environment(key_dir: Path, port: int, db: Path, **extra: str) -> dict[str, str]:
+    """``QLIK_*`` variables for ``qlik-jwt serve`` on ``port`` (JWT mode, a dummy tenant)."""
+    return {
+        "QLIK_TENANT_URL": "https://127.0.0.1:9",
+        "QLIK_WEB_INTEGRATION_ID": "wi",
+        "QLIK_APP_ID": "app",
+        "QLIK_ISSUER": "tests.qlik-jwt.local",
+        "QLIK_PRIVATE_KEY": str(key_dir / "private.pem"),
+        "QLIK_WEB_PORT": str(port),
+        "QLIK_USERS_DB": str(db),
+        **{f"QLIK_{name.upper()}": value for name, value in extra.items()},
+    }

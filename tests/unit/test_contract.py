@@ -213,11 +213,17 @@ def test_negative_tolerance_is_a_programming_error() -> None:
 
 
 json_values = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20),
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.integers(min_value=10**300, max_value=10**4000)  # beyond a float's range
+    | st.floats()
+    | st.text(max_size=20)
+    | st.text(max_size=2000),
     lambda inner: (
-        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3)
+        st.lists(inner, max_size=40) | st.dictionaries(st.text(max_size=5), inner, max_size=3)
     ),
-    max_leaves=8,
+    max_leaves=60,
 )
 
 
@@ -233,3 +239,4 @@ def test_check_never_raises_and_only_emits_documented_codes(
 ) -> None:
     for violation in check(header, claims, now=NOW, clock_tolerance=3):
         assert violation.code in RULES
+        assert len(violation.message) <= 400  # values are shown shortened, whatever their size

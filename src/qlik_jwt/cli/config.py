@@ -38,7 +38,9 @@ def config(
     table.add_column("variable")
     table.add_column("value", overflow="fold")
     for name, value in settings.redacted().items():
-        table.add_row(name, f"{ENV_PREFIX}{name.upper()}", "-" if value is None else str(value))
+        table.add_row(
+            name, f"{ENV_PREFIX}{name.upper()}", "-" if value is None else escape(str(value))
+        )
     out.print(table)
     found = problems(settings)
     for problem in found:

@@ -50,6 +50,10 @@ def show(info: DemoInfo) -> None:
         )
     out.print(f"sample app      : {info.app_id}, object {info.object_id}")
     out.print(f"state           : {info.state_dir} (keys, databases, admin key)")
+    if info.app_origins:
+        out.print(f"also allowed    : {', '.join(info.app_origins)}")
+    if info.host_app_env:
+        out.print(f"host app env    : {info.host_app_env} (settings for the integration examples)")
     table = Table(title="demo users (the host app's own sign-in)", header_style="bold")
     for column in ("user name", "password", "groups", "note"):
         table.add_column(column)
@@ -83,6 +87,13 @@ def demo(
             "cookies). Default: proxy mode.",
         ),
     ] = False,
+    app_origin: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Another page origin to allow (an integration example, e.g. "
+            "http://localhost:8001); repeatable."
+        ),
+    ] = None,
 ) -> None:
     """Run the embedding demo offline: keys, emulated tenant, provisioning and web app."""
     from qlik_jwt.demo.run import Demo, DemoOptions  # the emulator loads only for the demo
@@ -98,6 +109,7 @@ def demo(
         emulator_port=emulator_port,
         login_mode=mode,
         web_mode=web_mode,
+        app_origins=tuple(app_origin or ()),
     )
     audit_to_stderr()
     out.print("starting the emulated tenant and the web app ...")

@@ -9,6 +9,7 @@ import typer
 import uvicorn
 from rich.markup import escape
 
+from qlik_jwt import log_redaction
 from qlik_jwt.cli.app import app, out
 from qlik_jwt.emulator import EmulatorOptions, Faults, FaultSettings, ForcedError, OAuthClient
 from qlik_jwt.emulator import create_app as create_emulator
@@ -165,6 +166,7 @@ def emulator(
     port = port or (8443 if https else 8080)
     url = f"{'https' if https else 'http'}://{host}:{port}"
     _banner(url, application.state.tenant, db)
+    log_redaction.install()
     uvicorn.run(
         application,
         host=host,

@@ -8,15 +8,16 @@ from typing import Annotated
 import typer
 import uvicorn
 
+from qlik_jwt import log_redaction
 from qlik_jwt.cli.app import app, err
+from qlik_jwt.embedding.audit import AUDIT_LOGGER
 from qlik_jwt.settings import Settings
 from qlik_jwt.web import UserStore, create_app, required_settings
 from qlik_jwt.web.database import Database
-from qlik_jwt.web.tokens import AUDIT_LOGGER
 
 
 def audit_to_stderr() -> None:
-    """One line per minted token on stderr (``jti``/``sub``/``groups``/``exp``, never a token)."""
+    """One line per minted token on stderr (see :mod:`qlik_jwt.embedding.audit`; never a token)."""
     audit = logging.getLogger(AUDIT_LOGGER)
     if not audit.handlers:
         handler = logging.StreamHandler()
@@ -51,5 +52,6 @@ def serve(
         )
     web_app = create_app(settings, user_store=users)
     audit_to_stderr()
+    log_redaction.install()
     err.print(f"serving http://{settings.web_host}:{settings.web_port} for {settings.tenant_url}")
     uvicorn.run(web_app, host=settings.web_host, port=settings.web_port, log_level="info")

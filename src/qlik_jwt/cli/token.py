@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from qlik_jwt import keys
@@ -84,10 +85,10 @@ def _render(report: Report, now: float) -> None:
         table.add_column("field")
         table.add_column("value", overflow="fold")
         for field_name, value in report.header.items():
-            table.add_row("header", field_name, repr(value))
+            table.add_row("header", escape(field_name), escape(repr(value)))
         for field_name, value in report.claims.items():
             shown = _when(value, now) if field_name in ("iat", "nbf", "exp") else repr(value)
-            table.add_row("claims", field_name, shown)
+            table.add_row("claims", escape(field_name), escape(shown))
         out.print(table)
     if report.valid:
         out.print("[green]OK[/]: Qlik would accept this token's content.")
@@ -101,7 +102,7 @@ def _render(report: Report, now: float) -> None:
     findings.add_column("problem", overflow="fold")
     findings.add_column("fix", overflow="fold")
     for v in report.violations:
-        findings.add_row(v.code, v.message, v.fix)
+        findings.add_row(v.code, escape(v.message), escape(v.fix))
     out.print(findings)
 
 
@@ -118,11 +119,15 @@ def inspect(
     key_id: Annotated[str | None, typer.Option("--key-id", help="Expected key id.")] = None,
     clock_tolerance: Annotated[int, typer.Option(help="The provider's clockToleranceSec.")] = 0,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")] = False,
+    at: Annotated[
+        float | None,
+        typer.Option(help="Judge the times as of this UNIX time (e.g. a login's, from a log)."),
+    ] = None,
 ) -> None:
     """Decode a token and explain every reason Qlik would refuse it (exit 1 if it would)."""
     text = sys.stdin.read() if token_text == "-" else token_text
     public_key = keys.load_public_key(cert) if cert else None
-    now = time.time()
+    now = time.time() if at is None else at
     report = inspect_token(
         text,
         now=now,

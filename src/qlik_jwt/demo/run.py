@@ -47,6 +47,9 @@ class DemoOptions:
     login_mode: Literal["jwt", "interactive"] = "jwt"
     web_mode: Literal["direct", "proxy"] = "proxy"
     granted_group: str = "Finance"
+    # More pages that embed from this tenant (the integration examples): listed in the web
+    # integration and the CSP origins next to the web app's own origin.
+    app_origins: tuple[str, ...] = ()
     emulator_options: EmulatorOptions = field(default_factory=EmulatorOptions)
 
 
@@ -63,6 +66,8 @@ class DemoInfo:
     granted_group: str
     users: tuple[DemoUser, ...]
     state_dir: Path
+    app_origins: tuple[str, ...] = ()
+    host_app_env: Path | None = None
 
 
 def chart_object_id(app: SampleApp) -> str:
@@ -132,7 +137,7 @@ class Demo:
             request = SetupRequest(
                 signer=signer,
                 certificate_pem=signing.certificate.read_bytes(),
-                origins=(web_origin,),
+                origins=(web_origin, *options.app_origins),
                 web_integration_name=WEB_INTEGRATION_NAME,
                 auto_create_groups=True,
                 grants=(options.granted_group,),
@@ -155,6 +160,7 @@ class Demo:
             tenant_ca_file=str(tls.certificate),
             proxy_session_store=f"sqlite:///{self.state.proxy_sessions_db}",
         )
+        host_app_env = self.state.write_host_app_env(settings)
         users = UserStore(Database(self.state.users_db))
         users.seed(DEMO_USERS)
         self.web_app = create_app(settings, user_store=users, signer=signer)
@@ -169,6 +175,8 @@ class Demo:
             granted_group=options.granted_group,
             users=DEMO_USERS,
             state_dir=self.state.root,
+            app_origins=request.origins[1:],
+            host_app_env=host_app_env,
         )
 
     def stop(self) -> None:

@@ -17,6 +17,7 @@ from typing import Any
 
 import uvicorn
 
+from qlik_jwt import log_redaction
 from qlik_jwt.errors import ConfigurationError
 
 __all__ = ["BackgroundServer"]
@@ -80,6 +81,7 @@ class BackgroundServer:
             ssl_keyfile=str(self.keyfile) if self.keyfile else None,
             lifespan="on",
         )
+        log_redaction.install()
         self.server = server = uvicorn.Server(config)
         self._thread = threading.Thread(
             target=server.run, kwargs={"sockets": [self._socket]}, name=self.name, daemon=True

@@ -13,7 +13,9 @@ from pathlib import Path
 
 from qlik_jwt import keys
 from qlik_jwt.emulator.https import write_tls_certificate
+from qlik_jwt.env_file import update_env_file
 from qlik_jwt.errors import ConfigurationError
+from qlik_jwt.settings import ENV_PREFIX, Settings
 
 __all__ = ["DemoState"]
 
@@ -45,6 +47,22 @@ class DemoState:
     @property
     def proxy_sessions_db(self) -> Path:
         return self.root / "proxy-sessions.sqlite3"
+
+    @property
+    def host_app_env(self) -> Path:
+        return self.root / "host-app.env"
+
+    def write_host_app_env(self, settings: Settings) -> Path:
+        """Write the settings another app needs to embed from the demo's tenant (the
+        integration examples) as ``QLIK_*`` lines a shell can source: no secret, the key
+        and the tenant's certificate as absolute paths."""
+        names = ("tenant_url", "web_integration_id", "app_id", "object_id", "issuer", "key_id")
+        values = {f"{ENV_PREFIX}{name.upper()}": str(getattr(settings, name)) for name in names}
+        values[f"{ENV_PREFIX}PRIVATE_KEY"] = str(Path(settings.private_key_source()).resolve())
+        if settings.tenant_ca_file:
+            values[f"{ENV_PREFIX}TENANT_CA_FILE"] = str(Path(settings.tenant_ca_file).resolve())
+        update_env_file(self.host_app_env, values)
+        return self.host_app_env
 
     def prepare(self) -> None:
         """Create the folder (mode 0700); raise ConfigurationError if it cannot be."""

@@ -108,7 +108,9 @@ def session_of(connection: HTTPConnection, tenant: EmulatedTenant) -> Session | 
             connection.state.session_problem = "bad_cookie_signature"
         return None
     session, problem = tenant.sessions.resume(cookies.sid, now=tenant.now())
-    if session is None or not hmac.compare_digest(session.csrf_token, cookies.csrf_token):
+    if session is None or not hmac.compare_digest(
+        session.csrf_token.encode(), cookies.csrf_token.encode()
+    ):
         connection.state.session_problem = problem or "bad_cookie_signature"
         return None
     return session
@@ -125,7 +127,7 @@ def check_csrf(request: Request, session: Session, supplied: str | None) -> None
             "get it from GET /api/v1/csrf-token.",
             reason="csrf_missing",
         )
-    if not hmac.compare_digest(supplied, session.csrf_token):
+    if not hmac.compare_digest(supplied.encode(), session.csrf_token.encode()):
         raise QlikError(
             403,
             "CSRF-TOKEN-2",

@@ -50,7 +50,9 @@ class CookieJar:
         value, signature = cookies.get(name), cookies.get(name + ".sig")
         if not value or not signature:
             return None
-        return value if hmac.compare_digest(self.sign(name, value), signature) else None
+        # bytes, not str: compare_digest raises TypeError for non-ASCII text (a 500)
+        expected = self.sign(name, value).encode()
+        return value if hmac.compare_digest(expected, signature.encode()) else None
 
     def read_session(self, cookies: Mapping[str, str]) -> SessionCookies | None:
         """The session cookies when both are present and correctly signed, else None."""

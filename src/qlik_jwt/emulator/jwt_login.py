@@ -209,12 +209,16 @@ def exchange(
         violations = [
             v for v in violations if not (v.code == "missing-claim" and v.field in PROFILE_CLAIMS)
         ]
-    if options.max_groups is not None and len(claims.get("groups") or []) > options.max_groups:
+    groups = claims.get("groups")
+    if (
+        options.max_groups is not None
+        and isinstance(groups, list)
+        and len(groups) > options.max_groups
+    ):
         violations.append(
             Violation(
                 "bad-groups",
-                f"groups holds {len(claims['groups'])} names, over the limit of "
-                f"{options.max_groups}",
+                f"groups holds {len(groups)} names, over the limit of {options.max_groups}",
                 "Send fewer groups.",
                 "groups",
             )

@@ -1,4 +1,5 @@
-"""The embedding web app: host-app sign-in, ``/config``, ``/token`` and the front end.
+"""The embedding web app: host-app sign-in, ``/config``, ``/token`` (direct mode), the Qlik
+proxy (proxy mode, :mod:`qlik_jwt.web.proxy`) and the front end.
 
 Use :func:`create_app`; integrators with their own authentication pass ``identify=`` (see
 :mod:`qlik_jwt.web.identity`).

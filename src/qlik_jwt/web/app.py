@@ -16,36 +16,33 @@ from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
-from qlik_jwt.admin.connect import signer_from_settings
+from qlik_jwt.embedding.ratelimit import RateLimiter
+from qlik_jwt.embedding.requirements import required_settings
+from qlik_jwt.embedding.tokens import TokenMinter
 from qlik_jwt.settings import Settings
 from qlik_jwt.signer import TokenSigner
 from qlik_jwt.web.database import Database
-from qlik_jwt.web.errors import WebError, http_error_response, web_error_response
+from qlik_jwt.web.errors import (
+    UnexpectedErrorMiddleware,
+    WebError,
+    http_error_response,
+    web_error_response,
+)
 from qlik_jwt.web.identity import Identify, SessionIdentity
 from qlik_jwt.web.mint_hint import MintHint
 from qlik_jwt.web.pages import page_routes, sign_in_routes
 from qlik_jwt.web.proxy import QlikProxy, engine_routes, rest_routes
 from qlik_jwt.web.public_config import config_routes
-from qlik_jwt.web.ratelimit import RateLimiter
 from qlik_jwt.web.security_headers import SecurityHeadersMiddleware
 from qlik_jwt.web.sessions import SessionStore
 from qlik_jwt.web.signin import HostSessionCookie
 from qlik_jwt.web.static_files import static_routes
-from qlik_jwt.web.tokens import TokenMinter, token_routes
+from qlik_jwt.web.tokens import token_routes
 from qlik_jwt.web.users import UserStore
 
 __all__ = ["create_app", "required_settings"]
 
-EMBED_SETTINGS = ("tenant_url", "web_integration_id", "app_id")
 SIGN_IN_ATTEMPTS_PER_MINUTE = 10
-SIGNER_SETTINGS = ("private_key", "issuer")
-
-
-def required_settings(settings: Settings, *, signer_given: bool = False) -> tuple[str, ...]:
-    """The settings the web app cannot run without, for this login mode."""
-    if settings.login_mode == "jwt" and not signer_given:
-        return EMBED_SETTINGS + SIGNER_SETTINGS
-    return EMBED_SETTINGS
 
 
 def create_app(
@@ -66,18 +63,13 @@ def create_app(
     (:mod:`qlik_jwt.web.proxy`) and mounts no ``/token``. Raises SettingsError listing
     every missing setting, ConfigurationError for an unusable database or session store.
     """
-    settings.require(*required_settings(settings, signer_given=signer is not None))
-    if signer is None and settings.login_mode == "jwt":
-        signer = signer_from_settings(settings)
+    minter = TokenMinter(settings, signer=signer, clock=clock, rate_clock=rate_clock)
     users = user_store or UserStore(Database(settings.users_db))
     sessions = SessionStore(users.database, lifetime=settings.web_session_lifetime, clock=clock)
     cookie = HostSessionCookie(sessions, settings.public_origin)
     hint = MintHint(settings.public_origin, clock=clock)
     built_in = identify is None
     hook: Identify = SessionIdentity(cookie, users) if identify is None else identify
-    minter = TokenMinter(
-        settings, signer=signer, limiter=RateLimiter(settings.token_rate_limit, clock=rate_clock)
-    )
     proxy = None
     if settings.web_mode == "proxy":
         proxy = QlikProxy(settings, identify=hook, minter=minter, clock=clock)
@@ -101,6 +93,7 @@ def create_app(
     app.state.proxy = proxy
     app.add_exception_handler(WebError, web_error_response)
     app.add_exception_handler(HTTPException, http_error_response)
+    app.add_middleware(UnexpectedErrorMiddleware)  # inside the headers: its 500 gets them
     app.add_middleware(
         SecurityHeadersMiddleware, tenant_url=settings.tenant_url, proxy=proxy is not None
     )
@@ -125,7 +118,13 @@ def create_app(
     app.include_router(config_routes(settings))
     if proxy is None:
         app.include_router(
-            token_routes(settings, minter=minter, identify=hook, cookie=cookie, hint=hint)
+            token_routes(
+                minter,
+                public_origin=settings.public_origin,
+                identify=hook,
+                cookie=cookie,
+                hint=hint,
+            )
         )
     else:
         app.include_router(rest_routes(proxy))

@@ -6,61 +6,37 @@ and refuse a ``Content-Length`` that is missing its digits or too large before r
 
 from __future__ import annotations
 
-import json
 from urllib.parse import parse_qsl
 
 from fastapi import Request
 
-from qlik_jwt.web.errors import WebError
+from qlik_jwt.embedding.refusals import WebError
+from qlik_jwt.embedding.tokens import (
+    MAX_BODY,
+    body_too_large,
+    check_body_length,
+    check_empty_json,
+)
 
 __all__ = ["read_body", "read_empty_json", "read_form"]
 
 
-def _too_large(limit: int) -> WebError:
-    return WebError(
-        400,
-        "body-too-large",
-        f"The request body is larger than {limit} bytes.",
-        "Send a smaller body.",
-    )
-
-
 async def read_body(request: Request, limit: int) -> bytes:
     """The whole body, at most ``limit`` bytes; WebError 400 otherwise."""
-    declared = request.headers.get("content-length")
-    if declared is not None:
-        if not declared.isdigit():
-            raise WebError(400, "bad-content-length", "Content-Length is not a number.")
-        if int(declared) > limit:
-            raise _too_large(limit)
+    check_body_length(request.headers.get("content-length"), limit)
     chunks: list[bytes] = []
     size = 0
     async for chunk in request.stream():
         size += len(chunk)
         if size > limit:
-            raise _too_large(limit)
+            raise body_too_large(limit)
         chunks.append(chunk)
     return b"".join(chunks)
 
 
-async def read_empty_json(request: Request, limit: int = 1024) -> None:
+async def read_empty_json(request: Request, limit: int = MAX_BODY) -> None:
     """Accept no body, or the JSON object ``{}``; anything else is a 400."""
-    body = (await read_body(request, limit)).strip()
-    if not body:
-        return
-    try:
-        value = json.loads(body)
-    except (UnicodeDecodeError, ValueError):
-        raise WebError(
-            400, "malformed-body", "The body is not JSON.", "Send no body, or {}."
-        ) from None
-    if value != {}:
-        raise WebError(
-            400,
-            "unexpected-body",
-            "This endpoint takes no parameters: the token is always for the signed-in user.",
-            "Send no body, or {}.",
-        )
+    check_empty_json(await read_body(request, limit))
 
 
 async def read_form(request: Request, fields: dict[str, int], limit: int = 4096) -> dict[str, str]:

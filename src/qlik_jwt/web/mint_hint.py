@@ -18,13 +18,10 @@ from collections.abc import Callable
 from starlette.requests import HTTPConnection
 from starlette.responses import Response
 
+from qlik_jwt.embedding.tokens import QLIK_SESSION_HINT_SECONDS
 from qlik_jwt.web.cookies import FirstPartyCookie
 
-__all__ = ["QLIK_SESSION_HINT_SECONDS", "MintHint"]
-
-# Qlik's default session inactivity timeout: a token minted more recently than this most
-# likely left a live Qlik session.
-QLIK_SESSION_HINT_SECONDS = 1800
+__all__ = ["MintHint"]
 
 
 class MintHint:

@@ -9,16 +9,15 @@ from __future__ import annotations
 
 import hmac
 import html
-import json
 import logging
-from pathlib import Path
-from string import Template
-from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from qlik_jwt.embedding.forgery import HEADER_ONLY_TOKEN
+from qlik_jwt.embedding.page import EmbedPage, template
+from qlik_jwt.embedding.ratelimit import RateLimiter
 from qlik_jwt.settings import Settings
 from qlik_jwt.web.bodies import read_form
 from qlik_jwt.web.errors import WebError
@@ -26,59 +25,25 @@ from qlik_jwt.web.forgery import CSRF_HEADER, app_origin, check_same_origin
 from qlik_jwt.web.identity import Identify
 from qlik_jwt.web.mint_hint import MintHint
 from qlik_jwt.web.proxy.context import QlikProxy
-from qlik_jwt.web.public_config import public_config
-from qlik_jwt.web.ratelimit import RateLimiter
 from qlik_jwt.web.signin import HostSessionCookie
 from qlik_jwt.web.tokens import identify_user
 from qlik_jwt.web.users import UserStore
 
-__all__ = ["bootstrap_json", "page_routes", "sign_in_routes"]
+__all__ = ["page_routes", "sign_in_routes"]
 
 log = logging.getLogger("qlik_jwt.web")
 
-TEMPLATES = Path(__file__).parent / "templates"
 NO_STORE = {"Cache-Control": "no-store"}
-SNIPPET = """<script crossorigin="anonymous" type="application/javascript"
-  src="https://cdn.jsdelivr.net/npm/@qlik/embed-web-components@1/dist/index.min.js"
-  data-host="{tenant}"
-  data-auth-type="cookie"
-  data-web-integration-id="{wiid}"
-  data-cross-site-cookies="true"></script>
-
-<qlik-embed ui="{ui}" app-id="{app}" {target}></qlik-embed>"""
-
-
-def _template(name: str) -> Template:
-    return Template((TEMPLATES / name).read_text(encoding="utf-8"))
 
 
 class Layout:
     """The pages' shared frame (``layout.html``) around a page's own head, header and main."""
 
     def __init__(self) -> None:
-        self.frame = _template("layout.html")
+        self.frame = template("layout.html")
 
     def render(self, title: str, main: str, *, head: str = "", header: str = "") -> str:
         return self.frame.substitute(title=html.escape(title), head=head, header=header, main=main)
-
-
-def bootstrap_json(value: dict[str, Any]) -> str:
-    """JSON safe to place inside ``<script type="application/json">``."""
-    text = json.dumps(value, separators=(",", ":"))
-    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-
-
-def _snippet(settings: Settings) -> str:
-    sheet = settings.sheet_id and not settings.object_id
-    return SNIPPET.format(
-        tenant=settings.tenant_url or "https://<tenant>.<region>.qlikcloud.com",
-        wiid=settings.web_integration_id or "<web integration id>",
-        ui="classic/app" if sheet else "analytics/chart",
-        app=settings.app_id or "<app id>",
-        target=f'sheet-id="{settings.sheet_id}"'
-        if sheet
-        else f'object-id="{settings.object_id or "<object id>"}"',
-    )
 
 
 def page_routes(
@@ -98,15 +63,7 @@ def page_routes(
     """
     router = APIRouter()
     layout = Layout()
-    page_head = _template("page-head.html")
-    page = _template("page.html")
-    config = public_config(settings).model_dump()
-    preconnect = (
-        f'<link rel="preconnect" href="{html.escape(settings.tenant_url)}" crossorigin>'
-        if settings.tenant_url and proxy is None
-        else ""
-    )
-    snippet = html.escape(_snippet(settings))
+    embed = EmbedPage(settings)
 
     @router.get("/", response_class=HTMLResponse, include_in_schema=False)
     async def index(request: Request) -> Response:
@@ -116,20 +73,6 @@ def page_routes(
                 return RedirectResponse(sign_in_path, status_code=303, headers=NO_STORE)
             raise WebError(401, "not-signed-in", "Sign in to the host app first.")
         session = cookie.session(request)
-        bootstrap = {
-            "config": config,
-            "mode": settings.web_mode,
-            # Every Qlik call goes to this base URL; proxy mode points it at this app.
-            "qlikBaseUrl": settings.tenant_url
-            if proxy is None
-            else app_origin(request, settings.public_origin),
-            "subject": user.sub,
-            # No token URL in proxy mode: the app logs in for the browser.
-            "tokenUrl": "/token" if proxy is None else None,
-            "csrfHeader": CSRF_HEADER,
-            "csrfToken": "" if session is None else session.csrf_token,
-            "qlikSessionLikely": hint.likely(request),
-        }
         header = (
             '<span class="spacer"></span>'
             f'<span id="host-user">Signed in as <b>{html.escape(user.name)}</b></span>'
@@ -140,14 +83,18 @@ def page_routes(
                 f'<input type="hidden" name="csrf_token" value="{html.escape(session.csrf_token)}">'
                 '<button type="submit" id="sign-out">Sign out</button></form>'
             )
+        fragment = embed.render(
+            "",
+            subject=user.sub,
+            csrf_header=CSRF_HEADER,
+            csrf_token=HEADER_ONLY_TOKEN if session is None else session.csrf_token,
+            session_likely=hint.likely(request),
+            proxy_origin=None if proxy is None else app_origin(request, settings.public_origin),
+        )
         body = layout.render(
             "Embedded analytics",
-            page.substitute(
-                tenant_url=html.escape(settings.tenant_url or "(not set)"),
-                login_mode=html.escape(settings.login_mode),
-                snippet=snippet,
-            ),
-            head=page_head.substitute(bootstrap=bootstrap_json(bootstrap), preconnect=preconnect),
+            f"<main>\n{embed.panels}</main>",
+            head=fragment.head,
             header=header,
         )
         response = HTMLResponse(body, headers=NO_STORE)
@@ -174,7 +121,7 @@ def sign_in_routes(
     """
     router = APIRouter()
     layout = Layout()
-    form_page = _template("sign-in.html")
+    form_page = template("sign-in.html")
 
     def render(problem: str = "", username: str = "", status: int = 200) -> HTMLResponse:
         main = form_page.substitute(

@@ -17,10 +17,12 @@ def _port_is_free(port: int) -> bool:
         return sock.connect_ex(("127.0.0.1", port)) != 0
 
 
-def test_demo_starts_prints_its_url_and_stops_on_sigint(tmp_path: Path) -> None:
+def demo_process(tmp_path: Path, *flags: str) -> tuple[ServerProcess, int, int]:
+    """``qlik-jwt demo`` on free ports with ``flags``; its web and emulator ports."""
     web_port, emulator_port = free_port(), free_port()
     args = qlik_jwt_command(
         "demo",
+        *flags,
         "--port",
         str(web_port),
         "--emulator-port",
@@ -28,7 +30,12 @@ def test_demo_starts_prints_its_url_and_stops_on_sigint(tmp_path: Path) -> None:
         "--state-dir",
         str(tmp_path / "state"),
     )
-    demo = ServerProcess(args, f"http://127.0.0.1:{web_port}/healthz", cwd=tmp_path)
+    process = ServerProcess(args, f"http://127.0.0.1:{web_port}/healthz", cwd=tmp_path)
+    return process, web_port, emulator_port
+
+
+def test_demo_starts_prints_its_url_and_stops_on_sigint(tmp_path: Path) -> None:
+    demo, web_port, emulator_port = demo_process(tmp_path)
     with demo:
         url = f"http://localhost:{web_port}"
         with httpx.Client(base_url=url) as client:
@@ -42,6 +49,10 @@ def test_demo_starts_prints_its_url_and_stops_on_sigint(tmp_path: Path) -> None:
             page = client.get("/")
             assert page.status_code == 200 and "Ada Lovelace" in page.text
             assert f"https://127.0.0.1:{emulator_port}" in page.text
+            # Proxy mode by default: Qlik's paths answer on the web app's own origin.
+            assert f'"qlikBaseUrl":"{url}"' in page.text
+            me = client.get("/api/v1/users/me", follow_redirects=True)
+            assert me.status_code == 200 and me.json()["subject"] == "demo|ada"
         certificate = str(tmp_path / "state" / "tls" / "certificate.pem")
         tenant = httpx.get(
             f"https://127.0.0.1:{emulator_port}/api/v1/csrf-token",
@@ -51,7 +62,25 @@ def test_demo_starts_prints_its_url_and_stops_on_sigint(tmp_path: Path) -> None:
     output = demo.output
     assert demo.proc is not None and demo.proc.returncode == 0, output
     assert f"open {url}" in output
+    assert "mode            : proxy" in output
     assert "ada-demo" in output and "eve-demo" in output
     assert "stopped." in output and "Traceback" not in output
     assert (tmp_path / "state" / "signing" / "private.pem").exists()
     assert _port_is_free(web_port) and _port_is_free(emulator_port)
+
+
+def test_demo_direct_flag_runs_the_direct_mode(tmp_path: Path) -> None:
+    process, web_port, emulator_port = demo_process(tmp_path, "--direct")
+    with process as demo:
+        url = f"http://localhost:{web_port}"
+        with httpx.Client(base_url=url) as client:
+            client.post(
+                "/sign-in",
+                data={"username": "ada", "password": "ada-demo"},
+                headers={"Origin": url},
+            )
+            page = client.get("/").text
+            assert f'"qlikBaseUrl":"https://127.0.0.1:{emulator_port}"' in page
+            assert client.get("/api/v1/users/me").status_code == 404  # nothing proxied
+    assert "mode            : direct" in demo.output
+    assert "accept its self-signed certificate" in demo.output

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -11,10 +10,10 @@ import httpx
 import jwt
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from qlik_jwt.contract import AUDIENCE
 from qlik_jwt.emulator import EmulatorOptions
 from qlik_jwt.signer import TokenSigner
 from tests.support.emulator import RunningEmulator, TestClock, running_emulator
+from tests.support.forge import claim_set
 
 ISSUER = "tests.example.com"
 KID = "tests-key-1"
@@ -23,27 +22,8 @@ ORIGIN = "http://localhost:8001"
 
 def standard_claims(now: float, **changes: Any) -> dict[str, Any]:
     """A valid claim set at ``now``; ``changes`` replace claims (value ``...`` removes one)."""
-    issued = int(now)
-    claims: dict[str, Any] = {
-        "iss": ISSUER,
-        "aud": AUDIENCE,
-        "sub": "app|grace",
-        "subType": "user",
-        "name": "Grace Hopper",
-        "email": "grace@example.com",
-        "email_verified": True,
-        "jti": uuid.uuid4().hex,
-        "iat": issued,
-        "nbf": issued,
-        "exp": issued + 60,
-        "groups": ["Finance"],
-    }
-    for name, value in changes.items():
-        if value is ...:
-            claims.pop(name, None)
-        else:
-            claims[name] = value
-    return claims
+    grace = {"iss": ISSUER, "sub": "app|grace", "name": "Grace Hopper"}
+    return claim_set(now, **{**grace, "email": "grace@example.com", **changes})
 
 
 def reasons(response: Any) -> list[str]:

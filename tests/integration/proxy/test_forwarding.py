@@ -7,8 +7,6 @@ import json
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import httpx
-
 from tests.support.proxy import ProxiedTenant, signed_in
 from tests.support.servers import ServerThread
 from tests.support.webapp import ADA
@@ -34,6 +32,18 @@ def test_first_call_logs_in_server_to_server_and_later_calls_reuse_it(
     assert (login.header("authorization") or "").startswith("Bearer ey")
     assert login.header("origin") is None and login.header("cookie") is None
     assert tenant.emulator.tenant.sessions.count() == 1
+
+
+def test_the_page_learns_of_a_new_session_whichever_call_made_it(
+    tenant: ProxiedTenant, web: ServerThread
+) -> None:
+    with signed_in(web.url) as browser:
+        assert browser.get("/api/v1/users/me").status_code == 301  # this call logs in
+        told = browser.get("/api/v1/csrf-token")
+        again = browser.get("/api/v1/csrf-token")
+    assert told.status_code == 204 and told.headers["qlik-jwt-login"] == "new"
+    assert again.status_code == 204 and "qlik-jwt-login" not in again.headers
+    assert tenant.log.logins() == 1
 
 
 def test_parallel_first_calls_share_one_login(tenant: ProxiedTenant, web: ServerThread) -> None:
@@ -98,8 +108,8 @@ def test_single_page_and_its_csrf_token_stay_server_side(
     assert page.status_code == 200 and "Sales by Region" in page.text
     assert page.headers["content-security-policy"].startswith("frame-ancestors 'self'")
     (sent,) = tenant.log.requests("GET", "/single/")
-    query = dict(httpx.QueryParams(sent.query))
-    assert [query["qlik-csrf-token"]] == session_csrf_tokens(tenant)  # the proxy's
+    assert "qlik-csrf-token" not in sent.query  # URLs end up in logs: a header instead
+    assert [sent.header("qlik-csrf-token")] == session_csrf_tokens(tenant)
     assert "browser-guess" not in sent.query
 
 

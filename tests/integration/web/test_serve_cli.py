@@ -78,3 +78,19 @@ def test_module_entry_point_shows_serve_in_help() -> None:
         qlik_jwt_command("--help"), capture_output=True, text=True, check=True, timeout=60
     )
     assert "serve" in result.stdout
+
+
+def test_a_bad_proxy_session_store_is_a_clear_settings_error(key_dir: Path) -> None:
+    env = {
+        "QLIK_WEB_MODE": "proxy",
+        "QLIK_TENANT_URL": "https://tenant.example.com",
+        "QLIK_WEB_INTEGRATION_ID": "wi-1",
+        "QLIK_APP_ID": "app-1",
+        "QLIK_ISSUER": "serve-test",
+        "QLIK_PRIVATE_KEY": str(key_dir / "private.pem"),
+        "QLIK_PROXY_SESSION_STORE": "memcached://:pw-not-shown@cache:11211",
+    }
+    result = CliRunner().invoke(app, ["serve", "--env-file", "none.env"], env=env)
+    assert result.exit_code == 2
+    assert "proxy_session_store" in result.output and "sqlite:///" in result.output
+    assert "pw-not-shown" not in result.output and "Traceback" not in result.output

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
-from qlik_jwt.web.mint_hint import QLIK_SESSION_HINT_SECONDS
+from qlik_jwt.embedding.tokens import QLIK_SESSION_HINT_SECONDS
 from tests.support.webapp import ADA, GRACE, FakeClock, page_csrf_token, sign_in, token_headers
 
 HINT = "qlik-jwt-minted"

@@ -135,7 +135,7 @@ def test_healthz(client: TestClient) -> None:
 
 
 def test_bootstrap_json_cannot_close_its_script_element() -> None:
-    from qlik_jwt.web.pages import bootstrap_json
+    from qlik_jwt.embedding.page import bootstrap_json
 
     text = bootstrap_json({"subject": "</script><script>alert(1)</script>", "x": "a&b"})
     assert "<" not in text and ">" not in text and "&" not in text

@@ -166,14 +166,38 @@ def test_each_mint_writes_one_audit_line_without_the_token(
     claims = jws.decode(token).claims
     assert entry == {
         "event": "token-minted",
-        "jti": claims["jti"],
+        "time": "2026-01-01T00:00:00Z",  # the app's clock (FakeClock)
         "sub": "demo|ada",
         "groups": ["Finance"],
+        "jti": claims["jti"],
         "exp": claims["exp"],
         "via": "token-endpoint",
+        "client": "testclient",
     }
     everything = caplog.text
     assert token not in everything and token.split(".")[2] not in everything
+    assert headers["X-CSRF-Token"] not in everything
+    assert client.cookies["qlik-jwt-session"] not in everything
+
+
+def test_a_rate_limited_request_writes_one_warning_line(
+    key_dir: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    clock = FakeClock()
+    app = make_app(web_settings(key_dir, token_rate_limit=1), clock=clock, rate_clock=clock)
+    with TestClient(app) as client, caplog.at_level(logging.INFO, logger=AUDIT_LOGGER):
+        headers = signed_in(client)
+        assert [client.post("/token", headers=headers).status_code for _ in range(2)] == [200, 429]
+    refused = [json.loads(r.getMessage()) for r in caplog.records if r.levelname == "WARNING"]
+    assert refused == [
+        {
+            "event": "token-rate-limited",
+            "time": "2026-01-01T00:00:00Z",
+            "sub": "demo|ada",
+            "via": "token-endpoint",
+            "client": "testclient",
+        }
+    ]
 
 
 def test_page_hints_a_live_qlik_session_after_a_mint(client: TestClient, clock: FakeClock) -> None:
@@ -218,3 +242,17 @@ def test_async_identify_hook_is_awaited(key_dir: Path) -> None:
         headers = {"Origin": "http://testserver", "X-CSRF-Token": "x"}
         response = client.post("/token", headers=headers)
     assert jws.decode(response.json()["token"]).claims["name"] == "Lee"
+
+
+def test_with_a_hook_the_page_sends_a_csrf_header_that_passes(key_dir: Path) -> None:
+    """No built-in session, so no session token: the page still inlines a non-empty value,
+    or its own token requests would be refused as missing the header."""
+
+    def identify(request: Request) -> UserClaims | None:
+        return UserClaims("crm|1", "Lee", "lee@example.com", False)
+
+    with _custom_app(key_dir, identify) as client:
+        inlined = page_csrf_token(client)
+        response = client.post("/token", headers=token_headers(client, inlined))
+    assert inlined
+    assert response.status_code == 200

@@ -80,7 +80,7 @@ def authorize(websocket: WebSocket, tenant: EmulatedTenant) -> User:
             f"The engine websocket needs {where} {CSRF_HEADER} (GET /api/v1/csrf-token).",
             "csrf_missing",
         )
-    if not hmac.compare_digest(supplied, session.csrf_token):
+    if not hmac.compare_digest(supplied.encode(), session.csrf_token.encode()):
         raise _csrf_refusal(
             f"{CSRF_HEADER} does not belong to this session; fetch a fresh one.", "csrf_mismatch"
         )

@@ -25,7 +25,7 @@ from qlik_jwt.emulator.jwt_login import exchange
 from qlik_jwt.emulator.state.users import LoginProfile
 from qlik_jwt.emulator.state.web_integrations import header_origin
 from qlik_jwt.emulator.tenant import EmulatedTenant
-from qlik_jwt.errors import MalformedTokenError
+from qlik_jwt.errors import MalformedTokenError, describe
 
 __all__ = ["router", "validate_returnto"]
 
@@ -39,7 +39,7 @@ def _safe_ids(authorization: str | None) -> str:
         claims = jws.decode((authorization or "").partition(" ")[2]).claims
     except MalformedTokenError:
         return ""
-    return f" (sub={claims.get('sub')!r} jti={claims.get('jti')!r})"
+    return f" (sub={describe(claims.get('sub'))} jti={describe(claims.get('jti'))})"
 
 
 @router.post(

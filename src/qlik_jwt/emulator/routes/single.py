@@ -56,7 +56,7 @@ def single(
         return RedirectResponse("/login?" + urlencode(back), status_code=302)
     if tenant.options.single_requires_csrf:
         supplied = request.query_params.get(CSRF_HEADER, "")
-        if not hmac.compare_digest(supplied, session.csrf_token):
+        if not hmac.compare_digest(supplied.encode(), session.csrf_token.encode()):
             raise QlikError(
                 403,
                 "CSRF-TOKEN-2",

@@ -46,6 +46,7 @@ class ProxyCall:
     session: ProxySession
     fresh: bool
     new_cookie: str | None
+    client: str | None  # the browser's address, for the audit line of a login
 
 
 class QlikProxy:
@@ -69,9 +70,7 @@ class QlikProxy:
         self.timeout = settings.proxy_timeout
         self.cookie_lifetime = settings.web_session_lifetime
         verify = tls_context(settings.tenant_ca_file or True)
-        self.tls: ssl.SSLContext = (
-            verify if isinstance(verify, ssl.SSLContext) else (ssl.create_default_context())
-        )
+        self.tls = verify if isinstance(verify, ssl.SSLContext) else ssl.create_default_context()
         self.http = httpx.AsyncClient(
             base_url=self.tenant_url,
             transport=httpx.AsyncHTTPTransport(verify=self.tls),
@@ -114,8 +113,9 @@ class QlikProxy:
         """Who calls, and the Qlik session to call with (logging in when needed)."""
         user = await self.user(connection)
         key, new_cookie = self.browser_key(connection)
-        session, fresh = await self.sessions.current(user, key)
-        return ProxyCall(user, key, session, fresh, new_cookie)
+        client = connection.client.host if connection.client else None
+        session, fresh = await self.sessions.current(user, key, client)
+        return ProxyCall(user, key, session, fresh, new_cookie, client)
 
     def give_cookie(self, connection: HTTPConnection, response: Response) -> None:
         """Set the browser cookie on a page answer when the browser has none yet, so the

@@ -1,8 +1,9 @@
 """Forwarding the engine websocket ``/app/{appId}`` for signed-in users, both directions.
 
 The browser's handshake is checked first (same origin, signed-in user, path), then the
-tenant's websocket is opened with Qlik's cookies and ``qlik-csrf-token`` in the query
-(server-to-server, no ``Origin``); only when that succeeds is the browser's upgrade
+tenant's websocket is opened with Qlik's cookies and header ``qlik-csrf-token``
+(server-to-server, no ``Origin``; the browser's own ``qlik-csrf-token`` query parameter is
+dropped); only when that succeeds is the browser's upgrade
 accepted, so every refusal reaches the browser as an HTTP answer in the web app's error
 shape. A tenant refusing the session (401) gets one transparent re-login.
 
@@ -16,10 +17,10 @@ reason; a side that vanishes without a close frame makes the proxy close the oth
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 
-import anyio
 import httpx
 from fastapi import APIRouter, WebSocket
 from fastapi.responses import JSONResponse
@@ -28,17 +29,21 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
 from websockets.typing import Subprotocol
 
+from qlik_jwt.admin.failures import first_error
 from qlik_jwt.web.errors import WebError
 from qlik_jwt.web.forgery import check_same_origin
 from qlik_jwt.web.proxy.context import ProxyCall, QlikProxy
 from qlik_jwt.web.proxy.cookie_jar import QlikCookieJar
 from qlik_jwt.web.proxy.failures import session_refused, tenant_failure, timeout_failure
-from qlik_jwt.web.proxy.headers import CSRF_PARAMETER, bad_path_reason, tenant_query
+from qlik_jwt.web.proxy.headers import CSRF_HEADER, bad_path_reason, tenant_query
 from qlik_jwt.web.proxy.store import ProxySession
 
 __all__ = ["MAX_MESSAGE_BYTES", "engine_routes", "sendable_close_code"]
 
 log = logging.getLogger("qlik_jwt.web.proxy")
+# The websocket library's debug lines show handshake headers (Qlik's cookies): never emitted.
+QUIET = logging.getLogger("qlik_jwt.web.proxy.tenant_websocket")
+QUIET.setLevel(logging.WARNING)
 
 MAX_MESSAGE_BYTES = 16 * 1024 * 1024  # as uvicorn's default for the browser's side
 QUEUED_MESSAGES = 4
@@ -54,22 +59,25 @@ def sendable_close_code(code: int | None, fallback: int) -> int:
     return code if 1000 <= code <= 1014 or 3000 <= code <= 4999 else fallback
 
 
-def _tenant_url(proxy: QlikProxy, websocket: WebSocket, session: ProxySession) -> str:
+def _tenant_url(proxy: QlikProxy, websocket: WebSocket) -> str:
     base = "ws" + proxy.tenant_url.removeprefix("http")
-    raw_path: bytes = websocket.scope.get("raw_path") or websocket.url.path.encode("ascii")
-    query = tenant_query(
-        websocket.scope.get("query_string", b""), {CSRF_PARAMETER: session.csrf_token}
-    )
-    return f"{base}{raw_path.decode('ascii')}?{query}"
+    raw_path: bytes = websocket.scope.get("raw_path") or websocket.url.path.encode("latin-1")
+    query = tenant_query(websocket.scope.get("query_string", b""))
+    return f"{base}{raw_path.decode('latin-1')}" + (f"?{query}" if query else "")
 
 
 async def _open(proxy: QlikProxy, websocket: WebSocket, session: ProxySession) -> ClientConnection:
-    url = _tenant_url(proxy, websocket, session)
+    url = _tenant_url(proxy, websocket)
+    # The CSRF token goes in a header, as Qlik's own Node client sends it: never in a URL.
+    headers = {CSRF_HEADER: session.csrf_token}
     cookie = QlikCookieJar.from_json(session.cookies).header_for(url)
+    if cookie:
+        headers["Cookie"] = cookie
     requested = websocket.scope.get("subprotocols") or []
     return await connect(
         url,
-        additional_headers={"Cookie": cookie} if cookie else None,
+        additional_headers=headers,
+        logger=QUIET,
         subprotocols=[Subprotocol(name) for name in requested] or None,
         ssl=proxy.tls if url.startswith("wss://") else None,
         proxy=None,
@@ -94,7 +102,7 @@ async def _open_renewing(
                 content=bytes(refusal.response.body or b""),
             )
             if answer.status_code == 401 and attempt == 1 and not call.fresh:
-                session = await proxy.sessions.renew(call.user, call.key, session)
+                session = await proxy.sessions.renew(call.user, call.key, session, call.client)
                 continue
             if answer.status_code == 401:
                 raise session_refused(answer, "the engine websocket") from None
@@ -103,13 +111,12 @@ async def _open_renewing(
             raise timeout_failure(proxy.tenant_url) from None
         except (OSError, InvalidHandshake) as exc:
             reason = httpx.ConnectError(f"{type(exc).__name__}: {exc}")
+            reason.__cause__ = exc  # so that a TLS failure is named as one
             raise tenant_failure(reason, proxy.tenant_url) from None
     raise AssertionError("unreachable")
 
 
 def _engine_refused(answer: httpx.Response) -> WebError:
-    from qlik_jwt.admin.failures import first_error
-
     error = first_error(answer)
     said = " · ".join(part for part in (error.code, error.title, error.detail) if part)
     status = answer.status_code if 400 <= answer.status_code < 500 else 502
@@ -132,46 +139,60 @@ async def _refuse(websocket: WebSocket, refusal: WebError) -> None:
         await websocket.close(code=1008, reason=refusal.code)
 
 
+async def _browser_to_tenant(browser: WebSocket, tenant: ClientConnection) -> bool:
+    """Pass the browser's messages on. True once the browser's close reached the tenant;
+    False when the tenant is closing (the other direction passes that close on)."""
+    while True:
+        message = await browser.receive()
+        if message["type"] == "websocket.disconnect":
+            code = sendable_close_code(message.get("code"), BROWSER_GONE)
+            await tenant.close(code, message.get("reason") or "")
+            return True
+        text = message.get("text")
+        try:
+            await tenant.send(text if text is not None else message.get("bytes") or b"")
+        except ConnectionClosed:
+            return False
+
+
+async def _tenant_to_browser(browser: WebSocket, tenant: ClientConnection) -> bool:
+    """Pass the tenant's messages on. True once the tenant's close reached the browser;
+    False when the browser went away (the other direction closes the tenant)."""
+    try:
+        async for data in tenant:
+            if isinstance(data, str):
+                await browser.send_text(data)
+            else:
+                await browser.send_bytes(data)
+    except ConnectionClosed:
+        pass  # closed without a close frame: handled below like any other close
+    except WebSocketDisconnect:
+        return False
+    # close_code is 1006 when the tenant vanished without a close frame.
+    code = sendable_close_code(tenant.close_code, TENANT_GONE)
+    reason = tenant.close_reason or ""
+    if code == TENANT_GONE and tenant.close_code != TENANT_GONE:
+        reason = "the Qlik tenant's connection was lost"
+    with contextlib.suppress(WebSocketDisconnect, RuntimeError):  # the browser is gone too
+        await browser.close(code, reason)
+    return True
+
+
 async def relay(browser: WebSocket, tenant: ClientConnection) -> None:
-    """Pass messages both ways until one side closes; then close the other alike."""
-    async with anyio.create_task_group() as group:
-
-        async def browser_to_tenant() -> None:
-            while True:
-                message = await browser.receive()
-                if message["type"] == "websocket.disconnect":
-                    code = sendable_close_code(message.get("code"), BROWSER_GONE)
-                    await tenant.close(code, message.get("reason") or "")
-                    break
-                text = message.get("text")
-                try:
-                    await tenant.send(text if text is not None else message.get("bytes") or b"")
-                except ConnectionClosed:
-                    break  # the tenant closed: the other direction passes its close on
-            group.cancel_scope.cancel()
-
-        async def tenant_to_browser() -> None:
-            try:
-                async for data in tenant:
-                    if isinstance(data, str):
-                        await browser.send_text(data)
-                    else:
-                        await browser.send_bytes(data)
-            except ConnectionClosed:
-                pass  # closed without a close frame: handled below like any other close
-            except WebSocketDisconnect:
-                return  # the browser went away: the other direction closes the tenant
-            # close_code is 1006 when the tenant vanished without a close frame.
-            code = sendable_close_code(tenant.close_code, TENANT_GONE)
-            reason = tenant.close_reason or ""
-            if code == TENANT_GONE and tenant.close_code != TENANT_GONE:
-                reason = "the Qlik tenant's connection was lost"
-            with contextlib.suppress(WebSocketDisconnect, RuntimeError):  # browser gone too
-                await browser.close(code, reason)
-            group.cancel_scope.cancel()
-
-        group.start_soon(browser_to_tenant)
-        group.start_soon(tenant_to_browser)
+    """Pass messages both ways until one side's close has reached the other."""
+    pending = {
+        asyncio.ensure_future(_browser_to_tenant(browser, tenant)),
+        asyncio.ensure_future(_tenant_to_browser(browser, tenant)),
+    }
+    try:
+        while pending:
+            done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+            if any(task.result() for task in done):
+                return
+    finally:
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
 
 
 def engine_routes(proxy: QlikProxy) -> APIRouter:

@@ -11,7 +11,7 @@ a path on this app.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from urllib.parse import parse_qsl, unquote, urlencode
 
 __all__ = [
@@ -118,13 +118,11 @@ def bad_path_reason(path: str) -> str | None:
     return None
 
 
-def tenant_query(raw_query: bytes, extra: Mapping[str, str] | None = None) -> str:
+def tenant_query(raw_query: bytes) -> str:
     """The browser's query string for the tenant: its own ``qlik-csrf-token`` dropped (the
-    proxy adds the real one where needed, in ``extra``), everything else unchanged."""
+    proxy sends the real one in a header), everything else unchanged."""
     query = raw_query.decode("latin-1")
     pairs = parse_qsl(query, keep_blank_values=True)
-    if extra is None and not any(name == CSRF_PARAMETER for name, _ in pairs):
+    if not any(name == CSRF_PARAMETER for name, _ in pairs):
         return query
-    kept = [(name, value) for name, value in pairs if name != CSRF_PARAMETER]
-    kept.extend((extra or {}).items())
-    return urlencode(kept)
+    return urlencode([(name, value) for name, value in pairs if name != CSRF_PARAMETER])

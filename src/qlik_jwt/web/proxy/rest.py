@@ -4,35 +4,37 @@ resources those pages load (``/resources/*``, ``/assets/*``).
 For each call: same-origin check on modifying methods (the proxy adds Qlik's CSRF token
 itself, so it must not do so for another site's forms), a path without dot segments, the
 user's Qlik session (logging in lazily), then the request is sent with Qlik's cookies and,
-on every method but GET/HEAD, header ``qlik-csrf-token``. Bodies stream both ways; a body
-up to :data:`MAX_REPLAY_BYTES` is held so that the call can be sent once more after a
-transparent re-login when the tenant says the session has expired (401, or ``/single/``
-redirecting to ``/login``). A second refusal is answered 502 ``qlik-session-refused``.
+on every method but GET/HEAD (and on ``/single/``), header ``qlik-csrf-token``. Bodies
+stream both ways; a body up to :data:`MAX_REPLAY_BYTES` is held so that the call can be
+sent once more after a transparent re-login when the tenant says the session has expired
+(401, or ``/single/`` redirecting to ``/login``). A second refusal is answered 502
+``qlik-session-refused``.
 
 ``GET /api/v1/csrf-token`` answers 204 once the session works, without the token: the
-browser needs none, the proxy adds it. Header ``qlik-jwt-login: new`` says the proxy has
-just logged in for it (the page shows a new session rather than a reused one).
+browser needs none, the proxy adds it. On the first such answer of each Qlik session, header
+``qlik-jwt-login: new`` says the session is new (the page shows a new session rather than a
+reused one), whichever parallel call logged in.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 from dataclasses import dataclass
+from typing import TypeVar
 
 import httpx
 from fastapi import APIRouter, Request
 from fastapi.responses import Response, StreamingResponse
 
 from qlik_jwt.admin.failures import transport_reason
-from qlik_jwt.web.errors import WebError
+from qlik_jwt.web.errors import WebError, refusal_response
 from qlik_jwt.web.forgery import check_same_origin
 from qlik_jwt.web.proxy.context import ProxyCall, QlikProxy
 from qlik_jwt.web.proxy.cookie_jar import QlikCookieJar
 from qlik_jwt.web.proxy.failures import session_refused, tenant_failure
 from qlik_jwt.web.proxy.headers import (
     CSRF_HEADER,
-    CSRF_PARAMETER,
     bad_path_reason,
     request_headers,
     response_headers,
@@ -43,13 +45,14 @@ from qlik_jwt.web.proxy.store import ProxySession
 __all__ = ["FORWARDED_PREFIXES", "MAX_REPLAY_BYTES", "rest_routes"]
 
 log = logging.getLogger("qlik_jwt.web.proxy")
+T = TypeVar("T")
 
 FORWARDED_PREFIXES = ("/api/v1", "/single", "/resources", "/assets")
 METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"]
 SAFE_METHODS = frozenset({"GET", "HEAD"})
 MAX_REPLAY_BYTES = 1024 * 1024
 CSRF_TOKEN_PATH = "/api/v1/csrf-token"
-LOGIN_HEADER = "qlik-jwt-login"  # "new" on a csrf-token answer: the proxy just logged in
+LOGIN_HEADER = "qlik-jwt-login"  # "new" on the first csrf-token answer of a session
 LOGGED_IN = {"Cache-Control": "no-store", LOGIN_HEADER: "new"}
 
 
@@ -78,27 +81,30 @@ def _expired(answer: httpx.Response) -> bool:
     """Does the tenant say the session is gone? 401, or a redirect to its login page."""
     if answer.status_code == 401:
         return True
-    location = answer.headers.get("location", "")
-    return answer.is_redirect and httpx.URL(location).path.startswith("/login")
+    if not answer.is_redirect:
+        return False
+    try:
+        return httpx.URL(answer.headers.get("location", "")).path.startswith("/login")
+    except httpx.InvalidURL:
+        return False
 
 
 def _tenant_request(
     proxy: QlikProxy, request: Request, session: ProxySession, body: Body
 ) -> httpx.Request:
     path = request.url.path
-    # /single/ may need the CSRF token in its query (Qlik's need is unknown); it is added
-    # here, server-side, where no browser URL, log or Referer can show it.
-    extra = {CSRF_PARAMETER: session.csrf_token} if path.startswith("/single/") else None
-    query = tenant_query(request.scope.get("query_string", b""), extra)
+    query = tenant_query(request.scope.get("query_string", b""))
     raw_path: bytes = request.scope.get("raw_path") or path.encode("ascii")
     url = httpx.URL(proxy.tenant_url).copy_with(
-        raw_path=raw_path + (b"?" + query.encode("ascii") if query else b"")
+        raw_path=raw_path + (b"?" + query.encode("latin-1") if query else b"")
     )
     headers = request_headers(request.headers.items())
     cookie = QlikCookieJar.from_json(session.cookies).header_for(str(url))
     if cookie:
         headers["cookie"] = cookie
-    if request.method not in SAFE_METHODS:
+    # Modifying calls need the CSRF token; /single/ may (Qlik's need is unknown). A header,
+    # never the query: URLs end up in logs.
+    if request.method not in SAFE_METHODS or path.startswith("/single/"):
         headers[CSRF_HEADER] = session.csrf_token
     content = body.stream if body.stream is not None else body.data
     return proxy.http.build_request(request.method, url, headers=headers, content=content)
@@ -121,25 +127,40 @@ async def _refusal(answer: httpx.Response, request: Request) -> WebError:
 
 async def _send_renewing(
     proxy: QlikProxy, request: Request, call: ProxyCall, body: Body
-) -> tuple[httpx.Response, bool]:
+) -> tuple[httpx.Response, ProxySession]:
     """Send; after an "expired" answer log in again and send once more (when the body can
-    be sent again), else answer the refusal. The flag says whether it logged in again."""
+    be sent again), else answer the refusal. Also returns the session finally used."""
     answer = await _send(proxy, request, call.session, body)
     if not _expired(answer):
-        await proxy.sessions.remember(call.key, call.session, answer)
-        return answer, False
+        return await _remembered(proxy, call.key, call.session, answer)
     if call.fresh:
         raise await _refusal(answer, request)
     if not body.replayable:  # the body is gone: renew for the next call, pass this answer on
-        await proxy.sessions.renew(call.user, call.key, call.session)
-        return answer, True
+        return answer, await _closing_on_error(
+            answer, proxy.sessions.renew(call.user, call.key, call.session, call.client)
+        )
     await answer.aclose()
-    session = await proxy.sessions.renew(call.user, call.key, call.session)
+    session = await proxy.sessions.renew(call.user, call.key, call.session, call.client)
     answer = await _send(proxy, request, session, body)
     if _expired(answer):
         raise await _refusal(answer, request)
-    await proxy.sessions.remember(call.key, session, answer)
-    return answer, True
+    return await _remembered(proxy, call.key, session, answer)
+
+
+async def _remembered(
+    proxy: QlikProxy, key: str, session: ProxySession, answer: httpx.Response
+) -> tuple[httpx.Response, ProxySession]:
+    """``answer`` and the session updated with cookies it sets (stored)."""
+    return answer, await _closing_on_error(answer, proxy.sessions.remember(key, session, answer))
+
+
+async def _closing_on_error(answer: httpx.Response, step: Awaitable[T]) -> T:
+    """Await ``step``; if it fails, close ``answer`` (its connection goes back) first."""
+    try:
+        return await step
+    except BaseException:
+        await answer.aclose()
+        raise
 
 
 async def _chunks(answer: httpx.Response) -> AsyncIterator[bytes]:
@@ -175,12 +196,15 @@ async def forward(proxy: QlikProxy, request: Request) -> Response:
     call = await proxy.call(request)
     csrf_token = request.method == "GET" and request.url.path == CSRF_TOKEN_PATH
     if call.fresh and csrf_token:  # the session was made for this call: it works
+        await proxy.sessions.announce(call.key, call.session)
         return _answer(proxy, request, call, Response(status_code=204, headers=LOGGED_IN))
-    answer, renewed = await _send_renewing(proxy, request, call, await Body.read(request))
-    response = StreamingResponse(_chunks(answer), status_code=answer.status_code)
+    answer, session = await _send_renewing(proxy, request, call, await Body.read(request))
     raw = [(name.decode("latin-1"), value.decode("latin-1")) for name, value in answer.headers.raw]
-    if csrf_token and renewed:
+    if csrf_token and answer.status_code == 204 and not session.announced:
+        # The session is new to the page (made by a parallel call, or renewed just now).
+        await _closing_on_error(answer, proxy.sessions.announce(call.key, session))
         raw.append((LOGIN_HEADER, "new"))
+    response = StreamingResponse(_chunks(answer), status_code=answer.status_code)
     response.raw_headers = [
         (name.lower().encode("latin-1"), value.encode("latin-1"))
         for name, value in response_headers(raw, tenant_url=proxy.tenant_url)
@@ -193,7 +217,12 @@ def rest_routes(proxy: QlikProxy) -> APIRouter:
     router = APIRouter()
 
     async def forwarded(request: Request) -> Response:
-        return await forward(proxy, request)
+        # Refusals answered here, not by an app's exception handler: a host app that
+        # includes this router (qlik_jwt.integrations.fastapi) has none of ours.
+        try:
+            return await forward(proxy, request)
+        except WebError as refusal:
+            return refusal_response(refusal)
 
     for prefix in FORWARDED_PREFIXES:
         router.add_api_route(

@@ -22,7 +22,6 @@ import weakref
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
-import anyio.to_thread
 import httpx
 
 from qlik_jwt.signer import UserClaims
@@ -75,9 +74,12 @@ class QlikSessions:
             lock = self._locks[key] = asyncio.Lock()
         return lock
 
-    async def current(self, user: UserClaims, key: str) -> tuple[ProxySession, bool]:
+    async def current(
+        self, user: UserClaims, key: str, client: str | None = None
+    ) -> tuple[ProxySession, bool]:
         """The browser's session for ``user``, logging in when there is none (or it belongs
-        to another subject). The flag says whether this call just logged in."""
+        to another subject). The flag says whether this call just logged in. ``client``
+        (the browser's address) goes to the audit line of a login."""
         found = await self._get(key)
         if found is not None and found.subject == user.sub:
             return found, False
@@ -85,18 +87,20 @@ class QlikSessions:
             found = await self._get(key)  # a parallel request may have logged in meanwhile
             if found is not None and found.subject == user.sub:
                 return found, False
-            session = await self._login(user)
+            session = await self._login(user, client)
             await self._put(key, session)
             return session, True
 
-    async def renew(self, user: UserClaims, key: str, stale: ProxySession) -> ProxySession:
+    async def renew(
+        self, user: UserClaims, key: str, stale: ProxySession, client: str | None = None
+    ) -> ProxySession:
         """A new session after the tenant refused ``stale`` (expired), unless a parallel
         request has already renewed it."""
         async with self._lock(key):
             found = await self._get(key)
-            if found is not None and found.subject == user.sub and found != stale:
+            if found is not None and found.subject == user.sub and not found.same_login(stale):
                 return found
-            session = await self._login(user)
+            session = await self._login(user, client)
             await self._put(key, session)
             return session
 
@@ -113,12 +117,16 @@ class QlikSessions:
         await self._put(key, updated)
         return updated
 
+    async def announce(self, key: str, session: ProxySession) -> None:
+        """Note that the page has been told ``session`` is new."""
+        await self._put(key, dataclasses.replace(session, announced=True))
+
     async def forget(self, key: str) -> None:
         await self._call(self.store.delete(key))
 
-    async def _login(self, user: UserClaims) -> ProxySession:
-        mint = functools.partial(self.minter.mint, user, via="proxy")
-        minted = await anyio.to_thread.run_sync(mint)
+    async def _login(self, user: UserClaims, client: str | None) -> ProxySession:
+        mint = functools.partial(self.minter.mint, user, via="proxy", client=client)
+        minted = await asyncio.to_thread(mint)
         headers = {"Authorization": f"Bearer {minted.token}", "Accept": "application/json"}
         try:
             answer = await self.http.post(JWT_SESSION, headers=headers)

@@ -8,12 +8,11 @@ read and purged when written.
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 import time
 from collections.abc import Callable
 from typing import TypeVar
-
-import anyio.to_thread
 
 from qlik_jwt.web.database import Database
 from qlik_jwt.web.proxy.store import ProxySession, SessionStoreError
@@ -82,7 +81,7 @@ class SqliteSessionStore:
 
     async def _run(self, function: Callable[..., T], *args: object) -> T:
         try:
-            return await anyio.to_thread.run_sync(function, *args)
+            return await asyncio.to_thread(function, *args)
         except sqlite3.Error as exc:
             raise SessionStoreError(
                 f"the proxy session store {self.database.path} failed ({exc})"

@@ -45,9 +45,15 @@ class ProxySession:
     cookies: str  # the cookie jar, as JSON (see QlikCookieJar)
     csrf_token: str
     created_at: float
+    announced: bool = False  # the page has been told this session is new
 
     def __repr__(self) -> str:
         return f"ProxySession(subject={self.subject!r}, created_at={self.created_at})"
+
+    def same_login(self, other: ProxySession) -> bool:
+        """Is ``other`` the same Qlik login (perhaps with cookies updated by later answers,
+        or announced to the page), rather than a renewal?"""
+        return (self.created_at, self.csrf_token) == (other.created_at, other.csrf_token)
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), separators=(",", ":"))
@@ -62,6 +68,7 @@ class ProxySession:
                 str(data["cookies"]),
                 str(data["csrf_token"]),
                 float(data["created_at"]),
+                data.get("announced") is True,
             )
         except (ValueError, TypeError, KeyError):
             return None

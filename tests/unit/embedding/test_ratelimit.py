@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from qlik_jwt.web.ratelimit import RateLimiter
+from qlik_jwt.embedding.ratelimit import RateLimiter
 from tests.support.webapp import FakeClock
 
 

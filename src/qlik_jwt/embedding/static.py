@@ -1,0 +1,44 @@
+"""The front end's files (``qlik_jwt/web/static``), found by one strict name, and only those.
+
+A name is one path segment of lower-case letters, digits, ``.``, ``_`` or ``-`` with an
+allowed extension, looked up in the static folder. No sub-folders, no dot files, no ``..``,
+no source files. Every server of these files (the web app, each integration) uses
+:func:`static_file` and sends ``Cache-Control: no-cache`` with them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+__all__ = ["CONTENT_TYPES", "STATIC_DIR", "StaticFile", "static_file"]
+
+STATIC_DIR = Path(__file__).parents[1] / "web" / "static"
+CONTENT_TYPES = {
+    ".js": "text/javascript; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".svg": "image/svg+xml",
+    ".png": "image/png",
+}
+NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*(\.[a-z0-9_-]+)*\.(js|css|svg|png)$")
+HEADERS = {"Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff"}
+
+
+@dataclass(frozen=True)
+class StaticFile:
+    """A file to serve: where it is and its media type."""
+
+    path: Path
+    media_type: str
+
+
+def static_file(name: str, static_dir: Path = STATIC_DIR) -> StaticFile | None:
+    """The file called ``name`` in ``static_dir``, or None (answer 404) for any other name."""
+    if not NAME.fullmatch(name):
+        return None
+    root = static_dir.resolve()
+    path = (root / name).resolve()
+    if path.parent != root or not path.is_file():
+        return None
+    return StaticFile(path, CONTENT_TYPES[path.suffix])

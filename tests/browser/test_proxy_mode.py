@@ -1,0 +1,91 @@
+"""Proxy mode in Chromium with third-party cookies blocked (as this Chromium, Safari and
+incognito windows ship): the page talks only to the web app, which logs in to the tenant
+for it, and everything renders. (The same browser in direct mode gets the page's "third-
+party cookies blocked" explanation: test_embedding.py.)"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from qlik_jwt.demo.run import DemoInfo
+from qlik_jwt.web import DEMO_USERS
+from tests.browser.conftest import MintCounter
+from tests.browser.test_embedding import (
+    assert_group_refusal_explained,
+    chart_values,
+    wait_until_done,
+)
+from tests.support.browser import chromium, sign_in_page
+from tests.support.sample_csv import sales_by
+
+ADA, GRACE, _EVE = DEMO_USERS
+
+
+def test_proxy_mode_renders_the_chart_and_the_frame_with_third_party_cookies_blocked(
+    proxy_demo: DemoInfo, tmp_path: Path, mints: MintCounter
+) -> None:
+    with chromium(tmp_path, third_party_cookies=False) as context:
+        page = context.new_page()
+        errors: list[str] = []
+        elsewhere: list[str] = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.on(
+            "request",
+            lambda r: None if r.url.startswith(proxy_demo.web_url) else elsewhere.append(r.url),
+        )
+        sign_in_page(page, proxy_demo.web_url, ADA.username, ADA.password)
+        wait_until_done(page, "session", "user", "engine", "chart", "iframe")
+        assert page.get_attribute("body", "data-qlik-session") == "new"
+        assert "Ada Lovelace (demo|ada)" in page.inner_text("#qlik-user")
+        expected = sales_by("Region")
+        shown = chart_values(page)
+        assert set(shown) == set(expected)
+        for region, total in expected.items():
+            assert float(shown[region]) == pytest.approx(float(total))
+        frame = page.frame_locator("#qlik-iframe")
+        assert "Sales by Region" in frame.locator("body").inner_text()
+        assert page.query_selector("#problem").is_hidden()
+        assert elsewhere == []  # not one request to the tenant: all of them to the web app
+        assert errors == []
+        assert mints.count("demo|ada") == 1
+        cookies = {c["name"] for c in context.cookies()}
+        assert "qlik-jwt-proxy" in cookies and not cookies & {"eas.sid", "_csrfToken"}
+
+
+def test_proxy_mode_round_trips_before_the_engine_session(
+    proxy_demo: DemoInfo, tmp_path: Path, mints: MintCounter
+) -> None:
+    """First visit and reload: one request (csrf-token, answered once the web app holds a
+    working Qlik session) before the engine websocket; a reload mints nothing."""
+    with chromium(tmp_path, third_party_cookies=False) as context:
+        page = context.new_page()
+        sent: list[str] = []
+        qlik_paths = ("/api/", "/login/", "/token", "/app/")
+        page.on(
+            "request",
+            lambda r: (
+                sent.append(f"{r.method} {r.url.split('?')[0].removeprefix(proxy_demo.web_url)}")
+                if any(p in r.url for p in qlik_paths)
+                else None
+            ),
+        )
+        page.on("websocket", lambda ws: sent.append("WEBSOCKET"))
+        sign_in_page(page, proxy_demo.web_url, GRACE.username, GRACE.password)
+        wait_until_done(page, "chart")
+        first = sent[: sent.index("WEBSOCKET")]
+        # users/me (and its redirect) may still be running: the engine does not wait for it.
+        assert [r for r in first if "/users/" not in r] == ["GET /api/v1/csrf-token"]
+        assert mints.count("demo|grace") == 1
+        sent.clear()
+        page.reload()
+        wait_until_done(page, "session", "user", "chart")
+        reload = sent[: sent.index("WEBSOCKET")]
+        assert [r for r in reload if "/users/" not in r] == ["GET /api/v1/csrf-token"]
+        assert page.get_attribute("body", "data-qlik-session") == "reused"
+        assert mints.count("demo|grace") == 1  # the reload minted nothing
+
+
+def test_proxy_mode_explains_a_group_without_the_app(proxy_demo: DemoInfo, tmp_path: Path) -> None:
+    assert_group_refusal_explained(proxy_demo, tmp_path, third_party=False)

@@ -1,0 +1,51 @@
+"""The FastAPI integration in proxy mode: the host app forwards Qlik's paths and logs in for
+the browser, on a real server against a real emulator."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+import pytest
+
+from qlik_jwt.embedding.tokens import AUDIT_LOGGER
+from qlik_jwt.signer import TokenSigner
+from tests.support.emulator import RunningEmulator
+from tests.support.hosts import page_bootstrap, provisioned_settings, running_host, sign_in
+from tests.support.webapp import ADA
+
+
+def test_the_host_app_logs_in_for_the_browser_and_forwards_qlik(
+    emulator: RunningEmulator,
+    signer: TokenSigner,
+    key_dir: Path,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.INFO, logger=AUDIT_LOGGER)
+    settings_for = provisioned_settings(
+        emulator,
+        signer,
+        (key_dir / "certificate.pem").read_bytes(),
+        web_mode="proxy",
+        proxy_session_store=f"sqlite:///{tmp_path / 'proxy.sqlite3'}",
+    )
+    with running_host("fastapi", settings_for, signer=signer, clock=emulator.clock) as host:
+        with host.client() as anonymous:
+            refused = anonymous.get("/api/v1/users/me")
+        assert refused.status_code == 401  # answered by the route: the host has no handler
+        assert refused.json()["error"]["code"] == "not-signed-in"
+        with host.client() as client:
+            sign_in(client, ADA.username, ADA.password)
+            bootstrap = page_bootstrap(client)
+            assert bootstrap["qlikBaseUrl"] == host.url and bootstrap["tokenUrl"] is None
+            assert any(name.endswith("qlik-jwt-proxy") for name in client.cookies)
+            csrf = client.get("/api/v1/csrf-token")
+            assert csrf.status_code == 204 and csrf.headers["qlik-jwt-login"] == "new"
+            me = client.get("/api/v1/users/me", follow_redirects=True)
+            assert me.status_code == 200 and me.json()["subject"] == "demo|ada"
+            assert client.get("/api/v1/csrf-token").headers.get("qlik-jwt-login") is None
+            assert client.post("/qlik/token", headers={"Origin": host.url}).status_code == 404
+    mints = [json.loads(r.getMessage()) for r in caplog.records if r.name == AUDIT_LOGGER]
+    assert [(m["sub"], m["via"]) for m in mints] == [("demo|ada", "proxy")]
