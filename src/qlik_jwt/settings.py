@@ -28,7 +28,8 @@ ENV_PREFIX = "QLIK_"
 SECRET_FIELDS = frozenset(
     {"private_key", "session_secret", "admin_api_key", "admin_oauth_client_secret"}
 )
-URL_FIELDS = frozenset({"proxy_session_store"})  # may hold a password: shown without it
+# URLs (or lists of them) that a user may write with a password: shown without it.
+URL_FIELDS = frozenset({"tenant_url", "public_origin", "app_origins", "proxy_session_store"})
 
 
 def hide_url_password(url: str) -> str:
@@ -42,6 +43,16 @@ def hide_url_password(url: str) -> str:
     user = parts.username or ""
     host = parts.netloc.rpartition("@")[2]
     return parts._replace(netloc=f"{user}:***@{host}").geturl()
+
+
+def _hide_url_passwords(value: Any) -> Any:
+    """:func:`hide_url_password` on each URL of a list or of comma-separated text (as
+    ``QLIK_APP_ORIGINS`` holds them); other values as they are."""
+    if isinstance(value, str):
+        return ",".join(hide_url_password(part) for part in value.split(","))
+    if isinstance(value, list):
+        return [_hide_url_passwords(item) for item in value]
+    return value
 
 
 def session_store_location(url: str) -> tuple[Literal["sqlite", "redis"], str]:
@@ -249,14 +260,22 @@ class Settings(BaseSettings):
     def _origin_shape(cls, value: list[str]) -> list[str]:
         for origin in value:
             parts = urlsplit(origin)
+            shown = repr(hide_url_password(origin))
             if parts.scheme not in ("http", "https") or not parts.hostname:
                 raise ValueError(
-                    f"{origin!r} is not an origin; give scheme://host[:port], "
+                    f"{shown} is not an origin; give scheme://host[:port], "
                     "e.g. https://app.example.com"
                 )
-            if parts.path not in ("", "/") or parts.query or parts.fragment or "*" in origin:
+            if (
+                parts.path not in ("", "/")
+                or parts.query
+                or parts.fragment
+                or "*" in origin
+                or "@" in parts.netloc
+            ):
                 raise ValueError(
-                    f"{origin!r} must be an exact origin, without a path, query or wildcard"
+                    f"{shown} must be an exact origin, without credentials, a path, a query "
+                    "or a wildcard"
                 )
         return value
 
@@ -365,7 +384,7 @@ class Settings(BaseSettings):
             elif name in SECRET_FIELDS and value is not None:
                 value = "<set, hidden>"
             elif name in URL_FIELDS:
-                value = hide_url_password(value)
+                value = _hide_url_passwords(value)
             shown[name] = value
         return shown
 
@@ -376,8 +395,8 @@ def _problem(error: Any) -> ConfigurationError:
     value = error.get("input")
     if name in SECRET_FIELDS:
         value = "<hidden>"
-    elif name in URL_FIELDS and isinstance(value, str):
-        value = hide_url_password(value)
+    elif name in URL_FIELDS:
+        value = _hide_url_passwords(value)
     field = Settings.model_fields.get(name)
     fix = f"Set {ENV_PREFIX}{name.upper()}." + (f" {field.description}" if field else "")
     return ConfigurationError(name, message, value, fix)

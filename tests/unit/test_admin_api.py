@@ -69,3 +69,11 @@ def test_a_client_refuses_half_an_oauth_client_or_two_credentials() -> None:
     with pytest.raises(ConfigurationError) as caught:
         qlik_jwt.admin.TenantClient("https://t.example.com/some/path", api_key="k")
     assert caught.value.field == "tenant_url"
+
+
+def test_a_client_never_shows_the_password_of_a_tenant_url() -> None:
+    with pytest.raises(ConfigurationError) as caught:
+        qlik_jwt.admin.TenantClient("https://admin:hunter22@t.example.com", api_key="k")
+    assert caught.value.field == "tenant_url"
+    assert "credentials" in str(caught.value)
+    assert "hunter22" not in str(caught.value)

@@ -110,3 +110,23 @@ def test_invalid_secret_value_is_hidden_in_errors(monkeypatch: pytest.MonkeyPatc
     assert "private_key: is empty; give a PEM file path or the PEM text (got '<hidden>')" in str(
         caught.value
     )
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("QLIK_TENANT_URL", "https://admin:hunter22@t.eu.qlikcloud.com"),
+        ("QLIK_PUBLIC_ORIGIN", "https://admin:hunter22@app.example.com"),
+        ("QLIK_APP_ORIGINS", "https://ok.example.com,https://admin:hunter22@app.example.com"),
+    ],
+)
+def test_a_password_in_a_url_is_refused_without_being_shown(
+    monkeypatch: pytest.MonkeyPatch, name: str, value: str
+) -> None:
+    monkeypatch.setenv(name, value)
+    with pytest.raises(SettingsError) as caught:
+        Settings.load(env_file=None)
+    assert caught.value.field == name.removeprefix("QLIK_").lower()
+    assert "credentials" in str(caught.value)
+    assert "hunter22" not in str(caught.value)
+    assert "admin:***@" in str(caught.value)

@@ -25,7 +25,7 @@ import httpx
 
 from qlik_jwt.admin import failures
 from qlik_jwt.errors import ConfigurationError, TenantError, TenantHTTPError, TenantUnreachableError
-from qlik_jwt.settings import normalize_tenant_url
+from qlik_jwt.settings import hide_url_password, normalize_tenant_url
 
 __all__ = ["MAX_RETRY_WAIT", "TenantClient", "parse_retry_after", "tls_context"]
 
@@ -144,7 +144,10 @@ class TenantClient:
             self.tenant_url = normalize_tenant_url(tenant_url)
         except ValueError as exc:
             raise ConfigurationError(
-                "tenant_url", str(exc), tenant_url, "Give e.g. https://mytenant.eu.qlikcloud.com."
+                "tenant_url",
+                str(exc),
+                hide_url_password(tenant_url),
+                "Give e.g. https://mytenant.eu.qlikcloud.com.",
             ) from None
         if (oauth_client_id is None) != (oauth_client_secret is None):
             raise ConfigurationError(
