@@ -23,6 +23,7 @@ from qlik_jwt.admin.csp_origins import covering_entries, list_csp_origins
 from qlik_jwt.admin.identity_providers import (
     find_jwt_provider,
     list_jwt_providers,
+    provider_clock_tolerance,
     provider_issuer,
     provider_key_id,
     provider_public_key,
@@ -76,9 +77,9 @@ class CheckContext:
 
     @property
     def tolerance(self) -> int:
-        registered = (self.provider or {}).get("clockToleranceSec")
-        if isinstance(registered, int | float) and not isinstance(registered, bool):
-            return int(registered)
+        registered = provider_clock_tolerance(self.provider or {})
+        if registered is not None:
+            return registered
         return self.settings.clock_tolerance if self.settings else 0
 
 

@@ -24,6 +24,7 @@ __all__ = [
     "find_jwt_provider",
     "list_jwt_providers",
     "plan_identity_provider",
+    "provider_clock_tolerance",
     "provider_issuer",
     "provider_key_id",
     "provider_public_key",
@@ -36,6 +37,14 @@ JWT_PROTOCOL = "jwtAuth"
 def provider_issuer(idp: dict[str, Any]) -> str | None:
     issuer = (idp.get("options") or {}).get("issuer")
     return issuer if isinstance(issuer, str) else None
+
+
+def provider_clock_tolerance(idp: dict[str, Any]) -> int | None:
+    """The provider's ``clockToleranceSec`` in whole seconds (0 included), or None if unset."""
+    tolerance = idp.get("clockToleranceSec")
+    if isinstance(tolerance, int | float) and not isinstance(tolerance, bool):
+        return int(tolerance)
+    return None
 
 
 def _static_key(idp: dict[str, Any]) -> dict[str, Any]:

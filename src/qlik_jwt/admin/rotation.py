@@ -40,6 +40,7 @@ from qlik_jwt.admin.identity_providers import (
     ensure_identity_provider,
     find_jwt_provider,
     list_jwt_providers,
+    provider_clock_tolerance,
 )
 from qlik_jwt.admin.login import jwt_login
 from qlik_jwt.env_file import read_env_text, restore_env_file, update_env_file
@@ -151,7 +152,8 @@ def rotate_key(
             old_signer.key_id,
             "Nothing to rotate from: run `qlik-jwt setup` first, or `qlik-jwt doctor`.",
         )
-    tolerance = int(old.get("clockToleranceSec") or settings.clock_tolerance)
+    registered = provider_clock_tolerance(old)
+    tolerance = settings.clock_tolerance if registered is None else registered
 
     step("generate")
     directory = Path(key_dir) if key_dir is not None else default_key_dir(settings)

@@ -16,6 +16,7 @@ from qlik_jwt.admin.identity_providers import list_jwt_providers, provider_key_i
 from qlik_jwt.admin.rotation import STEPS, VERIFY_SUBJECT_PREFIX, rotate_key
 from qlik_jwt.cli import app
 from qlik_jwt.emulator import EmulatorOptions
+from qlik_jwt.env_file import update_env_file
 from qlik_jwt.errors import ConfigurationError, TenantHTTPError
 from qlik_jwt.settings import Settings
 from qlik_jwt.signer import TokenSigner, UserClaims
@@ -157,6 +158,28 @@ def test_rotation_under_continuous_logins_loses_none(
         assert http.post(
             "/login/jwt-session", headers={"Authorization": f"Bearer {fresh}"}
         ).is_success
+
+
+def test_a_provider_tolerance_of_zero_is_kept_by_the_new_provider(
+    emulator: RunningEmulator, env_file: Path, tmp_path: Path
+) -> None:
+    """0 is a tolerance, not a missing one: the settings' 5 s must not replace it."""
+    update_env_file(env_file, {"QLIK_CLOCK_TOLERANCE": "0"})
+    assert runner.invoke(app, ["setup"]).exit_code == 0
+    update_env_file(env_file, {"QLIK_CLOCK_TOLERANCE": "5"})
+    waited: list[float] = []
+    with TenantClient(emulator.url, api_key=emulator.admin_key) as admin:
+        result = rotate_key(
+            admin,
+            env_file=env_file,
+            key_dir=tmp_path / "new",
+            bits=2048,
+            keep_old=True,
+            drain=waited.append,
+        )
+        new = admin.get(f"/api/v1/identity-providers/{result.new_provider_id}")
+    assert new["clockToleranceSec"] == 0
+    assert waited == [60.0]  # the token lifetime, with no tolerance added
 
 
 def test_a_failed_verification_undoes_the_rotation(
