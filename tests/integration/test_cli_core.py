@@ -200,3 +200,30 @@ def test_config_lists_problems_and_hides_the_key(
     result = runner.invoke(app, ["config"])
     assert result.exit_code == 0, result.stdout
     assert "No problems found." in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "option"),
+    [
+        (["keygen", "--out", "k", "--bits", "2048", "--days", "-5"], "--days"),
+        (["keygen", "--out", "k", "--bits", "2048", "--days", "99999999"], "--days"),
+        (["inspect", "x", "--clock-tolerance", "-1"], "--clock-tolerance"),
+        (["inspect", "x", "--at", "nan"], "--at"),
+        (["inspect", "x", "--at", "inf"], "--at"),
+        (["doctor", "--timeout", "-1"], "--timeout"),
+        (["doctor", "--timeout", "nan"], "--timeout"),
+        (["rotate-key", "--grace", "nan"], "--grace"),
+        (["rotate-key", "--grace", "inf"], "--grace"),
+    ],
+)
+def test_out_of_range_numbers_are_usage_errors_not_tracebacks(
+    args: list[str], option: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """These once raised deep inside (a certificate ending before it starts, a negative
+    tolerance, a socket timeout of -1) or, for --at nan, judged every time claim as valid."""
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2, result.output
+    assert isinstance(result.exception, SystemExit)
+    assert f"Invalid value for '{option}'" in result.output
+    assert not (tmp_path / "k").exists()

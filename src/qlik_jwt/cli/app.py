@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import warnings
 from typing import Any
 
@@ -13,7 +14,7 @@ from typer.core import TyperGroup
 
 from qlik_jwt.errors import ConfigurationError, QlikJwtError, TenantError
 
-__all__ = ["EXIT_CONFIG", "EXIT_REFUSED", "EXIT_TENANT", "app", "err", "out"]
+__all__ = ["EXIT_CONFIG", "EXIT_REFUSED", "EXIT_TENANT", "app", "err", "finite", "out"]
 
 EXIT_REFUSED = 1  # a token or check was refused
 EXIT_CONFIG = 2  # bad input: settings, flags, keys, claims (also click's usage errors)
@@ -29,6 +30,14 @@ def exit_code_for(exc: QlikJwtError) -> int:
     if isinstance(exc, TenantError):
         return EXIT_TENANT
     return EXIT_REFUSED
+
+
+def finite(value: float | None) -> float | None:
+    """Option callback: refuse ``nan`` and ``inf``, which click's float type (and its
+    ``min``/``max`` range check) let through."""
+    if value is not None and not math.isfinite(value):
+        raise typer.BadParameter(f"{value} is not a finite number.")
+    return value
 
 
 def _show_warning(message: Any, category: Any, *args: Any, **kwargs: Any) -> None:

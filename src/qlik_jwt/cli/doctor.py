@@ -11,7 +11,7 @@ import typer
 from rich.markup import escape
 
 from qlik_jwt.admin.doctor import CheckResult, run_doctor
-from qlik_jwt.cli.app import EXIT_REFUSED, app, out
+from qlik_jwt.cli.app import EXIT_REFUSED, app, finite, out
 from qlik_jwt.cli.tenant_options import (
     ApiKey,
     AppOrigins,
@@ -47,7 +47,10 @@ def doctor(
         str, typer.Option(help="Subject of the test login (a dedicated test user).")
     ] = "qlik-jwt-doctor",
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
-    timeout: Annotated[float, typer.Option(help="Seconds to wait for each answer.")] = 10,
+    timeout: Annotated[
+        float,
+        typer.Option(min=0.1, max=300, callback=finite, help="Seconds to wait for each answer."),
+    ] = 10,
 ) -> None:
     """Check the settings, key, identity provider, web integration, CSP and clock.
 

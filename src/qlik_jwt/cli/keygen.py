@@ -10,6 +10,8 @@ import typer
 from qlik_jwt import keys
 from qlik_jwt.cli.app import app, out
 
+MAX_DAYS = 36500  # a century; far later dates do not fit a certificate or Python's datetime
+
 
 @app.command()
 def keygen(
@@ -25,7 +27,9 @@ def keygen(
     issuer: Annotated[
         str | None, typer.Option(help="Issuer to register, e.g. your app's domain.")
     ] = None,
-    days: Annotated[int, typer.Option(help="Certificate validity in days.")] = 1825,
+    days: Annotated[
+        int, typer.Option(min=1, max=MAX_DAYS, help="Certificate validity in days.")
+    ] = 1825,
     force: Annotated[bool, typer.Option(help="Replace an existing key pair.")] = False,
 ) -> None:
     """Generate an RSA key and a self-signed certificate for Qlik's JWT identity provider.

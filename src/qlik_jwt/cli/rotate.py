@@ -12,7 +12,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from qlik_jwt import keys
 from qlik_jwt.admin import client_from_settings
 from qlik_jwt.admin.rotation import rotate_key
-from qlik_jwt.cli.app import app, out
+from qlik_jwt.cli.app import app, finite, out
 from qlik_jwt.cli.tenant_options import (
     ApiKey,
     EnvFile,
@@ -62,8 +62,10 @@ def rotate_key_command(
     grace: Annotated[
         float | None,
         typer.Option(
+            min=0,
+            callback=finite,
             help="Seconds to keep the old key valid after the switch, for running apps to "
-            "reload; default: token lifetime + clock tolerance."
+            "reload; default: token lifetime + clock tolerance.",
         ),
     ] = None,
     keep_old: Annotated[

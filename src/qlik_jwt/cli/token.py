@@ -14,7 +14,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from qlik_jwt import keys
-from qlik_jwt.cli.app import EXIT_REFUSED, app, out
+from qlik_jwt.cli.app import EXIT_REFUSED, app, finite, out
 from qlik_jwt.inspection import Report, inspect_token
 from qlik_jwt.settings import Settings
 from qlik_jwt.signer import TokenSigner, UserClaims
@@ -117,11 +117,16 @@ def inspect(
     ] = None,
     issuer: Annotated[str | None, typer.Option(help="Expected issuer.")] = None,
     key_id: Annotated[str | None, typer.Option("--key-id", help="Expected key id.")] = None,
-    clock_tolerance: Annotated[int, typer.Option(help="The provider's clockToleranceSec.")] = 0,
+    clock_tolerance: Annotated[
+        int, typer.Option(min=0, max=300, help="The provider's clockToleranceSec.")
+    ] = 0,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")] = False,
     at: Annotated[
         float | None,
-        typer.Option(help="Judge the times as of this UNIX time (e.g. a login's, from a log)."),
+        typer.Option(
+            callback=finite,
+            help="Judge the times as of this UNIX time (e.g. a login's, from a log).",
+        ),
     ] = None,
 ) -> None:
     """Decode a token and explain every reason Qlik would refuse it (exit 1 if it would)."""
