@@ -358,14 +358,17 @@ def check(
     ``algorithms`` may add RS384/RS512; ``none`` and ``HS*`` are always refused.
     ``audience_list`` also accepts an ``aud`` list that contains the audience.
 
-    Raises ``ValueError`` for an ``algorithms`` entry outside RS256/RS384/RS512 or a
-    negative tolerance.
+    Raises ``ValueError`` for an ``algorithms`` entry outside RS256/RS384/RS512, a
+    negative tolerance or a ``now`` that is not a finite number (``nan`` would pass every
+    time rule).
     """
     unknown = set(algorithms) - DEFAULT_ALGORITHMS - OPTIONAL_ALGORITHMS
     if unknown:
         raise ValueError(f"algorithms may hold only RS256, RS384, RS512; got {sorted(unknown)}")
     if clock_tolerance < 0:
         raise ValueError(f"clock_tolerance must be >= 0, got {clock_tolerance}")
+    if not _is_number(now):
+        raise ValueError(f"now must be a finite number of seconds, got {now!r}")
     return (
         _check_header(header, key_id, algorithms)
         + _check_values(claims, issuer, audience_list)

@@ -212,6 +212,13 @@ def test_negative_tolerance_is_a_programming_error() -> None:
         check(HEADER, good_claims(), now=NOW, clock_tolerance=-1)
 
 
+@pytest.mark.parametrize("now", [float("nan"), float("inf"), "1767225600"])
+def test_a_now_that_is_not_a_finite_number_is_a_programming_error(now: object) -> None:
+    """With nan every time comparison is false: an expired token would pass."""
+    with pytest.raises(ValueError, match="now must be a finite number"):
+        check(HEADER, good_claims(exp=NOW - 10), now=now)  # type: ignore[arg-type]
+
+
 json_values = st.recursive(
     st.none()
     | st.booleans()
