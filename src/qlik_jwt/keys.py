@@ -227,9 +227,17 @@ def _read_source(source: str | bytes | Path, field: str) -> tuple[bytes, Path | 
         return normalize_pem(source), None
     if isinstance(source, str) and ("-----BEGIN" in source or "\n" in source or len(source) > 512):
         return normalize_pem(source), None  # inline text: never echoed back in errors
-    path = Path(source).expanduser()
+    path = Path(source)
     try:
+        path = path.expanduser()
         data = path.read_bytes()
+    except (RuntimeError, ValueError) as exc:  # `~nobody/key.pem`, or a NUL byte in the path
+        raise PrivateKeyError(
+            field,
+            f"is not a usable file path ({str(exc).rstrip('.')})",
+            str(path),
+            "Give the path of a PEM file, or the PEM text itself.",
+        ) from None
     except FileNotFoundError:
         raise PrivateKeyError(
             field,

@@ -109,6 +109,15 @@ def test_missing_file_names_field_value_and_fix(tmp_path: Path) -> None:
     assert "nope.pem" in message and "qlik-jwt keygen" in message
 
 
+@pytest.mark.parametrize("source", ["~no-such-user-here/private.pem", "keys/pri\x00vate.pem"])
+def test_an_unusable_path_names_the_field(source: str) -> None:
+    """An unknown user's home (RuntimeError) or a NUL byte (ValueError) was a traceback."""
+    with pytest.raises(PrivateKeyError) as caught:
+        keys.load_private_key(source)
+    assert caught.value.field == "private_key"
+    assert "is not a usable file path" in caught.value.problem
+
+
 def test_directory_instead_of_file(tmp_path: Path) -> None:
     with pytest.raises(PrivateKeyError, match="is a directory"):
         keys.load_private_key(tmp_path)

@@ -111,15 +111,17 @@ def certificate_for(
     """
     public = key.public_key()
     if cert_path is not None:
-        path = Path(cert_path).expanduser()
-        if keys.load_public_key(path, field="cert").public_numbers() != public.public_numbers():
+        # Loading first turns an unreadable or unusable path into a PrivateKeyError.
+        if keys.load_public_key(Path(cert_path), field="cert").public_numbers() != (
+            public.public_numbers()
+        ):
             raise PrivateKeyError(
                 "cert",
                 "belongs to another key than the private key",
                 str(cert_path),
                 "Give the certificate written next to the private key by `qlik-jwt keygen`.",
             )
-        return keys.normalize_pem(path.read_bytes())
+        return keys.normalize_pem(Path(cert_path).expanduser().read_bytes())
     source = settings.private_key_source()
     if "-----BEGIN" not in source:
         beside = Path(source).expanduser().with_name(keys.CERTIFICATE_FILE)

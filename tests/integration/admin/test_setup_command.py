@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+from cryptography.hazmat.primitives.asymmetric import rsa
 from typer.testing import CliRunner
 
 from qlik_jwt import keys
+from qlik_jwt.admin.setup import certificate_for
 from qlik_jwt.cli import app
+from qlik_jwt.errors import PrivateKeyError
 from qlik_jwt.settings import Settings
 from tests.integration.admin.conftest import run_cli
 from tests.support.emulator import RunningEmulator
@@ -135,3 +139,21 @@ def test_setup_as_a_subprocess(emulator: RunningEmulator, env_file: Path) -> Non
     assert "Done: 3 change(s) made." in done.stdout
     assert Settings.load(env_file=env_file).web_integration_id is not None
     assert counts(emulator) == (1, 1, 1)
+
+
+def test_the_cert_to_register_must_belong_to_the_key(
+    key_dir: Path, rsa_key: rsa.RSAPrivateKey, other_rsa_key: rsa.RSAPrivateKey, tmp_path: Path
+) -> None:
+    settings = Settings.load(env_file=None, private_key=str(key_dir / "private.pem"), issuer="i")
+    given = key_dir / "certificate.pem"
+    assert certificate_for(settings, rsa_key, given) == keys.normalize_pem(given.read_bytes())
+    other = tmp_path / "other.pem"
+    other.write_bytes(keys.certificate_pem(keys.self_signed_certificate(other_rsa_key)))
+    for path, problem in (
+        (other, "belongs to another key"),
+        (Path("~no-such-user-here/certificate.pem"), "not a usable file path"),
+    ):
+        with pytest.raises(PrivateKeyError) as caught:
+            certificate_for(settings, rsa_key, path)
+        assert caught.value.field == "cert"
+        assert problem in caught.value.problem
