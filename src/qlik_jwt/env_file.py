@@ -1,18 +1,18 @@
 """Change a few ``KEY=value`` lines of a settings file (``.env``) and keep everything else.
 
 Comments, blank lines, order and unrelated settings are preserved; a changed key keeps its
-line, a new key is appended. The file is replaced atomically (a temporary file in the same
-directory, flushed, then renamed), so a reader sees the old file or the new one, never half.
+line, a new key is appended. The file is replaced atomically (:mod:`qlik_jwt.atomic_write`),
+so a reader sees the old file or the new one, never half.
 """
 
 from __future__ import annotations
 
-import os
 import re
 import stat
 from collections.abc import Mapping
 from pathlib import Path
 
+from qlik_jwt.atomic_write import write_atomically
 from qlik_jwt.errors import ConfigurationError
 
 __all__ = ["format_value", "read_env_text", "restore_env_file", "update_env_file"]
@@ -84,18 +84,9 @@ def update_env_file(path: str | Path, values: Mapping[str, str]) -> None:
 
 
 def _write_atomically(path: Path, text: str, mode: int) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
+        write_atomically(path, text.encode("utf-8"), mode)
     except OSError as exc:
-        if tmp.is_file():
-            tmp.unlink()
         raise _error(path, "cannot be written", exc) from None
 
 

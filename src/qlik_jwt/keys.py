@@ -23,6 +23,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
+from qlik_jwt.atomic_write import stage
 from qlik_jwt.errors import PrivateKeyError, describe
 
 __all__ = [
@@ -161,26 +162,21 @@ def key_id_for(public_key: rsa.RSAPublicKey) -> str:
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
 
 
-def _write_atomically(path: Path, data: bytes, mode: int) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-
-
 def key_pair_files(directory: str | Path, *, force: bool = False) -> KeyPairFiles:
-    """The key pair's paths in ``directory``; PrivateKeyError if they exist and not ``force``."""
+    """The key pair's paths in ``directory``; PrivateKeyError if they exist and not ``force``,
+    or if either name is taken by something other than a file (which ``force`` cannot
+    replace)."""
     directory = Path(directory)
     files = KeyPairFiles(directory / PRIVATE_KEY_FILE, directory / CERTIFICATE_FILE)
     existing = [p for p in (files.private_key, files.certificate) if p.exists()]
+    for path in existing:
+        if not path.is_file():
+            raise PrivateKeyError(
+                "out",
+                f"holds {path.name}, which is not a file",
+                str(path),
+                "Remove it or choose another directory.",
+            )
     if existing and not force:
         raise PrivateKeyError(
             "out",
@@ -201,17 +197,25 @@ def write_key_pair(
 ) -> KeyPairFiles:
     """Write ``private.pem`` (mode 0600) and ``certificate.pem`` into ``directory``.
 
-    Each file is written to a temporary name and renamed, so a crash leaves either the old
-    file or the new one. Raises PrivateKeyError, before writing anything, when either file
-    exists and ``force`` is false.
+    Both files are written in full under temporary names before either is renamed into
+    place, so a failed write (a full disk, say) leaves the old pair as it was, never a new
+    key beside an old certificate. Raises PrivateKeyError, before writing anything, when
+    either file exists and ``force`` is false.
     """
     directory = Path(directory)
     files = key_pair_files(directory, force=force)
+    staged: list[tuple[Path, Path]] = []
     try:
         directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-        _write_atomically(files.private_key, private_key_pem(key), 0o600)
-        _write_atomically(files.certificate, certificate_pem(certificate), 0o644)
+        staged.append((stage(files.private_key, private_key_pem(key), 0o600), files.private_key))
+        staged.append(
+            (stage(files.certificate, certificate_pem(certificate), 0o644), files.certificate)
+        )
+        for tmp, target in staged:
+            os.replace(tmp, target)
     except OSError as exc:
+        for tmp, _ in staged:
+            tmp.unlink(missing_ok=True)
         raise PrivateKeyError(
             "out",
             f"cannot be written ({exc.strerror})",

@@ -81,6 +81,20 @@ def test_a_failed_write_leaves_the_file_untouched(tmp_path: Path) -> None:
     assert env.read_text() == ORIGINAL
 
 
+def test_a_link_planted_at_the_temporary_name_is_not_written_through(tmp_path: Path) -> None:
+    """Settings files hold secrets: the temporary file is created exclusively, never opened
+    through a link someone else placed there."""
+    env = tmp_path / ".env"
+    env.write_text(ORIGINAL)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.write_text("")
+    (tmp_path / f".{env.name}.{os.getpid()}.tmp").symlink_to(elsewhere)
+    with pytest.raises(ConfigurationError, match="cannot be written"):
+        update_env_file(env, {"QLIK_ADMIN_API_KEY": "a-secret-admin-key"})
+    assert elsewhere.read_text() == ""
+    assert env.read_text() == ORIGINAL
+
+
 def test_restore_puts_back_the_snapshot_or_removes_a_new_file(tmp_path: Path) -> None:
     env = tmp_path / ".env"
     env.write_text(ORIGINAL)

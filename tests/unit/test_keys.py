@@ -79,6 +79,36 @@ def test_write_key_pair_force_replaces(rsa_key: rsa.RSAPrivateKey, tmp_path: Pat
     assert keys.load_private_key(files.private_key).private_numbers() == rsa_key.private_numbers()
 
 
+def test_a_failed_write_keeps_the_old_pair_whole(
+    rsa_key: rsa.RSAPrivateKey, other_rsa_key: rsa.RSAPrivateKey, tmp_path: Path
+) -> None:
+    """The new private key used to be renamed into place before the certificate was written:
+    a certificate that failed left a new key beside the old certificate."""
+    keys.write_key_pair(tmp_path, rsa_key, keys.self_signed_certificate(rsa_key))
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    # The certificate's temporary name is taken, so writing it fails (as a full disk would).
+    (tmp_path / f".{keys.CERTIFICATE_FILE}.{os.getpid()}.tmp").mkdir()
+    new_certificate = keys.self_signed_certificate(other_rsa_key)
+    with pytest.raises(PrivateKeyError, match="out: cannot be written"):
+        keys.write_key_pair(tmp_path, other_rsa_key, new_certificate, force=True)
+    (tmp_path / f".{keys.CERTIFICATE_FILE}.{os.getpid()}.tmp").rmdir()
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
+
+
+def test_a_directory_in_place_of_a_key_file_is_refused_before_writing(
+    rsa_key: rsa.RSAPrivateKey, other_rsa_key: rsa.RSAPrivateKey, tmp_path: Path
+) -> None:
+    keys.write_key_pair(tmp_path, rsa_key, keys.self_signed_certificate(rsa_key))
+    (tmp_path / "certificate.pem").unlink()
+    (tmp_path / "certificate.pem").mkdir()
+    before = (tmp_path / "private.pem").read_bytes()
+    with pytest.raises(PrivateKeyError, match=r"holds certificate\.pem, which is not a file"):
+        keys.write_key_pair(
+            tmp_path, other_rsa_key, keys.self_signed_certificate(other_rsa_key), force=True
+        )
+    assert (tmp_path / "private.pem").read_bytes() == before
+
+
 def test_unwritable_directory(rsa_key: rsa.RSAPrivateKey, tmp_path: Path) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("x")
