@@ -19,6 +19,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from qlik_jwt import contract, jws, keys
 from qlik_jwt.admin.client import TenantClient
+from qlik_jwt.admin.connect import signer_from_settings
 from qlik_jwt.admin.csp_origins import covering_entries, list_csp_origins
 from qlik_jwt.admin.identity_providers import (
     find_jwt_provider,
@@ -148,14 +149,7 @@ def check_private_key(ctx: CheckContext) -> CheckResult:
         except ConfigurationError as exc:
             return _fail("private_key", problem_text(exc), exc.fix)
     if settings.issuer is not None:
-        ctx.signer = TokenSigner(
-            ctx.key,
-            settings.key_id,
-            settings.issuer,
-            lifetime=settings.token_lifetime,
-            backdate=settings.token_backdate,
-            clock=ctx.clock,
-        )
+        ctx.signer = signer_from_settings(settings, key=ctx.key, clock=ctx.clock)
     note = f" (warning: {caught[0].message})" if caught else ""
     return _ok("private_key", f"an RSA key of {ctx.key.key_size} bits loads{note}")
 

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
+
 import httpx
+from cryptography.hazmat.primitives.asymmetric import rsa
 
 from qlik_jwt import keys
 from qlik_jwt.admin.client import TenantClient
@@ -52,14 +56,25 @@ def client_from_settings(
     )
 
 
-def signer_from_settings(settings: Settings) -> TokenSigner:
-    """The TokenSigner the settings describe. Raises SettingsError / PrivateKeyError."""
+def signer_from_settings(
+    settings: Settings,
+    *,
+    key: rsa.RSAPrivateKey | None = None,
+    clock: Callable[[], float] = time.time,
+) -> TokenSigner:
+    """The TokenSigner the settings describe: their key (or ``key`` when the caller loaded
+    it already), key id, issuer, lifetime and backdate; ``clock`` as for TokenSigner.
+
+    Raises SettingsError when the private key or the issuer is unset, PrivateKeyError when
+    the key does not load.
+    """
     settings.require("private_key", "issuer")
     assert settings.issuer is not None
     return TokenSigner(
-        keys.load_private_key(settings.private_key_source()),
+        key or keys.load_private_key(settings.private_key_source()),
         settings.key_id,
         settings.issuer,
         lifetime=settings.token_lifetime,
         backdate=settings.token_backdate,
+        clock=clock,
     )

@@ -16,6 +16,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from qlik_jwt import keys
 from qlik_jwt.admin.client import TenantClient
+from qlik_jwt.admin.connect import signer_from_settings
 from qlik_jwt.admin.csp_origins import plan_csp_origin
 from qlik_jwt.admin.groups import plan_auto_create_groups
 from qlik_jwt.admin.identity_providers import plan_identity_provider
@@ -147,15 +148,8 @@ def request_from_settings(
     unusable key or certificate, ConfigurationError for bad origins.
     """
     settings.require("private_key", "issuer")
-    assert settings.issuer is not None
     key = keys.load_private_key(settings.private_key_source())
-    signer = TokenSigner(
-        key,
-        settings.key_id,
-        settings.issuer,
-        lifetime=settings.token_lifetime,
-        backdate=settings.token_backdate,
-    )
+    signer = signer_from_settings(settings, key=key)
     values: dict[str, Any] = {
         "origins": tuple(settings.app_origins),
         "web_integration_name": settings.web_integration_name,

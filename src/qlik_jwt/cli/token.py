@@ -14,10 +14,11 @@ from rich.markup import escape
 from rich.table import Table
 
 from qlik_jwt import keys
+from qlik_jwt.admin.connect import signer_from_settings
 from qlik_jwt.cli.app import EXIT_REFUSED, app, finite, out
 from qlik_jwt.inspection import Report, inspect_token
 from qlik_jwt.settings import Settings
-from qlik_jwt.signer import TokenSigner, UserClaims
+from qlik_jwt.signer import UserClaims
 
 
 @app.command()
@@ -53,16 +54,8 @@ def token(
         token_lifetime=lifetime,
         token_backdate=backdate,
     )
-    settings.require("private_key", "issuer")
-    assert settings.issuer is not None
+    signer = signer_from_settings(settings)
     user = UserClaims(sub, name, email, email_verified, tuple(group or ()))
-    signer = TokenSigner(
-        keys.load_private_key(settings.private_key_source()),
-        settings.key_id,
-        settings.issuer,
-        lifetime=settings.token_lifetime,
-        backdate=settings.token_backdate,
-    )
     sys.stdout.write(signer.mint(user) + "\n")
 
 
