@@ -33,6 +33,7 @@ __all__ = [
     "KeyPairFiles",
     "certificate_pem",
     "generate_private_key",
+    "is_pem_text",
     "key_id_for",
     "key_pair_files",
     "load_private_key",
@@ -225,11 +226,16 @@ def write_key_pair(
     return files
 
 
+def is_pem_text(source: str) -> bool:
+    """Whether a key setting holds the PEM text itself rather than the path of a file."""
+    return "-----BEGIN" in source or "\n" in source or len(source) > 512
+
+
 def _read_source(source: str | bytes | Path, field: str) -> tuple[bytes, Path | None]:
     """Return PEM bytes and the file they came from (None for inline PEM text)."""
     if isinstance(source, bytes):
         return normalize_pem(source), None
-    if isinstance(source, str) and ("-----BEGIN" in source or "\n" in source or len(source) > 512):
+    if isinstance(source, str) and is_pem_text(source):
         return normalize_pem(source), None  # inline text: never echoed back in errors
     path = Path(source)
     try:

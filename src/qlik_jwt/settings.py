@@ -15,6 +15,7 @@ from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_va
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from qlik_jwt.errors import ConfigurationError, SettingsError
+from qlik_jwt.keys import is_pem_text
 
 __all__ = [
     "ENV_PREFIX",
@@ -379,8 +380,7 @@ class Settings(BaseSettings):
             value = getattr(self, name)
             if name == "private_key" and value is not None:
                 text = value.get_secret_value()
-                inline = "-----BEGIN" in text or "\n" in text or len(text) > 512
-                value = "<PEM text, hidden>" if inline else f"<file {text}>"
+                value = "<PEM text, hidden>" if is_pem_text(text) else f"<file {text}>"
             elif name in SECRET_FIELDS and value is not None:
                 value = "<set, hidden>"
             elif name in URL_FIELDS:

@@ -78,7 +78,7 @@ def default_key_dir(settings: Settings, now: dt.datetime | None = None) -> Path:
     source = settings.private_key_source()
     current = (
         Path(".qlik-jwt/keys")
-        if "-----BEGIN" in source
+        if keys.is_pem_text(source)
         else Path(source).expanduser().resolve().parent
     )
     base = _STAMPED.sub("", current.name) or "keys"

@@ -124,7 +124,7 @@ def certificate_for(
             )
         return keys.normalize_pem(Path(cert_path).expanduser().read_bytes())
     source = settings.private_key_source()
-    if "-----BEGIN" not in source:
+    if not keys.is_pem_text(source):
         beside = Path(source).expanduser().with_name(keys.CERTIFICATE_FILE)
         if beside.is_file():
             pem = keys.normalize_pem(beside.read_bytes())
