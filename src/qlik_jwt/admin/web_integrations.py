@@ -117,10 +117,13 @@ def _add_origins(client: TenantClient, wi_id: str, origins: list[str]) -> None:
     if current is None:
         raise TenantError(f"web integration {wi_id} disappeared while adding origins")
     listed = list(current.get("validOrigins") or [])
-    client.patch(
-        f"{PATH}/{wi_id}",
-        [{"op": "replace", "path": "/validOrigins", "value": listed + origins}],
-    )
+    # Compared again with this fresh read: another run may have added some meanwhile.
+    added = missing_origins(current, origins)
+    if added:
+        client.patch(
+            f"{PATH}/{wi_id}",
+            [{"op": "replace", "path": "/validOrigins", "value": listed + added}],
+        )
     _confirm(client, wi_id, origins)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import httpx
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -81,6 +83,37 @@ def test_web_integration_gains_origins_and_never_loses_any(admin: TenantClient) 
     listed = admin.get(f"/api/v1/web-integrations/{wiid}")["validOrigins"]
     assert sorted(listed) == sorted(["https://other.example.com", ORIGIN])
     assert len(admin.get("/api/v1/web-integrations")["data"]) == 1
+
+
+class RecordingTransport(httpx.HTTPTransport):
+    """A real HTTP transport that also keeps the JSON body of every PATCH it sends."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.patches: list[list[dict[str, object]]] = []
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        if request.method == "PATCH":
+            self.patches.append(json.loads(request.read()))
+        return super().handle_request(request)
+
+
+def test_an_origin_added_between_plan_and_apply_is_not_sent_twice(
+    admin: TenantClient, emulator: RunningEmulator
+) -> None:
+    """The emulator drops repeated origins; a real tenant may not, so look at what is sent."""
+    wiid = ensure_web_integration(admin, name="qlik-jwt", origins=["https://other.example.com"])
+    recording = RecordingTransport()
+    with TenantClient(emulator.url, api_key=emulator.admin_key, transport=recording) as client:
+        step = plan_web_integration(
+            client, name="qlik-jwt", origins=[ORIGIN, "https://b.example.com"]
+        )
+        assert step.action == "update"
+        # Another run of setup adds one of the two before this plan is applied.
+        ensure_web_integration(admin, name="qlik-jwt", origins=[ORIGIN])
+        assert step.apply() == wiid
+    sent = [op["value"] for body in recording.patches for op in body]
+    assert sent == [["https://other.example.com", ORIGIN, "https://b.example.com"]]
 
 
 def test_web_integration_by_id_wins_over_the_name(admin: TenantClient) -> None:
