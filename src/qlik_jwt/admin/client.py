@@ -238,12 +238,22 @@ class TenantClient:
         return _json(self.request("DELETE", path))
 
     def paginate(self, path: str, *, params: Mapping[str, Any] | None = None) -> Iterator[Json]:
-        """Every item of a Qlik list answer (``{data: [...], links: {next: {href}}}``)."""
+        """Every item of a Qlik list answer (``{data: [...], links: {next: {href}}}``).
+
+        Raises TenantError for an answer of another shape (a JSON list, say)."""
         page = self.get(path, params=params)
         for _ in range(MAX_PAGES):
-            yield from (page or {}).get("data") or []
-            href = ((page or {}).get("links") or {}).get("next", {}) or {}
-            href = href.get("href") if isinstance(href, dict) else None
+            if page is None:  # an empty body
+                return
+            if not isinstance(page, dict):
+                raise TenantError(
+                    f"{self.tenant_url}{path} answered {type(page).__name__} JSON where Qlik "
+                    "sends a list page ({data, links}); is the tenant URL right?"
+                )
+            yield from page.get("data") or []
+            links = page.get("links")
+            following = links.get("next") if isinstance(links, dict) else None
+            href = following.get("href") if isinstance(following, dict) else None
             if not href:
                 return
             page = self.get(self._relative(href))

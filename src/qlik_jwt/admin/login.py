@@ -78,7 +78,10 @@ def jwt_login(
         )
     if me.status_code >= 400:
         raise http_error(me)
-    user = me.json()
+    try:
+        user = me.json()
+    except ValueError:  # not JSON: the shape check below reports it
+        user = None
     if not isinstance(user, dict) or not isinstance(user.get("id"), str):
         raise TenantError(f"{client.tenant_url}/api/v1/users/me answered without a user id")
     return LoginResult(user, user["id"], user.get("subject"), user.get("tenantId"))
