@@ -38,7 +38,7 @@ from qlik_jwt.errors import (
     TenantUnreachableError,
 )
 from qlik_jwt.settings import ENV_PREFIX, Settings
-from qlik_jwt.signer import TokenSigner, UserClaims
+from qlik_jwt.signer import MAX_BACKDATE, TokenSigner, UserClaims
 
 __all__ = ["ALL_CHECKS", "CheckContext", "CheckResult", "problem_text"]
 
@@ -330,6 +330,14 @@ def _tenant_time(response: httpx.Response) -> float | None:
     return when.timestamp() + DATE_RESOLUTION / 2  # the true time is within the second
 
 
+def _clock_fix(verb: str, setting: str, needed: int, allowed: int) -> str:
+    """Synchronise the clock; or change ``setting`` to ``needed`` when the settings allow it."""
+    fix = "Synchronise this machine's clock (NTP)"
+    if needed <= allowed:
+        return f"{fix}, or {verb} {ENV_PREFIX}{setting} to at least {needed}."
+    return f"{fix}: {ENV_PREFIX}{setting} would need {needed} s, and allows at most {allowed} s."
+
+
 def check_clock(ctx: CheckContext) -> CheckResult:
     name = "clock"
     settings = ctx.settings
@@ -348,20 +356,21 @@ def check_clock(ctx: CheckContext) -> CheckResult:
     ctx.offset = offset = tenant - (before + after) / 2
     slack = DATE_RESOLUTION / 2 + (after - before) / 2
     tol, backdate, lifetime = ctx.tolerance, settings.token_backdate, settings.token_lifetime
+    hour = contract.MAX_WINDOW_SECONDS  # lifetime + backdate may not exceed it
     shown = f"tenant clock {'ahead of' if offset >= 0 else 'behind'} ours by {abs(offset):.1f} s"
     if offset + slack < -(tol + backdate):
         return _fail(
             name,
             f"{shown}: tokens arrive before their nbf (tolerance {tol} s, backdate {backdate} s)",
-            "Synchronise this machine's clock (NTP), or set "
-            f"{ENV_PREFIX}TOKEN_BACKDATE to at least {int(-offset - tol) + 1}.",
+            _clock_fix(
+                "set", "TOKEN_BACKDATE", int(-offset - tol) + 1, min(MAX_BACKDATE, hour - lifetime)
+            ),
         )
     if offset - slack >= lifetime + tol:
         return _fail(
             name,
             f"{shown}: tokens arrive already expired (lifetime {lifetime} s, tolerance {tol} s)",
-            "Synchronise this machine's clock (NTP), or raise "
-            f"{ENV_PREFIX}TOKEN_LIFETIME above {int(offset - tol) + 1}.",
+            _clock_fix("raise", "TOKEN_LIFETIME", int(offset - tol) + 1, hour - backdate),
         )
     return _ok(name, f"{shown} (±{slack:.1f} s), within what tokens allow")
 

@@ -191,6 +191,22 @@ def test_clock_and_token_fail_when_our_clock_is_off(
     assert code in results["token"].message
 
 
+@pytest.mark.parametrize(
+    ("skew", "fix"),
+    [
+        (+100, "or set QLIK_TOKEN_BACKDATE to at least 9"),  # about 96: 100 s less tolerance 5
+        (+600, "QLIK_TOKEN_BACKDATE would need 59"),  # more than the 300 s it allows
+        (-600, "or raise QLIK_TOKEN_LIFETIME to at least 59"),
+        (-3700, "QLIK_TOKEN_LIFETIME would need 369"),  # more than an hour
+    ],
+)
+def test_the_clock_fix_suggests_only_values_the_settings_accept(
+    healthy: Path, skew: int, fix: str
+) -> None:
+    results = doctor(healthy, clock=lambda: time.time() + skew)
+    assert fix in results["clock"].fix
+
+
 def test_the_cli_prints_one_line_per_check_and_exits_1_on_failure(healthy: Path) -> None:
     ok = runner.invoke(app, ["doctor"])
     assert ok.exit_code == 0, ok.output
