@@ -69,6 +69,7 @@ class CheckContext:
     key: rsa.RSAPrivateKey | None = None
     signer: TokenSigner | None = None
     client: TenantClient | None = None
+    client_problem: ConfigurationError | None = None  # why there is no client for the URL
     admin: bool = False
     unreachable: bool = False
     provider: dict[str, Any] | None = None
@@ -155,6 +156,8 @@ def check_private_key(ctx: CheckContext) -> CheckResult:
 
 
 def check_tenant(ctx: CheckContext) -> CheckResult:
+    if ctx.client_problem is not None:
+        return _fail("tenant", problem_text(ctx.client_problem), ctx.client_problem.fix)
     if ctx.client is None:
         return _skip("tenant", "no tenant URL is set")
     try:
@@ -175,6 +178,8 @@ def check_tenant(ctx: CheckContext) -> CheckResult:
 
 
 def _admin_skip(ctx: CheckContext, name: str) -> CheckResult | None:
+    if ctx.client_problem is not None:
+        return _skip(name, "the tenant check failed")
     if ctx.client is None or not ctx.client.has_credential:
         return _skip(name, f"needs an admin credential ({ENV_PREFIX}ADMIN_API_KEY)")
     if not ctx.admin:

@@ -16,7 +16,7 @@ import httpx
 
 from qlik_jwt.admin.checks import ALL_CHECKS, CheckContext, CheckResult, problem_text
 from qlik_jwt.admin.connect import client_from_settings
-from qlik_jwt.errors import SettingsError
+from qlik_jwt.errors import ConfigurationError, SettingsError
 from qlik_jwt.settings import Settings
 
 __all__ = ["CHECKS", "CheckResult", "DoctorReport", "run_doctor"]
@@ -76,9 +76,12 @@ def run_doctor(
             record(CheckResult(later, "skip", "the settings could not be read"))
         return DoctorReport(tuple(results))
     if ctx.settings.tenant_url is not None:
-        ctx.client = client_from_settings(
-            ctx.settings, transport=transport, require_credential=False, timeout=timeout
-        )
+        try:
+            ctx.client = client_from_settings(
+                ctx.settings, transport=transport, require_credential=False, timeout=timeout
+            )
+        except ConfigurationError as exc:  # an unusable QLIK_TENANT_CA_FILE: the tenant check
+            ctx.client_problem = exc
     try:
         for check in ALL_CHECKS:
             record(check(ctx))

@@ -90,6 +90,18 @@ def test_an_unreachable_tenant_fails_fast_and_skips_the_clock(healthy: Path) -> 
     assert results["clock"].status == "skip"
 
 
+def test_an_unusable_ca_file_fails_the_tenant_check_instead_of_the_run(
+    healthy: Path, tmp_path: Path
+) -> None:
+    update_env_file(healthy, {"QLIK_TENANT_CA_FILE": str(tmp_path / "missing-ca.pem")})
+    results = doctor(healthy)
+    assert failed(results) == {"tenant"}
+    assert "tenant_ca_file cannot be used as a CA bundle" in results["tenant"].message
+    assert "PEM file" in results["tenant"].fix
+    assert results["identity_provider"].message == "the tenant check failed"
+    assert results["clock"].status == "skip"
+
+
 def test_identity_provider_fails_for_another_key_id(healthy: Path) -> None:
     update_env_file(healthy, {"QLIK_KEY_ID": "other-kid"})
     results = doctor(healthy, login_subject="someone")
