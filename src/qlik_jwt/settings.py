@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from qlik_jwt.contract import MAX_WINDOW_SECONDS
 from qlik_jwt.errors import ConfigurationError, SettingsError
 from qlik_jwt.keys import is_pem_text
 
@@ -278,6 +279,17 @@ class Settings(BaseSettings):
                     f"{shown} must be an exact origin, without credentials, a path, a query "
                     "or a wildcard"
                 )
+        return value
+
+    @field_validator("token_backdate")
+    @classmethod
+    def _token_window(cls, value: int, info: ValidationInfo) -> int:
+        lifetime = info.data.get("token_lifetime")
+        if lifetime is not None and lifetime + value > MAX_WINDOW_SECONDS:
+            raise ValueError(
+                f"plus QLIK_TOKEN_LIFETIME ({lifetime}) exceeds {MAX_WINDOW_SECONDS} seconds, "
+                "the longest exp - nbf Qlik accepts; lower one of them"
+            )
         return value
 
     @field_validator("web_mode")

@@ -74,6 +74,21 @@ def test_every_invalid_field_is_reported_with_value_and_fix(
     assert "use https://t.eu.qlikcloud.com" in text
 
 
+def test_lifetime_and_backdate_together_stay_within_the_hour(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Each was checked alone: 3600 + 10 passed here and failed in every command."""
+    monkeypatch.setenv("QLIK_TOKEN_LIFETIME", "3600")
+    monkeypatch.setenv("QLIK_TOKEN_BACKDATE", "10")
+    with pytest.raises(SettingsError) as caught:
+        Settings.load(env_file=None)
+    assert caught.value.field == "token_backdate"
+    assert "plus QLIK_TOKEN_LIFETIME (3600) exceeds 3600 seconds" in str(caught.value)
+    assert "(got '10')" in str(caught.value)
+    monkeypatch.setenv("QLIK_TOKEN_LIFETIME", "3590")
+    assert Settings.load(env_file=None).token_backdate == 10
+
+
 def test_untrimmed_ids_are_refused() -> None:
     with pytest.raises(SettingsError, match="issuer: has leading or trailing whitespace"):
         Settings.load(env_file=None, issuer="iss ")
