@@ -216,7 +216,7 @@ class Endpoints:
 
 
 def measure(seconds: float, rounds: int, connections: int) -> dict[str, list[Load]]:
-    """Interleaved rounds over the four endpoints, after a one-second warm-up of each."""
+    """Interleaved rounds over the five endpoints, after a one-second warm-up of each."""
     with tempfile.TemporaryDirectory(prefix="qlik-jwt-bench-") as tmp:
         endpoints = Endpoints(Path(tmp))
         try:

@@ -7,9 +7,9 @@ A JWT identity provider holds one key, so rotation runs two providers side by si
 2. ``generate`` a new key pair, written next to the old one (the old stays untouched);
 3. ``register`` a second provider: same issuer, the new key id and certificate;
 4. ``verify``   a login signed with the new key succeeds (before anything switches);
-5. ``switch``   the settings file points at the new key and key id (atomically), and
-   ``on_switch`` hands the new signer to a running process;
-6. ``confirm``  a login signed by the signer re-read from the settings file succeeds;
+5. ``switch``   the settings file points at the new key and key id (atomically);
+6. ``confirm``  a login signed by the signer re-read from the settings file succeeds; only
+   then ``on_switch`` hands that signer to a running process;
 7. ``drain``    wait until every token signed with the old key has expired (its lifetime
    plus the clock tolerance), so logins already in flight still succeed; running apps
    reload their settings in this window;
@@ -128,7 +128,8 @@ def rotate_key(
     the drain time in seconds (default: token lifetime + the provider's clock tolerance);
     ``drain`` waits it (tests inject their own). ``keep_old`` skips ``retire``.
     ``verify_subject`` logs in as that user instead of a temporary one. ``on_step`` is told
-    each step name of :data:`STEPS` as it starts.
+    each step name of :data:`STEPS` as it starts; ``on_switch`` gets the new signer once
+    ``confirm`` has passed.
 
     Raises ConfigurationError (bad settings, key directory taken, environment overriding
     the settings file) and TenantError (the tenant refused a step).
