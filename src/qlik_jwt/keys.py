@@ -272,6 +272,16 @@ def _read_source(source: str | bytes | Path, field: str) -> tuple[bytes, Path | 
     return normalize_pem(data), path
 
 
+def _refuse_small(key: rsa.RSAPrivateKey | rsa.RSAPublicKey, field: str, shown: str) -> None:
+    if key.key_size < MIN_BITS:
+        raise PrivateKeyError(
+            field,
+            f"is {key.key_size} bits, under the minimum of {MIN_BITS}",
+            shown,
+            "Generate a 4096-bit key with `qlik-jwt keygen`.",
+        )
+
+
 def _warn_if_readable_by_others(path: Path) -> None:
     mode = path.stat().st_mode
     if mode & (stat.S_IRWXG | stat.S_IRWXO):
@@ -342,13 +352,7 @@ def load_private_key(
             shown,
             "Generate one with `qlik-jwt keygen`.",
         )
-    if key.key_size < MIN_BITS:
-        raise PrivateKeyError(
-            field,
-            f"is {key.key_size} bits, under the minimum of {MIN_BITS}",
-            shown,
-            "Generate a 4096-bit key with `qlik-jwt keygen`.",
-        )
+    _refuse_small(key, field, shown)
     if path is not None:
         _warn_if_readable_by_others(path)
     return key
@@ -389,11 +393,5 @@ def load_public_key(source: str | bytes | Path, *, field: str = "cert") -> rsa.R
         raise PrivateKeyError(
             field, "is not an RSA key", shown, "Register the certificate of an RSA key."
         )
-    if key.key_size < MIN_BITS:
-        raise PrivateKeyError(
-            field,
-            f"is {key.key_size} bits, under the minimum of {MIN_BITS}",
-            shown,
-            "Generate a 4096-bit key with `qlik-jwt keygen`.",
-        )
+    _refuse_small(key, field, shown)
     return key
