@@ -234,8 +234,14 @@ class TenantClient:
     def patch(self, path: str, json: Json = None) -> Json:
         return _json(self.request("PATCH", path, json=json))
 
-    def delete(self, path: str) -> Json:
-        return _json(self.request("DELETE", path))
+    def delete(self, path: str, *, missing_ok: bool = False) -> Json:
+        """DELETE ``path``; with ``missing_ok`` a 404 (already gone) counts as done."""
+        try:
+            return _json(self.request("DELETE", path))
+        except TenantHTTPError as exc:
+            if missing_ok and exc.status == 404:
+                return None
+            raise
 
     def paginate(self, path: str, *, params: Mapping[str, Any] | None = None) -> Iterator[Json]:
         """Every item of a Qlik list answer (``{data: [...], links: {next: {href}}}``).

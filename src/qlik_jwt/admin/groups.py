@@ -14,7 +14,7 @@ from typing import Any
 from qlik_jwt.admin.client import TenantClient
 from qlik_jwt.admin.login import jwt_login
 from qlik_jwt.admin.plan import Step
-from qlik_jwt.errors import TenantError, TenantHTTPError
+from qlik_jwt.errors import TenantError
 from qlik_jwt.signer import TokenSigner, UserClaims
 
 __all__ = [
@@ -75,11 +75,7 @@ def find_group(client: TenantClient, name: str) -> dict[str, Any] | None:
 
 def delete_user(client: TenantClient, user_id: str) -> None:
     """Delete a user; a 404 (already gone) counts as done."""
-    try:
-        client.delete(f"/api/v1/users/{user_id}")
-    except TenantHTTPError as exc:
-        if exc.status != 404:
-            raise
+    client.delete(f"/api/v1/users/{user_id}", missing_ok=True)
 
 
 def bootstrap_group(client: TenantClient, *, signer: TokenSigner, group: str) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from qlik_jwt import keys
 from qlik_jwt.admin.client import TenantClient
 from qlik_jwt.admin.plan import Step
-from qlik_jwt.errors import ConfigurationError, PrivateKeyError, TenantError, TenantHTTPError
+from qlik_jwt.errors import ConfigurationError, PrivateKeyError, TenantError
 
 __all__ = [
     "JWT_PROTOCOL",
@@ -93,11 +93,7 @@ def find_jwt_provider(
 
 def delete_identity_provider(client: TenantClient, idp_id: str) -> None:
     """Delete a provider; a 404 (already gone) counts as done."""
-    try:
-        client.delete(f"{PATH}/{idp_id}")
-    except TenantHTTPError as exc:
-        if exc.status != 404:
-            raise
+    client.delete(f"{PATH}/{idp_id}", missing_ok=True)
 
 
 def _certificate_key(certificate_pem: str | bytes) -> rsa.RSAPublicKey:

@@ -8,6 +8,8 @@ import httpx
 import pytest
 
 from qlik_jwt.admin import TenantClient, ensure_web_integration
+from qlik_jwt.admin.groups import delete_user
+from qlik_jwt.admin.identity_providers import delete_identity_provider
 from qlik_jwt.errors import TenantHTTPError
 from tests.integration.admin.conftest import ORIGIN
 from tests.support.emulator import RunningEmulator
@@ -131,3 +133,15 @@ def test_credentials_and_tokens_never_reach_the_logs(
     assert "/api/v1/web-integrations" in caplog.text
     for secret in (oauth.client_secret, token, emulator.admin_key):
         assert secret not in caplog.text
+
+
+def test_deleting_what_is_already_gone_counts_as_done_only_when_asked(
+    admin: TenantClient,
+) -> None:
+    gone = "/api/v1/identity-providers/" + "0" * 24
+    assert admin.delete(gone, missing_ok=True) is None
+    delete_identity_provider(admin, "0" * 24)
+    delete_user(admin, "0" * 24)
+    with pytest.raises(TenantHTTPError) as caught:
+        admin.delete(gone)
+    assert caught.value.status == 404
