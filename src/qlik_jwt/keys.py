@@ -125,10 +125,12 @@ def certificate_pem(certificate: x509.Certificate) -> bytes:
 def single_line_pem(pem: str | bytes) -> str:
     """The PEM with every line break and space removed, as Qlik's identity-provider API wants.
 
-    ``-----BEGIN CERTIFICATE-----MIIF...-----END CERTIFICATE-----``
+    ``-----BEGIN CERTIFICATE-----MIIF...-----END CERTIFICATE-----``: the first PEM block
+    only, so text around it (the ``Bag Attributes`` lines ``openssl pkcs12`` writes, say)
+    is not sent along.
     """
-    text = pem.decode("ascii") if isinstance(pem, bytes) else pem
-    return "".join(line.strip() for line in text.strip().splitlines())
+    text = normalize_pem(pem).decode("ascii")
+    return "".join(line.strip() for line in text.splitlines())
 
 
 def normalize_pem(text: str | bytes) -> bytes:

@@ -60,6 +60,18 @@ def test_single_line_pem_from_crlf_text(rsa_key: rsa.RSAPrivateKey) -> None:
     assert keys.single_line_pem(text.replace("\n", "\r\n") + "  ") == keys.single_line_pem(text)
 
 
+def test_single_line_pem_leaves_out_the_text_around_the_block(
+    rsa_key: rsa.RSAPrivateKey,
+) -> None:
+    """As ``openssl pkcs12 -nokeys`` writes a certificate: attribute lines first, maybe not
+    ASCII. They used to be sent to Qlik in the pem (or to fail with UnicodeDecodeError)."""
+    pem = keys.certificate_pem(keys.self_signed_certificate(rsa_key))
+    preamble = "Bag Attributes\n    friendlyName: Zertifikat für Qlik\nsubject=/CN=x\n"
+    for form in (preamble.encode() + pem, preamble + pem.decode()):
+        assert keys.single_line_pem(form) == keys.single_line_pem(pem)
+    assert keys.single_line_pem(pem).startswith("-----BEGIN CERTIFICATE-----MII")
+
+
 def test_write_key_pair_modes_and_no_overwrite(rsa_key: rsa.RSAPrivateKey, tmp_path: Path) -> None:
     cert = keys.self_signed_certificate(rsa_key)
     files = keys.write_key_pair(tmp_path / "k", rsa_key, cert)
