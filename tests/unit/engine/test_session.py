@@ -232,6 +232,12 @@ def test_field_description_and_evaluate(client: Client, doc: int) -> None:
     value = client.result(doc, "EvaluateEx", ["Count(DISTINCT Country)"])["qValue"]
     assert value == {"qText": "13", "qIsNumeric": True, "qNumber": 13}
     assert client.result(doc, "EvaluateEx", ["Avg(Region)"])["qValue"]["qIsNumeric"] is False
+    overflow = "Sum(Sales) * 1" + "0" * 307 + " * 10"  # the client checks for strict JSON
+    assert client.result(doc, "EvaluateEx", [overflow])["qValue"] == {
+        "qText": "-",
+        "qIsNumeric": False,
+        "qNumber": 0,
+    }
     error = client.error(doc, "Evaluate", ["Sum(Sales"])
     assert error["code"] == 8 and "expected ')'" in error["parameter"]
 

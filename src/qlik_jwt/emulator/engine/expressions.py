@@ -6,8 +6,9 @@ Supported: numbers, ``+ - * /``, parentheses, unary minus, and the aggregations 
 (``Sales``), in brackets (``[Unit Price]``) or in double quotes. A leading ``=`` is allowed.
 
 Qlik's semantics kept here: an empty ``Sum`` is 0; ``Count`` counts non-null values, text
-included; ``Avg``/``Min``/``Max`` of nothing, arithmetic with null, and division by zero are
-null (``None``). Text in arithmetic is null.
+included; ``Avg``/``Min``/``Max`` of nothing, arithmetic with null, division by zero and a
+result too large for a float are null (``None``), so no infinity ever reaches a JSON answer.
+Text in arithmetic is null.
 
 Anything else (other functions, set analysis, nested aggregations, fields outside an
 aggregation) raises :class:`ExpressionError` with the position and a fix.
@@ -154,7 +155,12 @@ class _Parser:
     def primary(self) -> _Node:
         token = self.take()
         if token.kind == "number":
-            return _Number(float(token.text))
+            number = float(token.text)
+            if not math.isfinite(number):
+                raise ExpressionError(
+                    f"the number at character {token.position} is too large to compute with"
+                )
+            return _Number(number)
         if token.kind == "op" and token.text == "(":
             node = self.expression()
             self.expect(")")
@@ -226,12 +232,24 @@ def _arithmetic(op: str, left: Value | None, right: Value | None) -> float | Non
     if not isinstance(left, float) or not isinstance(right, float):
         return None
     if op == "+":
-        return left + right
-    if op == "-":
-        return left - right
-    if op == "*":
-        return left * right
-    return left / right if right != 0 else None
+        result = left + right
+    elif op == "-":
+        result = left - right
+    elif op == "*":
+        result = left * right
+    elif right != 0:
+        result = left / right
+    else:
+        return None
+    return result if math.isfinite(result) else None
+
+
+def _sum(numbers: list[float]) -> float | None:
+    """The exact sum, or null when it overflows (``math.fsum`` raises then)."""
+    try:
+        return math.fsum(numbers)
+    except OverflowError:
+        return None
 
 
 def _distinct(values: Iterable[Value]) -> list[Value]:
@@ -246,11 +264,12 @@ def _aggregate(node: _Aggregate, rows: Sequence[Row]) -> float | None:
         return float(len(values))
     numbers = [v for v in values if isinstance(v, float)]
     if node.function == "Sum":
-        return math.fsum(numbers)
+        return _sum(numbers)
     if not numbers:
         return None
     if node.function == "Avg":
-        return math.fsum(numbers) / len(numbers)
+        total = _sum(numbers)
+        return None if total is None else total / len(numbers)
     return min(numbers) if node.function == "Min" else max(numbers)
 
 
