@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from qlik_jwt.emulator.engine import SampleApp
-from qlik_jwt.emulator.engine.expressions import ExpressionError, compile_expression
+from qlik_jwt.emulator.engine.expressions import MAX_DEPTH, ExpressionError, compile_expression
 from tests.support.sample_csv import read_csv, total
 
 
@@ -98,3 +98,23 @@ def test_unsupported_expressions_say_where_and_what(
 def test_positions_count_from_the_original_text(sales: SampleApp) -> None:
     with pytest.raises(ExpressionError, match="at character 9"):
         compile_expression("  = Sum(Nope)", sales.fields)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "1+" * 3000 + "1",  # parsed by a loop, but evaluated by recursion
+        "Sum(" + "Sales+" * 3000 + "Sales)",
+        "-" * 3000 + "1",
+        "(" * 3000 + "1" + ")" * 3000,
+    ],
+)
+def test_expressions_nested_too_deeply_are_refused(sales: SampleApp, text: str) -> None:
+    """They ran out of stack: an internal error, with a traceback in the log."""
+    with pytest.raises(ExpressionError, match="nests too deeply"):
+        compile_expression(text, sales.fields)
+
+
+def test_expressions_up_to_the_depth_limit_are_computed(sales: SampleApp) -> None:
+    assert value(sales, "1+" * (MAX_DEPTH - 1) + "1") == MAX_DEPTH
+    assert value(sales, "(" * 100 + "Count(OrderID)" + ")" * 100) == len(read_csv())

@@ -240,6 +240,8 @@ def test_field_description_and_evaluate(client: Client, doc: int) -> None:
     }
     error = client.error(doc, "Evaluate", ["Sum(Sales"])
     assert error["code"] == 8 and "expected ')'" in error["parameter"]
+    error = client.error(doc, "Evaluate", ["1+" * 3000 + "1"])
+    assert error["code"] == 8 and "nests too deeply" in error["parameter"]
 
 
 def test_string_and_value_expressions_are_computed_in_layouts(client: Client, doc: int) -> None:

@@ -23,9 +23,11 @@ from dataclasses import dataclass
 
 from qlik_jwt.emulator.engine.apps import Field, Value
 
-__all__ = ["AGGREGATIONS", "Expression", "ExpressionError", "compile_expression"]
+__all__ = ["AGGREGATIONS", "MAX_DEPTH", "Expression", "ExpressionError", "compile_expression"]
 
 AGGREGATIONS = ("Sum", "Count", "Avg", "Min", "Max")
+# Evaluating recurses once per level of the tree, and Python stops near 1,000 frames.
+MAX_DEPTH = 200
 _AGG_BY_KEY = {name.lower(): name for name in AGGREGATIONS}
 
 _TOKEN = re.compile(
@@ -298,11 +300,37 @@ class Expression:
         return _evaluate(self._root, rows)
 
 
+def _depth(root: _Node) -> int:
+    deepest, pending = 0, [(root, 1)]
+    while pending:
+        node, level = pending.pop()
+        deepest = max(deepest, level)
+        if isinstance(node, _Negate):
+            pending.append((node.operand, level + 1))
+        elif isinstance(node, _Aggregate):
+            pending.append((node.argument, level + 1))
+        elif isinstance(node, _Binary):
+            pending += [(node.left, level + 1), (node.right, level + 1)]
+    return deepest
+
+
 def compile_expression(text: str, fields: Mapping[str, Field]) -> Expression:
-    """Parse ``text`` against an app's fields; raise :class:`ExpressionError` if unsupported."""
+    """Parse ``text`` against an app's fields; raise :class:`ExpressionError` if unsupported.
+
+    An expression nested more than :data:`MAX_DEPTH` levels deep is refused, so evaluating
+    a compiled one never exhausts the stack.
+    """
     # Blank out a leading "=" rather than cut it, so positions in messages match ``text``.
     start = len(text) - len(text.lstrip())
     source = text[:start] + " " + text[start + 1 :] if text[start:].startswith("=") else text
     if not source.strip():
         raise ExpressionError("the expression is empty; write one such as Sum(Sales)")
-    return Expression(text, _Parser(source, fields).parse())
+    try:
+        root = _Parser(source, fields).parse()
+    except RecursionError:  # hundreds of nested parentheses or signs
+        root = None
+    if root is None or _depth(root) > MAX_DEPTH:
+        raise ExpressionError(
+            f"the expression nests too deeply (more than {MAX_DEPTH} levels); simplify it"
+        )
+    return Expression(text, root)
