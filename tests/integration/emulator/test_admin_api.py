@@ -418,6 +418,27 @@ def test_malformed_json_is_400(emulator: RunningEmulator) -> None:
     assert answer.json()["errors"][0]["detail"].startswith("The body is not valid JSON")
 
 
+@pytest.mark.parametrize(
+    ("body", "detail"),
+    [
+        (b"[" * 60_000, "The body nests too deeply to be read"),
+        (b'{"name": ' + b"1" * 5000 + b"}", "The body holds an integer with too many digits"),
+        (b'{"name": "\xff"}', "The body is not UTF-8 text"),
+    ],
+)
+def test_unreadable_json_is_400_saying_why(
+    emulator: RunningEmulator, body: bytes, detail: str
+) -> None:
+    """/oauth/token reads its own body: it answered these with a 500."""
+    for path in (WI, "/oauth/token"):
+        answer = emulator.admin.post(
+            path, content=body, headers={"content-type": "application/json"}
+        )
+        assert answer.status_code == 400, (path, answer.text)
+        assert answer.json()["errors"][0]["detail"].startswith(detail), (path, answer.text)
+        assert reasons(answer) == ["invalid_request"]
+
+
 def test_a_body_of_the_wrong_type_is_400(emulator: RunningEmulator) -> None:
     assert emulator.admin.post(WI, json=["a list"]).status_code == 400
     assert emulator.admin.post(WI, json={"name": 7}).status_code == 400
