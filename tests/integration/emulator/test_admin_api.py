@@ -147,6 +147,21 @@ def test_web_integration_patch_name_and_origins(emulator: RunningEmulator) -> No
     [
         [{"op": "replace", "path": "/validOrigins", "value": ["https://*.x.com"]}],
         [{"op": "replace", "path": "/validOrigins", "value": "https://x.com"}],
+        # over the bounds of POST (100 origins, 256 characters each): PATCH let them in
+        [
+            {
+                "op": "replace",
+                "path": "/validOrigins",
+                "value": [f"https://a{n}.example" for n in range(101)],
+            }
+        ],
+        [
+            {
+                "op": "replace",
+                "path": "/validOrigins",
+                "value": ["https://" + "a" * 250 + ".example"],
+            }
+        ],
         [{"op": "replace", "path": "/tenantId", "value": "x"}],
         [{"op": "add", "path": "/name", "value": "x"}],
         [{"op": "replace", "path": "/name", "value": ""}],
