@@ -125,6 +125,9 @@ def test_single_may_require_the_csrf_token(
         params = {"appid": tenant.app_id, "obj": object_id(tenant)}
         refused = client.get("/single/", params=params)
         assert refused.status_code == 403 and refused.json()["errors"][0]["code"] == "CSRF-TOKEN-2"
+        assert reasons(refused) == ["csrf_missing"]
+        wrong = client.get("/single/", params={**params, "qlik-csrf-token": "x" * 36})
+        assert wrong.status_code == 403 and reasons(wrong) == ["csrf_mismatch"]
         params["qlik-csrf-token"] = tenant.csrf_token(client)
         assert client.get("/single/", params=params).status_code == 200
 

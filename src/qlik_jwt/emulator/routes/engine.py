@@ -17,7 +17,6 @@ the user may open the app is the engine's question, asked through ``can_open`` a
 from __future__ import annotations
 
 import asyncio
-import hmac
 import json
 import logging
 
@@ -27,6 +26,7 @@ from starlette.concurrency import run_in_threadpool
 from qlik_jwt.emulator.auth import (
     CSRF_HEADER,
     bearer_token,
+    check_csrf,
     own_origin,
     session_of,
     web_integration_id,
@@ -41,10 +41,6 @@ __all__ = ["router"]
 
 log = logging.getLogger("qlik_jwt.emulator")
 router = APIRouter()
-
-
-def _csrf_refusal(detail: str, reason: str) -> QlikError:
-    return QlikError(403, "CSRF-TOKEN-2", "Invalid CSRF token", detail, reason=reason)
 
 
 def authorize(websocket: WebSocket, tenant: EmulatedTenant) -> User:
@@ -74,16 +70,8 @@ def authorize(websocket: WebSocket, tenant: EmulatedTenant) -> User:
     supplied = websocket.query_params.get(CSRF_HEADER)
     if not browser:
         supplied = supplied or websocket.headers.get(CSRF_HEADER)
-    if not supplied:
-        where = "query parameter" if browser else "query parameter or header"
-        raise _csrf_refusal(
-            f"The engine websocket needs {where} {CSRF_HEADER} (GET /api/v1/csrf-token).",
-            "csrf_missing",
-        )
-    if not hmac.compare_digest(supplied.encode(), session.csrf_token.encode()):
-        raise _csrf_refusal(
-            f"{CSRF_HEADER} does not belong to this session; fetch a fresh one.", "csrf_mismatch"
-        )
+    where = "query parameter" if browser else "query parameter or header"
+    check_csrf(session, supplied, needed=f"The engine websocket needs {where} {CSRF_HEADER}")
     return user
 
 
