@@ -37,7 +37,7 @@ from qlik_jwt.emulator.middleware.cors import origin_refusal
 from qlik_jwt.emulator.state.users import User
 from qlik_jwt.emulator.tenant import EmulatedTenant
 
-__all__ = ["router"]
+__all__ = ["converse", "router"]
 
 log = logging.getLogger("qlik_jwt.emulator")
 router = APIRouter()
@@ -104,17 +104,25 @@ async def engine_websocket(websocket: WebSocket, app_id: str) -> None:
         user_name=user.subject,
         can_open=lambda wanted: tenant.spaces.can_open(user, wanted),
     )
+    await converse(websocket, session)
+
+
+async def converse(websocket: WebSocket, session: EngineSession) -> None:
+    """Greet an accepted websocket, then answer each of its messages until it closes.
+
+    Answers are strict JSON (``EngineSession`` never returns NaN or infinities); a method runs
+    in a worker thread, as it may read the tenant's database.
+    """
     try:
-        for message in session.greeting():
-            await websocket.send_text(json.dumps(message))
+        for greeting in session.greeting():
+            await websocket.send_text(json.dumps(greeting, allow_nan=False))
         while True:
             received = await websocket.receive()
             if received["type"] == "websocket.disconnect":
                 return
             text = received.get("text")
-            if text is None:
-                text = (received.get("bytes") or b"").decode("utf-8", "replace")
-            for reply in await run_in_threadpool(session.handle, text):
-                await websocket.send_text(json.dumps(reply))
+            frame: str | bytes = text if text is not None else received.get("bytes") or b""
+            for reply in await run_in_threadpool(session.handle, frame):
+                await websocket.send_text(json.dumps(reply, allow_nan=False))
     except WebSocketDisconnect:
         return
