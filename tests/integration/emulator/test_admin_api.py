@@ -454,6 +454,21 @@ def test_unreadable_json_is_400_saying_why(
         assert reasons(answer) == ["invalid_request"]
 
 
+def test_blank_names_are_400_with_a_reason(emulator: RunningEmulator) -> None:
+    """They passed the length check and were refused without meta.reason."""
+    wi = emulator.admin.post(WI, json={"name": "kept"}).json()
+    rename = [{"op": "replace", "path": "/name", "value": "   "}]
+    for answer, reason in (
+        (emulator.admin.post(WI, json={"name": "   "}), "invalid_request"),
+        (emulator.admin.patch(f"{WI}/{wi['id']}", json=rename), "invalid_patch"),
+        (
+            emulator.admin.post("/api/v1/spaces", json={"name": " ", "type": "shared"}),
+            "invalid_request",
+        ),
+    ):
+        assert answer.status_code == 400 and reasons(answer) == [reason], answer.text
+
+
 def test_a_body_of_the_wrong_type_is_400(emulator: RunningEmulator) -> None:
     assert emulator.admin.post(WI, json=["a list"]).status_code == 400
     assert emulator.admin.post(WI, json={"name": 7}).status_code == 400
