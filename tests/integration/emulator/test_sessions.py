@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import httpx
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -102,31 +104,37 @@ def test_a_session_cookie_without_its_signature_finds_no_session(
 FROZEN = 1767225600.0
 
 
-def test_a_session_ends_after_30_minutes_without_requests(
+@pytest.fixture
+def frozen_session(
     rsa_key: rsa.RSAPrivateKey, certificate_pem: str, ada: UserClaims
-) -> None:
+) -> Iterator[tuple[TestClock, httpx.Client]]:
+    """Ada's session on a tenant whose clock stands still until advanced."""
     clock = TestClock(frozen=FROZEN)
     with provisioned_tenant(rsa_key, certificate_pem, clock=clock) as (tenant, signer):
-        session = tenant.login(signer, ada)
-        clock.advance(1799)
-        assert session.get("/api/v1/csrf-token").status_code == 204
-        clock.advance(1800)
-        answer = session.get("/api/v1/csrf-token")
-        assert answer.status_code == 401 and reasons(answer) == ["session_expired"]
+        yield clock, tenant.login(signer, ada)
+
+
+def test_a_session_ends_after_30_minutes_without_requests(
+    frozen_session: tuple[TestClock, httpx.Client],
+) -> None:
+    clock, session = frozen_session
+    clock.advance(1799)
+    assert session.get("/api/v1/csrf-token").status_code == 204
+    clock.advance(1800)
+    answer = session.get("/api/v1/csrf-token")
+    assert answer.status_code == 401 and reasons(answer) == ["session_expired"]
 
 
 def test_a_session_ends_after_24_hours_however_busy(
-    rsa_key: rsa.RSAPrivateKey, certificate_pem: str, ada: UserClaims
+    frozen_session: tuple[TestClock, httpx.Client],
 ) -> None:
-    clock = TestClock(frozen=FROZEN)
-    with provisioned_tenant(rsa_key, certificate_pem, clock=clock) as (tenant, signer):
-        session = tenant.login(signer, ada)
-        for _ in range(48):
-            clock.advance(1799)
-            assert session.get("/api/v1/csrf-token").status_code == 204
-        clock.advance(1799)  # 49 x 1799 s > 24 h
-        answer = session.get("/api/v1/csrf-token")
-        assert answer.status_code == 401 and reasons(answer) == ["session_expired"]
+    clock, session = frozen_session
+    for _ in range(48):
+        clock.advance(1799)
+        assert session.get("/api/v1/csrf-token").status_code == 204
+    clock.advance(1799)  # 49 x 1799 s > 24 h
+    answer = session.get("/api/v1/csrf-token")
+    assert answer.status_code == 401 and reasons(answer) == ["session_expired"]
 
 
 def test_session_limits_are_options(
