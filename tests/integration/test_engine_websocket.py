@@ -90,6 +90,8 @@ def test_bad_frames_are_answered_and_the_socket_stays_open(socket: Socket) -> No
     socket.receive()  # OnConnected
     socket.connection.send("{not json")
     assert socket.receive()["error"]["code"] == -32700
+    socket.connection.send(b"\xff{}")
+    assert socket.receive()["error"]["parameter"] == "the message is not UTF-8"
     socket.connection.send(b'{"id": 1, "handle": -1, "method": "GetAuthenticatedUser"}')
     assert socket.receive()["result"] == {"qReturn": "ada"}
     denied = socket.call(-1, "OpenDoc", SUPPORT.id)["error"]

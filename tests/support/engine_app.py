@@ -1,13 +1,12 @@
 """A test-only ASGI app that serves ``EngineSession`` on ``/app/{appId}`` over a real websocket.
 
 The emulator's own route adds authentication (session cookie, CSRF, origin); this one only
-feeds messages to the engine, so engine clients (enigma.js, qix.js, Python) can be tested
-against the protocol alone.
+accepts and then converses as that route does (:func:`qlik_jwt.emulator.routes.engine.converse`),
+so engine clients (enigma.js, qix.js, Python) can be tested against the protocol alone.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Collection, Mapping
 
 from starlette.applications import Starlette
@@ -15,6 +14,7 @@ from starlette.routing import WebSocketRoute
 from starlette.websockets import WebSocket
 
 from qlik_jwt.emulator.engine import EngineSession, SampleApp
+from qlik_jwt.emulator.routes.engine import converse
 
 
 def engine_test_app(
@@ -28,14 +28,6 @@ def engine_test_app(
     async def engine(websocket: WebSocket) -> None:
         await websocket.accept()
         session = EngineSession(apps, user_name=user_name, can_open=lambda app: app not in denied)
-        for message in session.greeting():
-            await websocket.send_text(json.dumps(message, allow_nan=False))
-        while True:
-            received = await websocket.receive()
-            if received["type"] == "websocket.disconnect":
-                return
-            text = received.get("text")
-            for message in session.handle(text if text is not None else received["bytes"]):
-                await websocket.send_text(json.dumps(message, allow_nan=False))
+        await converse(websocket, session)
 
     return Starlette(routes=[WebSocketRoute("/app/{app_id}", engine)])

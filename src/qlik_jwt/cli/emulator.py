@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 import uvicorn
+from pydantic import ValidationError
 from rich.markup import escape
 
 from qlik_jwt import log_redaction
@@ -18,6 +20,15 @@ from qlik_jwt.emulator.state.users import DirectoryUser
 from qlik_jwt.errors import ConfigurationError
 
 DEFAULT_DB = Path(".qlik-jwt/emulator.sqlite3")
+# FaultSettings field -> the flag that sets it
+FAULT_FLAGS = {
+    "clock_offset": "--clock-offset",
+    "latency_ms": "--latency-ms",
+    "tier1_per_minute": "--tier1-limit",
+    "tier2_per_minute": "--tier2-limit",
+    "engine_delay_ms": "--engine-delay-ms",
+    "engine_close_next": "--engine-close",
+}
 
 
 def _options(settings: list[str], strict: bool) -> EmulatorOptions:
@@ -31,6 +42,17 @@ def _options(settings: list[str], strict: bool) -> EmulatorOptions:
         values[name.strip()] = value
     options = EmulatorOptions().with_values(values)
     return options.with_values({"strict": "true"}) if strict else options
+
+
+def _faults(**settings: Any) -> Faults:
+    """The faults the flags ask for; ConfigurationError naming the flag of a value out of range."""
+    try:
+        return Faults(FaultSettings(**settings))
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = str(first["loc"][0]) if first["loc"] else "faults"
+        flag = FAULT_FLAGS.get(name, name)
+        raise ConfigurationError(flag, first["msg"], first.get("input")) from None
 
 
 def _banner(url: str, tenant: Any, db: str) -> None:
@@ -131,17 +153,15 @@ def emulator(
 ) -> None:
     """Serve an emulated Qlik Cloud tenant; print its URL, admin key and what it holds."""
     options = _options(set_ or [], strict)
-    faults = Faults(
-        FaultSettings(
-            clock_offset=clock_offset,
-            latency_ms=latency_ms,
-            errors=[ForcedError.parse(text) for text in fail or []],
-            tier1_per_minute=tier1_limit,
-            tier2_per_minute=tier2_limit,
-            drop_cross_site_cookies=drop_cross_site_cookies,
-            engine_delay_ms=engine_delay_ms,
-            engine_close_next=engine_close,
-        )
+    faults = _faults(
+        clock_offset=clock_offset,
+        latency_ms=latency_ms,
+        errors=[ForcedError.parse(text) for text in fail or []],
+        tier1_per_minute=tier1_limit,
+        tier2_per_minute=tier2_limit,
+        drop_cross_site_cookies=drop_cross_site_cookies,
+        engine_delay_ms=engine_delay_ms,
+        engine_close_next=engine_close,
     )
     oauth = None
     if client_id or client_secret:
@@ -149,19 +169,29 @@ def emulator(
         oauth = OAuthClient(
             client_id or generated.client_id, client_secret or generated.client_secret
         )
-    if db != ":memory:":
-        Path(db).expanduser().parent.mkdir(parents=True, exist_ok=True)
-    application = create_emulator(
-        options,
-        db=db,
-        admin_key=admin_key,
-        oauth_client=oauth,
-        faults=faults,
-        sign_in_users=[DirectoryUser.parse(text) for text in user or []],
-    )
+    sign_in_users = [DirectoryUser.parse(text) for text in user or []]
+    state = db if db == ":memory:" else str(Path(db).expanduser())
+    try:
+        if state != ":memory:":
+            Path(state).parent.mkdir(parents=True, exist_ok=True)
+        application = create_emulator(
+            options,
+            db=state,
+            admin_key=admin_key,
+            oauth_client=oauth,
+            faults=faults,
+            sign_in_users=sign_in_users,
+        )
+    except (OSError, sqlite3.Error) as exc:
+        raise ConfigurationError(
+            "--db",
+            f"cannot hold the emulator's state ({exc})",
+            db,
+            "Give a file in a writable folder (a new one is created), or :memory:.",
+        ) from None
     tls = None
     if https:
-        home = DEFAULT_DB.parent if db == ":memory:" else Path(db).expanduser().parent
+        home = DEFAULT_DB.parent if state == ":memory:" else Path(state).parent
         tls = write_tls_certificate(cert_dir or home / "emulator-tls")
     port = port or (8443 if https else 8080)
     url = f"{'https' if https else 'http'}://{host}:{port}"

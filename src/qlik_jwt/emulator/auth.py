@@ -30,6 +30,7 @@ __all__ = [
     "MaybeCaller",
     "TenantDep",
     "bearer_token",
+    "check_csrf",
     "is_cross_site",
     "own_origin",
     "session_of",
@@ -116,17 +117,14 @@ def session_of(connection: HTTPConnection, tenant: EmulatedTenant) -> Session | 
     return session
 
 
-def check_csrf(request: Request, session: Session, supplied: str | None) -> None:
-    """403 ``CSRF-TOKEN-2`` unless ``supplied`` is the session's CSRF token."""
+def check_csrf(session: Session, supplied: str | None, *, needed: str) -> None:
+    """403 ``CSRF-TOKEN-2`` unless ``supplied`` is the session's CSRF token.
+
+    ``needed`` says what needs the token and where it goes, for the detail of a missing one.
+    """
     if not supplied:
-        raise QlikError(
-            403,
-            "CSRF-TOKEN-2",
-            "Invalid CSRF token",
-            f"{request.method} with a session cookie needs header {CSRF_HEADER}; "
-            "get it from GET /api/v1/csrf-token.",
-            reason="csrf_missing",
-        )
+        detail = f"{needed}; get it from GET /api/v1/csrf-token."
+        raise QlikError(403, "CSRF-TOKEN-2", "Invalid CSRF token", detail, reason="csrf_missing")
     if not hmac.compare_digest(supplied.encode(), session.csrf_token.encode()):
         raise QlikError(
             403,
@@ -155,7 +153,8 @@ def maybe_caller(request: Request, tenant: TenantDep) -> Caller | None:
     if user is None:
         return None
     if request.method in MODIFYING:
-        check_csrf(request, session, request.headers.get(CSRF_HEADER))
+        needed = f"{request.method} with a session cookie needs header {CSRF_HEADER}"
+        check_csrf(session, request.headers.get(CSRF_HEADER), needed=needed)
     return Caller(user, session)
 
 

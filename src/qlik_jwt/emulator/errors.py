@@ -14,6 +14,7 @@ emulator-defined and listed as such in the README.
 
 from __future__ import annotations
 
+import json
 import logging
 import secrets
 from collections.abc import Mapping, Sequence
@@ -34,6 +35,7 @@ __all__ = [
     "document_errors",
     "error_response",
     "install_error_handlers",
+    "unreadable_json",
 ]
 
 log = logging.getLogger("qlik_jwt.emulator")
@@ -135,6 +137,19 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
+def unreadable_json(cause: BaseException) -> QlikError:
+    """The 400 for a body Python's JSON reader refused, saying why (``cause`` is its error)."""
+    if isinstance(cause, RecursionError):
+        detail = "The body nests too deeply to be read; send flatter JSON."
+    elif isinstance(cause, UnicodeDecodeError):
+        detail = "The body is not UTF-8 text."
+    elif isinstance(cause, json.JSONDecodeError):
+        detail = f"The body is not valid JSON: {cause}."
+    else:  # Python refuses to convert integers of more than 4300 digits
+        detail = "The body holds an integer with too many digits."
+    return QlikError(400, detail=detail, reason="invalid_request")
+
+
 def _strict(request: Request) -> bool:
     tenant = getattr(request.app.state, "tenant", None)
     return bool(tenant and tenant.options.strict)
@@ -186,8 +201,11 @@ async def _on_validation(request: Request, exc: Exception) -> JSONResponse:
 
 async def _on_http(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
-    if isinstance(exc.__cause__, QlikError):  # FastAPI wraps errors raised while reading a body
+    # FastAPI wraps errors raised while reading a body
+    if isinstance(exc.__cause__, QlikError):
         return error_response(exc.__cause__, strict=_strict(request))
+    if isinstance(exc.__cause__, ValueError | RecursionError):
+        return error_response(unreadable_json(exc.__cause__), strict=_strict(request))
     detail = exc.detail if isinstance(exc.detail, str) else None
     if exc.status_code == 404 and detail == "Not Found":
         detail = f"No such endpoint: {request.method} {request.url.path}."

@@ -163,9 +163,16 @@ class EmulatorOptions:
         ):
             if getattr(self, name) < 1:
                 raise ConfigurationError(name, "must be at least 1", getattr(self, name))
-        for name in ("default_clock_tolerance", "max_clock_tolerance"):
-            if getattr(self, name) < 0:
-                raise ConfigurationError(name, "must not be negative", getattr(self, name))
+        for name in (
+            "default_clock_tolerance",
+            "max_clock_tolerance",
+            "jti_retention_seconds",
+            "max_groups",
+            "cookie_max_age",
+        ):
+            value = getattr(self, name)
+            if value is not None and value < 0:
+                raise ConfigurationError(name, "must not be negative", value)
 
     def algorithms(self) -> frozenset[str]:
         """The JWS algorithms jwt-session accepts."""

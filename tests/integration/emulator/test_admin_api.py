@@ -147,6 +147,21 @@ def test_web_integration_patch_name_and_origins(emulator: RunningEmulator) -> No
     [
         [{"op": "replace", "path": "/validOrigins", "value": ["https://*.x.com"]}],
         [{"op": "replace", "path": "/validOrigins", "value": "https://x.com"}],
+        # over the bounds of POST (100 origins, 256 characters each): PATCH let them in
+        [
+            {
+                "op": "replace",
+                "path": "/validOrigins",
+                "value": [f"https://a{n}.example" for n in range(101)],
+            }
+        ],
+        [
+            {
+                "op": "replace",
+                "path": "/validOrigins",
+                "value": ["https://" + "a" * 250 + ".example"],
+            }
+        ],
         [{"op": "replace", "path": "/tenantId", "value": "x"}],
         [{"op": "add", "path": "/name", "value": "x"}],
         [{"op": "replace", "path": "/name", "value": ""}],
@@ -416,6 +431,42 @@ def test_malformed_json_is_400(emulator: RunningEmulator) -> None:
     )
     assert answer.status_code == 400
     assert answer.json()["errors"][0]["detail"].startswith("The body is not valid JSON")
+
+
+@pytest.mark.parametrize(
+    ("body", "detail"),
+    [
+        (b"[" * 60_000, "The body nests too deeply to be read"),
+        (b'{"name": ' + b"1" * 5000 + b"}", "The body holds an integer with too many digits"),
+        (b'{"name": "\xff"}', "The body is not UTF-8 text"),
+    ],
+)
+def test_unreadable_json_is_400_saying_why(
+    emulator: RunningEmulator, body: bytes, detail: str
+) -> None:
+    """/oauth/token reads its own body: it answered these with a 500."""
+    for path in (WI, "/oauth/token"):
+        answer = emulator.admin.post(
+            path, content=body, headers={"content-type": "application/json"}
+        )
+        assert answer.status_code == 400, (path, answer.text)
+        assert answer.json()["errors"][0]["detail"].startswith(detail), (path, answer.text)
+        assert reasons(answer) == ["invalid_request"]
+
+
+def test_blank_names_are_400_with_a_reason(emulator: RunningEmulator) -> None:
+    """They passed the length check and were refused without meta.reason."""
+    wi = emulator.admin.post(WI, json={"name": "kept"}).json()
+    rename = [{"op": "replace", "path": "/name", "value": "   "}]
+    for answer, reason in (
+        (emulator.admin.post(WI, json={"name": "   "}), "invalid_request"),
+        (emulator.admin.patch(f"{WI}/{wi['id']}", json=rename), "invalid_patch"),
+        (
+            emulator.admin.post("/api/v1/spaces", json={"name": " ", "type": "shared"}),
+            "invalid_request",
+        ),
+    ):
+        assert answer.status_code == 400 and reasons(answer) == [reason], answer.text
 
 
 def test_a_body_of_the_wrong_type_is_400(emulator: RunningEmulator) -> None:

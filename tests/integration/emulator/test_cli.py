@@ -20,7 +20,7 @@ def test_the_emulator_command_serves_and_prints_what_it_holds(tmp_path: Path) ->
         "--port",
         str(port),
         "--db",
-        str(db),
+        "~/state/tenant.sqlite3",  # as --db=~/… reaches it: no shell expands that ~
         "--admin-key",
         "cli-admin-key",
         "--user",
@@ -29,7 +29,7 @@ def test_the_emulator_command_serves_and_prints_what_it_holds(tmp_path: Path) ->
         "GET /api/v1/groups=503x1",
     )
     url = f"http://127.0.0.1:{port}"
-    server = ServerProcess(args, f"{url}/api/v1/csrf-token").start()
+    server = ServerProcess(args, f"{url}/api/v1/csrf-token", env={"HOME": str(tmp_path)}).start()
     try:
         admin = {"Authorization": "Bearer cli-admin-key"}
         me = httpx.get(f"{url}/api/v1/users/me", headers=admin)
@@ -79,7 +79,29 @@ def test_bad_flags_exit_2_with_a_message() -> None:
         (["--set", "key_fault_status=200"], "4xx"),
         (["--fail", "nonsense"], "--fail"),
         (["--user", "only-a-subject"], "--user"),
+        (["--latency-ms", "-5"], "--latency-ms"),
+        (["--engine-close", "-1"], "--engine-close"),
+        (["--tier2-limit", "0"], "--tier2-limit"),
+        (["--clock-offset", "1e12"], "--clock-offset"),
     ):
         result = runner.invoke(app, ["emulator", "--db", ":memory:", *flags])
         assert result.exit_code == 2, (flags, result.output)
         assert shown in result.output
+
+
+def test_an_unusable_state_file_exits_2_naming_db(tmp_path: Path) -> None:
+    """sqlite3 and OS errors were tracebacks."""
+    not_a_database = tmp_path / "notes.txt"
+    not_a_database.write_text("not a database\n" * 100)
+    blocked = tmp_path / "a-file"
+    blocked.write_text("")
+    runner = CliRunner()
+    for db, shown in (
+        (tmp_path, "unable to open database file"),
+        (not_a_database, "file is not a database"),
+        (blocked / "state.sqlite3", "File exists"),  # mkdir of the folder
+    ):
+        result = runner.invoke(app, ["emulator", "--db", str(db)])
+        assert result.exit_code == 2, (db, result.output)
+        assert "--db: cannot hold the emulator's state" in result.output and shown in result.output
+        assert "Traceback" not in result.output

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import httpx
 import pytest
+from cryptography.hazmat.primitives.asymmetric import rsa
 
 from qlik_jwt.emulator import EmulatorOptions
 from qlik_jwt.signer import TokenSigner, UserClaims
 from tests.integration.emulator.helpers import provisioned_tenant, reasons
-from tests.support.emulator import RunningEmulator
+from tests.support.emulator import RunningEmulator, TestClock
 
 pytestmark = pytest.mark.usefixtures("provisioned")
 
@@ -96,33 +99,57 @@ def test_a_session_cookie_without_its_signature_finds_no_session(
         assert bare.get("/api/v1/csrf-token").status_code == 401
 
 
+# Session limits are counted on a frozen clock: on the real one, a second spent between two
+# requests of a loaded machine moved a session 1 s before its limit past it.
+FROZEN = 1767225600.0
+
+
+@pytest.fixture
+def frozen_session(
+    rsa_key: rsa.RSAPrivateKey, certificate_pem: str, ada: UserClaims
+) -> Iterator[tuple[TestClock, httpx.Client]]:
+    """Ada's session on a tenant whose clock stands still until advanced."""
+    clock = TestClock(frozen=FROZEN)
+    with provisioned_tenant(rsa_key, certificate_pem, clock=clock) as (tenant, signer):
+        yield clock, tenant.login(signer, ada)
+
+
 def test_a_session_ends_after_30_minutes_without_requests(
-    emulator: RunningEmulator, session: httpx.Client
+    frozen_session: tuple[TestClock, httpx.Client],
 ) -> None:
-    emulator.clock.advance(1799)
+    clock, session = frozen_session
+    clock.advance(1799)
     assert session.get("/api/v1/csrf-token").status_code == 204
-    emulator.clock.advance(1800)
+    clock.advance(1800)
     answer = session.get("/api/v1/csrf-token")
     assert answer.status_code == 401 and reasons(answer) == ["session_expired"]
 
 
 def test_a_session_ends_after_24_hours_however_busy(
-    emulator: RunningEmulator, session: httpx.Client
+    frozen_session: tuple[TestClock, httpx.Client],
 ) -> None:
+    clock, session = frozen_session
     for _ in range(48):
-        emulator.clock.advance(1795)
+        clock.advance(1799)
         assert session.get("/api/v1/csrf-token").status_code == 204
-    emulator.clock.advance(1795)  # 49 x 1795 s > 24 h
-    assert session.get("/api/v1/csrf-token").status_code == 401
+    clock.advance(1799)  # 49 x 1799 s > 24 h
+    answer = session.get("/api/v1/csrf-token")
+    assert answer.status_code == 401 and reasons(answer) == ["session_expired"]
 
 
-def test_session_limits_are_options(rsa_key: object, certificate_pem: str, ada: UserClaims) -> None:
+def test_session_limits_are_options(
+    rsa_key: rsa.RSAPrivateKey, certificate_pem: str, ada: UserClaims
+) -> None:
     options = EmulatorOptions(session_inactivity_seconds=60, session_max_age_seconds=100)
-    with provisioned_tenant(rsa_key, certificate_pem, options=options) as (tenant, signer):  # type: ignore[arg-type]
+    clock = TestClock(frozen=FROZEN)
+    with provisioned_tenant(rsa_key, certificate_pem, options=options, clock=clock) as (
+        tenant,
+        signer,
+    ):
         client = tenant.login(signer, ada)
-        tenant.clock.advance(59)
+        clock.advance(59)
         assert client.get("/api/v1/csrf-token").status_code == 204
-        tenant.clock.advance(59)
+        clock.advance(41)
         assert client.get("/api/v1/csrf-token").status_code == 401  # max age 100 s
 
 

@@ -125,6 +125,9 @@ def test_single_may_require_the_csrf_token(
         params = {"appid": tenant.app_id, "obj": object_id(tenant)}
         refused = client.get("/single/", params=params)
         assert refused.status_code == 403 and refused.json()["errors"][0]["code"] == "CSRF-TOKEN-2"
+        assert reasons(refused) == ["csrf_missing"]
+        wrong = client.get("/single/", params={**params, "qlik-csrf-token": "x" * 36})
+        assert wrong.status_code == 403 and reasons(wrong) == ["csrf_mismatch"]
         params["qlik-csrf-token"] = tenant.csrf_token(client)
         assert client.get("/single/", params=params).status_code == 200
 
@@ -229,6 +232,23 @@ def test_the_callback_without_the_state_cookie_is_401_state_1(emulator: RunningE
     assert answer.status_code == 401
     assert answer.json()["errors"][0]["code"] == "STATE-1"
     assert "set-cookie" not in answer.headers
+
+
+def test_a_blank_sign_in_field_is_400_naming_it(emulator: RunningEmulator) -> None:
+    """Spaces passed the length check and made a user whose subject was empty."""
+    with emulator.client() as client:
+        start = client.get("/login")
+        state = parse_qs(urlsplit(start.headers["location"]).query)["state"][0]
+        form = {"state": state, "subject": "   ", "name": "Blank", "email": "b@x.example"}
+        answer = client.post("/login/emulator", data=form)
+        assert answer.status_code == 400 and reasons(answer) == ["invalid_request"]
+        assert answer.json()["errors"][0]["detail"].startswith("subject: ")
+        # nothing was used up: the same state signs in with a real subject
+        done = client.post("/login/emulator", data={**form, "subject": " emulator|b "})
+        assert done.status_code == 303
+    users = emulator.admin.get("/api/v1/users").json()["data"]
+    assert "emulator|b" in {u["subject"] for u in users}
+    assert "" not in {u["subject"].strip() for u in users}
 
 
 def test_a_state_is_used_once(emulator: RunningEmulator) -> None:

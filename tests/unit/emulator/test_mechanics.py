@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-import pytest
+import asyncio
 
+import pytest
+from starlette.types import Message
+
+from qlik_jwt.emulator import create_app
 from qlik_jwt.emulator.cookies import CookieJar
 from qlik_jwt.emulator.errors import QlikError, validation_problems
 from qlik_jwt.emulator.middleware.rate_limit import RateLimiter, tier_of
@@ -104,6 +108,53 @@ def test_validation_errors_name_field_and_value() -> None:
     ]
     assert problems[0].source == {"pointer": "/options/issuer"}
     assert problems[2].source == {"parameter": "limit"}
+
+
+async def post_logout(content_length: bytes) -> int:
+    """The status of an empty ``POST /logout`` declaring ``content_length``, sent straight to
+    the app: HTTP servers refuse odd values before an app sees them, other ASGI hosts may not."""
+    app = create_app()
+    sent: list[Message] = []
+
+    async def receive() -> Message:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    scope = {
+        "type": "http",
+        "method": "POST",
+        "path": "/logout",
+        "raw_path": b"/logout",
+        "query_string": b"",
+        "headers": [(b"content-length", content_length)],
+        "scheme": "http",
+        "server": ("127.0.0.1", 8080),
+        "client": ("127.0.0.1", 50000),
+        "root_path": "",
+        "http_version": "1.1",
+    }
+    try:
+        await app(scope, receive, send)
+    finally:
+        app.state.tenant.close()
+    status: int = sent[0]["status"]
+    return status
+
+
+@pytest.mark.parametrize(
+    ("declared", "status"),
+    [
+        (b"\xb2", 204),  # "²": isdigit() but not int(), a 500
+        (b"9" * 5000, 413),  # too many digits for int(), a 500
+        (b"0" * 5000 + b"7", 204),
+        (b"1e3", 204),
+        (b"65537", 413),
+    ],
+)
+def test_any_declared_content_length_passes_or_is_413(declared: bytes, status: int) -> None:
+    assert asyncio.run(post_logout(declared)) == status
 
 
 def test_dropping_expired_jtis_uses_an_index_not_a_scan() -> None:

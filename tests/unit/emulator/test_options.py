@@ -58,6 +58,9 @@ def test_algorithms_grow_with_the_option() -> None:
         ({"min_rsa_bits": "1024"}, "min_rsa_bits"),
         ({"cookie_secure": "sometimes"}, "cookie_secure"),
         ({"session_inactivity_seconds": "0"}, "session_inactivity_seconds"),
+        ({"max_groups": "-1"}, "max_groups"),  # refused every token that carried groups
+        ({"jti_retention_seconds": "-1"}, "jti_retention_seconds"),  # allowed every replay
+        ({"cookie_max_age": "-5"}, "cookie_max_age"),  # cookies gone as soon as set
     ],
 )
 def test_impossible_values_name_the_option(values: dict[str, str], field: str) -> None:

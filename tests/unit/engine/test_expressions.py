@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from qlik_jwt.emulator.engine import SampleApp
-from qlik_jwt.emulator.engine.expressions import ExpressionError, compile_expression
+from qlik_jwt.emulator.engine.expressions import MAX_DEPTH, ExpressionError, compile_expression
 from tests.support.sample_csv import read_csv, total
 
 
@@ -55,6 +55,16 @@ def test_empty_sets_follow_qlik(sales: SampleApp, text: str, expected: float | N
     assert value(sales, text, rows=[]) == expected
 
 
+def test_an_overflow_is_null_never_an_infinity(sales: SampleApp) -> None:
+    """A float's infinity has no JSON form: it was sent as the invalid token ``Infinity``."""
+    huge = "1" + "0" * 307  # 1e307 is a float; 480 rows of it add up to more than one
+    assert value(sales, f"Sum(Sales) * {huge} * {huge}") is None
+    assert value(sales, f"Sum({huge})") is None  # math.fsum overflows
+    assert value(sales, f"Avg({huge})") is None
+    assert value(sales, f"Max(Sales * {huge} * {huge})") is None  # every row is null
+    assert value(sales, f"Min({huge}) / {huge}") == 1.0
+
+
 def test_division_by_zero_and_text_arithmetic_are_null(sales: SampleApp) -> None:
     assert value(sales, "Sum(Sales) / 0") is None
     assert value(sales, "Sum(Region * 2)") == 0.0  # text is null in arithmetic
@@ -74,6 +84,7 @@ def test_division_by_zero_and_text_arithmetic_are_null(sales: SampleApp) -> None
         ("   ", "the expression is empty"),
         ("Sum(Sales) Sum(Sales)", "unexpected 'Sum' at character 12"),
         ("Sum()", "expected a value at character 5, found ')'"),
+        ("Sum(Sales) * 1" + "0" * 400, "the number at character 14 is too large"),
     ],
 )
 def test_unsupported_expressions_say_where_and_what(
@@ -87,3 +98,23 @@ def test_unsupported_expressions_say_where_and_what(
 def test_positions_count_from_the_original_text(sales: SampleApp) -> None:
     with pytest.raises(ExpressionError, match="at character 9"):
         compile_expression("  = Sum(Nope)", sales.fields)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "1+" * 3000 + "1",  # parsed by a loop, but evaluated by recursion
+        "Sum(" + "Sales+" * 3000 + "Sales)",
+        "-" * 3000 + "1",
+        "(" * 3000 + "1" + ")" * 3000,
+    ],
+)
+def test_expressions_nested_too_deeply_are_refused(sales: SampleApp, text: str) -> None:
+    """They ran out of stack: an internal error, with a traceback in the log."""
+    with pytest.raises(ExpressionError, match="nests too deeply"):
+        compile_expression(text, sales.fields)
+
+
+def test_expressions_up_to_the_depth_limit_are_computed(sales: SampleApp) -> None:
+    assert value(sales, "1+" * (MAX_DEPTH - 1) + "1") == MAX_DEPTH
+    assert value(sales, "(" * 100 + "Count(OrderID)" + ")" * 100) == len(read_csv())

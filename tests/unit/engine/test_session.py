@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from qlik_jwt.emulator.engine import ENGINE_VERSION, SampleApp
+from qlik_jwt.emulator.engine.objects import MAX_PROPERTY_DEPTH
 from tests.support.sample_csv import read_csv, sales_by
 from tests.unit.engine.engine_client import CUBE, Client
 
@@ -118,6 +119,26 @@ def test_bad_hypercube_is_refused_at_creation(client: Client, doc: int) -> None:
     error = client.error(doc, "CreateSessionObject", [bad])
     assert (error["code"], error["message"]) == (6000, "Invalid hypercube object")
     assert error["parameter"].startswith("qHyperCubeDef.qMeasures[0].qDef.qDef: field 'Nope'")
+
+
+def nested(levels: int) -> dict[str, Any]:
+    """Properties ``levels`` levels deep: member ``a`` holds an ``a``, and so on."""
+    properties: dict[str, Any] = {"qInfo": {"qType": "deep"}}
+    inner = properties
+    for _ in range(levels):
+        inner["a"] = {}
+        inner = inner["a"]
+    return properties
+
+
+def test_properties_nested_too_deeply_are_refused(client: Client, doc: int) -> None:
+    """They ran out of stack while copied: an internal error, with a traceback in the log."""
+    error = client.error(doc, "CreateSessionObject", [nested(600)])
+    assert error["code"] == 8 and "qProp nests 600 levels deep" in error["parameter"]
+    created = client.result(doc, "CreateSessionObject", [nested(MAX_PROPERTY_DEPTH)])
+    handle = created["qReturn"]["qHandle"]
+    assert client.error(handle, "SetProperties", [nested(600)])["code"] == 8
+    assert client.result(handle, "GetLayout")["qLayout"]["qInfo"]["qType"] == "deep"
 
 
 def test_predefined_objects_and_sheets(client: Client, doc: int) -> None:
@@ -232,8 +253,16 @@ def test_field_description_and_evaluate(client: Client, doc: int) -> None:
     value = client.result(doc, "EvaluateEx", ["Count(DISTINCT Country)"])["qValue"]
     assert value == {"qText": "13", "qIsNumeric": True, "qNumber": 13}
     assert client.result(doc, "EvaluateEx", ["Avg(Region)"])["qValue"]["qIsNumeric"] is False
+    overflow = "Sum(Sales) * 1" + "0" * 307 + " * 10"  # the client checks for strict JSON
+    assert client.result(doc, "EvaluateEx", [overflow])["qValue"] == {
+        "qText": "-",
+        "qIsNumeric": False,
+        "qNumber": 0,
+    }
     error = client.error(doc, "Evaluate", ["Sum(Sales"])
     assert error["code"] == 8 and "expected ')'" in error["parameter"]
+    error = client.error(doc, "Evaluate", ["1+" * 3000 + "1"])
+    assert error["code"] == 8 and "nests too deeply" in error["parameter"]
 
 
 def test_string_and_value_expressions_are_computed_in_layouts(client: Client, doc: int) -> None:

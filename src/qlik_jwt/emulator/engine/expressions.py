@@ -6,8 +6,9 @@ Supported: numbers, ``+ - * /``, parentheses, unary minus, and the aggregations 
 (``Sales``), in brackets (``[Unit Price]``) or in double quotes. A leading ``=`` is allowed.
 
 Qlik's semantics kept here: an empty ``Sum`` is 0; ``Count`` counts non-null values, text
-included; ``Avg``/``Min``/``Max`` of nothing, arithmetic with null, and division by zero are
-null (``None``). Text in arithmetic is null.
+included; ``Avg``/``Min``/``Max`` of nothing, arithmetic with null, division by zero and a
+result too large for a float are null (``None``), so no infinity ever reaches a JSON answer.
+Text in arithmetic is null.
 
 Anything else (other functions, set analysis, nested aggregations, fields outside an
 aggregation) raises :class:`ExpressionError` with the position and a fix.
@@ -22,9 +23,11 @@ from dataclasses import dataclass
 
 from qlik_jwt.emulator.engine.apps import Field, Value
 
-__all__ = ["AGGREGATIONS", "Expression", "ExpressionError", "compile_expression"]
+__all__ = ["AGGREGATIONS", "MAX_DEPTH", "Expression", "ExpressionError", "compile_expression"]
 
 AGGREGATIONS = ("Sum", "Count", "Avg", "Min", "Max")
+# Evaluating recurses once per level of the tree, and Python stops near 1,000 frames.
+MAX_DEPTH = 200
 _AGG_BY_KEY = {name.lower(): name for name in AGGREGATIONS}
 
 _TOKEN = re.compile(
@@ -154,7 +157,12 @@ class _Parser:
     def primary(self) -> _Node:
         token = self.take()
         if token.kind == "number":
-            return _Number(float(token.text))
+            number = float(token.text)
+            if not math.isfinite(number):
+                raise ExpressionError(
+                    f"the number at character {token.position} is too large to compute with"
+                )
+            return _Number(number)
         if token.kind == "op" and token.text == "(":
             node = self.expression()
             self.expect(")")
@@ -226,12 +234,24 @@ def _arithmetic(op: str, left: Value | None, right: Value | None) -> float | Non
     if not isinstance(left, float) or not isinstance(right, float):
         return None
     if op == "+":
-        return left + right
-    if op == "-":
-        return left - right
-    if op == "*":
-        return left * right
-    return left / right if right != 0 else None
+        result = left + right
+    elif op == "-":
+        result = left - right
+    elif op == "*":
+        result = left * right
+    elif right != 0:
+        result = left / right
+    else:
+        return None
+    return result if math.isfinite(result) else None
+
+
+def _sum(numbers: list[float]) -> float | None:
+    """The exact sum, or null when it overflows (``math.fsum`` raises then)."""
+    try:
+        return math.fsum(numbers)
+    except OverflowError:
+        return None
 
 
 def _distinct(values: Iterable[Value]) -> list[Value]:
@@ -246,11 +266,12 @@ def _aggregate(node: _Aggregate, rows: Sequence[Row]) -> float | None:
         return float(len(values))
     numbers = [v for v in values if isinstance(v, float)]
     if node.function == "Sum":
-        return math.fsum(numbers)
+        return _sum(numbers)
     if not numbers:
         return None
     if node.function == "Avg":
-        return math.fsum(numbers) / len(numbers)
+        total = _sum(numbers)
+        return None if total is None else total / len(numbers)
     return min(numbers) if node.function == "Min" else max(numbers)
 
 
@@ -279,11 +300,37 @@ class Expression:
         return _evaluate(self._root, rows)
 
 
+def _depth(root: _Node) -> int:
+    deepest, pending = 0, [(root, 1)]
+    while pending:
+        node, level = pending.pop()
+        deepest = max(deepest, level)
+        if isinstance(node, _Negate):
+            pending.append((node.operand, level + 1))
+        elif isinstance(node, _Aggregate):
+            pending.append((node.argument, level + 1))
+        elif isinstance(node, _Binary):
+            pending += [(node.left, level + 1), (node.right, level + 1)]
+    return deepest
+
+
 def compile_expression(text: str, fields: Mapping[str, Field]) -> Expression:
-    """Parse ``text`` against an app's fields; raise :class:`ExpressionError` if unsupported."""
+    """Parse ``text`` against an app's fields; raise :class:`ExpressionError` if unsupported.
+
+    An expression nested more than :data:`MAX_DEPTH` levels deep is refused, so evaluating
+    a compiled one never exhausts the stack.
+    """
     # Blank out a leading "=" rather than cut it, so positions in messages match ``text``.
     start = len(text) - len(text.lstrip())
     source = text[:start] + " " + text[start + 1 :] if text[start:].startswith("=") else text
     if not source.strip():
         raise ExpressionError("the expression is empty; write one such as Sum(Sales)")
-    return Expression(text, _Parser(source, fields).parse())
+    try:
+        root = _Parser(source, fields).parse()
+    except RecursionError:  # hundreds of nested parentheses or signs
+        root = None
+    if root is None or _depth(root) > MAX_DEPTH:
+        raise ExpressionError(
+            f"the expression nests too deeply (more than {MAX_DEPTH} levels); simplify it"
+        )
+    return Expression(text, root)

@@ -22,7 +22,11 @@ from qlik_jwt.emulator.engine.hypercube import HyperCube
 from qlik_jwt.emulator.engine.selections import Selections
 from qlik_jwt.errors import describe
 
-__all__ = ["ChildItems", "check_properties", "cube_at", "object_layout"]
+__all__ = ["MAX_PROPERTY_DEPTH", "ChildItems", "check_properties", "cube_at", "object_layout"]
+
+# Layouts, copies and delta patches recurse once or twice per level of an object's properties,
+# and Python stops near 1,000 frames; Qlik's own properties nest about ten levels deep.
+MAX_PROPERTY_DEPTH = 100
 
 # Given a qChildListDef.qData mapping, the qItems of the object's children.
 ChildItems = Callable[[Mapping[str, Any]], list[dict[str, Any]]]
@@ -95,8 +99,28 @@ def _walk(
     return layout
 
 
+def _depth(value: Any) -> int:
+    deepest, pending = 0, [(value, 0)]
+    while pending:
+        item, level = pending.pop()
+        deepest = max(deepest, level)
+        if isinstance(item, Mapping):
+            pending += [(member, level + 1) for member in item.values()]
+        elif isinstance(item, list):
+            pending += [(member, level + 1) for member in item]
+    return deepest
+
+
 def check_properties(properties: Mapping[str, Any], app: SampleApp) -> None:
-    """Raise ``EngineError`` if any hypercube or expression in ``properties`` is unsupported."""
+    """Raise ``EngineError`` if ``properties`` nest more than :data:`MAX_PROPERTY_DEPTH`
+    levels deep, or if any hypercube or expression in them is unsupported."""
+    depth = _depth(properties)
+    if depth > MAX_PROPERTY_DEPTH:
+        raise EngineError(
+            INVALID_PARAMETERS,
+            f"qProp nests {depth} levels deep, more than the {MAX_PROPERTY_DEPTH} the emulator "
+            "computes; flatten the properties",
+        )
     _walk(properties, app, Selections(), lambda data: [], "", compute=False)
 
 

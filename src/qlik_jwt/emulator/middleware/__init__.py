@@ -1,2 +1,2 @@
-"""ASGI middleware of the emulator, outermost first: CORS, faults, rate limit, origin gate,
-body limit."""
+"""ASGI middleware of the emulator, outermost first: latency, CORS, faults, rate limit, origin
+gate, body limit."""

@@ -24,6 +24,16 @@ def _too_large(limit: int) -> QlikError:
     )
 
 
+def _declared_over(declared: str, limit: int) -> bool:
+    """True for a ``Content-Length`` of ASCII digits over ``limit``; other values are left to
+    the counted body ("²" passes ``isdigit()`` but not ``int()``, which refuses 5,000 digits,
+    leading zeros included)."""
+    if not (declared.isascii() and declared.isdigit()):
+        return False
+    digits = declared.lstrip("0")
+    return len(digits) > len(str(limit)) or int(digits or "0") > limit
+
+
 class BodyLimitMiddleware(TenantMiddleware):
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -31,7 +41,7 @@ class BodyLimitMiddleware(TenantMiddleware):
             return
         limit = self.tenant.options.max_body_bytes
         declared = Headers(scope=scope).get("content-length", "")
-        if declared.isdigit() and int(declared) > limit:
+        if _declared_over(declared, limit):
             await self.refuse(_too_large(limit), scope, receive, send)
             return
         received = 0

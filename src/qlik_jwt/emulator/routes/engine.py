@@ -17,7 +17,6 @@ the user may open the app is the engine's question, asked through ``can_open`` a
 from __future__ import annotations
 
 import asyncio
-import hmac
 import json
 import logging
 
@@ -27,6 +26,7 @@ from starlette.concurrency import run_in_threadpool
 from qlik_jwt.emulator.auth import (
     CSRF_HEADER,
     bearer_token,
+    check_csrf,
     own_origin,
     session_of,
     web_integration_id,
@@ -37,14 +37,10 @@ from qlik_jwt.emulator.middleware.cors import origin_refusal
 from qlik_jwt.emulator.state.users import User
 from qlik_jwt.emulator.tenant import EmulatedTenant
 
-__all__ = ["router"]
+__all__ = ["converse", "router"]
 
 log = logging.getLogger("qlik_jwt.emulator")
 router = APIRouter()
-
-
-def _csrf_refusal(detail: str, reason: str) -> QlikError:
-    return QlikError(403, "CSRF-TOKEN-2", "Invalid CSRF token", detail, reason=reason)
 
 
 def authorize(websocket: WebSocket, tenant: EmulatedTenant) -> User:
@@ -74,16 +70,8 @@ def authorize(websocket: WebSocket, tenant: EmulatedTenant) -> User:
     supplied = websocket.query_params.get(CSRF_HEADER)
     if not browser:
         supplied = supplied or websocket.headers.get(CSRF_HEADER)
-    if not supplied:
-        where = "query parameter" if browser else "query parameter or header"
-        raise _csrf_refusal(
-            f"The engine websocket needs {where} {CSRF_HEADER} (GET /api/v1/csrf-token).",
-            "csrf_missing",
-        )
-    if not hmac.compare_digest(supplied.encode(), session.csrf_token.encode()):
-        raise _csrf_refusal(
-            f"{CSRF_HEADER} does not belong to this session; fetch a fresh one.", "csrf_mismatch"
-        )
+    where = "query parameter" if browser else "query parameter or header"
+    check_csrf(session, supplied, needed=f"The engine websocket needs {where} {CSRF_HEADER}")
     return user
 
 
@@ -116,17 +104,25 @@ async def engine_websocket(websocket: WebSocket, app_id: str) -> None:
         user_name=user.subject,
         can_open=lambda wanted: tenant.spaces.can_open(user, wanted),
     )
+    await converse(websocket, session)
+
+
+async def converse(websocket: WebSocket, session: EngineSession) -> None:
+    """Greet an accepted websocket, then answer each of its messages until it closes.
+
+    Answers are strict JSON (``EngineSession`` never returns NaN or infinities); a method runs
+    in a worker thread, as it may read the tenant's database.
+    """
     try:
-        for message in session.greeting():
-            await websocket.send_text(json.dumps(message))
+        for greeting in session.greeting():
+            await websocket.send_text(json.dumps(greeting, allow_nan=False))
         while True:
             received = await websocket.receive()
             if received["type"] == "websocket.disconnect":
                 return
             text = received.get("text")
-            if text is None:
-                text = (received.get("bytes") or b"").decode("utf-8", "replace")
-            for reply in await run_in_threadpool(session.handle, text):
-                await websocket.send_text(json.dumps(reply))
+            frame: str | bytes = text if text is not None else received.get("bytes") or b""
+            for reply in await run_in_threadpool(session.handle, frame):
+                await websocket.send_text(json.dumps(reply, allow_nan=False))
     except WebSocketDisconnect:
         return

@@ -17,6 +17,7 @@ from urllib.parse import quote, urlsplit
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from pydantic import StringConstraints
 
 from qlik_jwt import jws
 from qlik_jwt.emulator.auth import TenantDep, own_origin, session_of, web_integration_id
@@ -31,6 +32,14 @@ __all__ = ["router", "validate_returnto"]
 
 log = logging.getLogger("qlik_jwt.emulator")
 router = APIRouter(tags=["login"])
+
+# Sign-in form fields, checked and stored without surrounding whitespace
+Text = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=256), Form()
+]
+Email = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=3, max_length=256), Form()
+]
 
 
 def _safe_ids(authorization: str | None) -> str:
@@ -197,9 +206,9 @@ def sign_in(
     request: Request,
     tenant: TenantDep,
     state: Annotated[str, Form(min_length=1, max_length=128)],
-    subject: Annotated[str, Form(min_length=1, max_length=256)],
-    name: Annotated[str, Form(min_length=1, max_length=256)],
-    email: Annotated[str, Form(min_length=3, max_length=256)],
+    subject: Text,
+    name: Text,
+    email: Email,
     groups: Annotated[str, Form(max_length=2048)] = "",
 ) -> Response:
     state_error = _login_error(
@@ -216,11 +225,7 @@ def sign_in(
         raise state_error
     now = tenant.now()
     profile = LoginProfile(
-        subject.strip(),
-        name.strip(),
-        email.strip(),
-        True,
-        [g.strip() for g in groups.split(",") if g.strip()],
+        subject, name, email, True, [g.strip() for g in groups.split(",") if g.strip()]
     )
     _, session = tenant.sign_in(profile, now=now)
     log.info("interactive login: sub=%s", profile.subject)

@@ -15,7 +15,7 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel
 
 from qlik_jwt.emulator.auth import TenantDep
-from qlik_jwt.emulator.errors import ERROR_RESPONSES, QlikError
+from qlik_jwt.emulator.errors import ERROR_RESPONSES, QlikError, unreadable_json
 from qlik_jwt.emulator.state.db import iso
 
 __all__ = ["router"]
@@ -36,10 +36,8 @@ def _fields(raw: bytes, content_type: str) -> dict[str, Any]:
         return dict(parse_qsl(raw.decode("utf-8", "replace")))
     try:
         body = json.loads(raw or b"null")
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        raise QlikError(
-            400, detail="The body is not valid JSON.", reason="invalid_request"
-        ) from None
+    except (ValueError, RecursionError) as exc:
+        raise unreadable_json(exc) from None
     if not isinstance(body, dict):
         raise QlikError(
             400,

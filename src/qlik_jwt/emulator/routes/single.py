@@ -9,14 +9,13 @@ option (Qlik's need for it is unknown).
 
 from __future__ import annotations
 
-import hmac
 from typing import Annotated
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from qlik_jwt.emulator.auth import CSRF_HEADER, WIID, TenantDep, session_of
+from qlik_jwt.emulator.auth import CSRF_HEADER, WIID, TenantDep, check_csrf, session_of
 from qlik_jwt.emulator.engine import UnknownObjectError, render_single_page
 from qlik_jwt.emulator.errors import ERROR_RESPONSES, QlikError
 from qlik_jwt.emulator.tenant import EmulatedTenant
@@ -55,15 +54,8 @@ def single(
             back[WIID] = request.query_params[WIID]
         return RedirectResponse("/login?" + urlencode(back), status_code=302)
     if tenant.options.single_requires_csrf:
-        supplied = request.query_params.get(CSRF_HEADER, "")
-        if not hmac.compare_digest(supplied.encode(), session.csrf_token.encode()):
-            raise QlikError(
-                403,
-                "CSRF-TOKEN-2",
-                "Invalid CSRF token",
-                f"/single/ needs query parameter {CSRF_HEADER} with the session's token.",
-                reason="csrf_missing" if not supplied else "csrf_mismatch",
-            )
+        needed = f"/single/ needs query parameter {CSRF_HEADER} with the session's token"
+        check_csrf(session, request.query_params.get(CSRF_HEADER), needed=needed)
     if not appid:
         raise QlikError(400, detail="appid: give the app's id.", reason="invalid_request")
     app = tenant.apps.get(appid)

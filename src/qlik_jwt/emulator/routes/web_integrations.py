@@ -5,13 +5,14 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from qlik_jwt.emulator.auth import AdminCaller, TenantDep
 from qlik_jwt.emulator.errors import ERROR_RESPONSES, QlikError
 from qlik_jwt.emulator.routes.paging import Links, PatchBody, self_link
 from qlik_jwt.emulator.state.db import iso
 from qlik_jwt.emulator.state.web_integrations import WebIntegration
+from qlik_jwt.errors import describe
 
 __all__ = ["router"]
 
@@ -19,13 +20,15 @@ router = APIRouter(prefix="/api/v1/web-integrations", tags=["web-integrations"])
 BASE = "/api/v1/web-integrations"
 
 Origin = Annotated[str, Field(min_length=1, max_length=256)]
+Origins = Annotated[list[Origin], Field(max_length=100)]
+_ORIGINS: TypeAdapter[list[str]] = TypeAdapter(Origins, config=ConfigDict(strict=True))
 
 
 class CreateWebIntegration(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
     name: Annotated[str, Field(min_length=1, max_length=256)]
-    validOrigins: Annotated[list[Origin], Field(max_length=100)] = []
+    validOrigins: Origins = []
 
 
 class WebIntegrationOut(BaseModel):
@@ -140,13 +143,15 @@ def patch_web_integration(
                 )
             name = value
         else:
-            if not isinstance(value, list) or not all(isinstance(o, str) for o in value):
+            try:  # the bounds of a created integration's validOrigins
+                origins = _ORIGINS.validate_python(value)
+            except ValidationError:
                 raise QlikError(
                     400,
-                    detail=f"[{number}]: /validOrigins must be a list of origins, got {value!r}.",
+                    detail=f"[{number}]: /validOrigins must be a list of at most 100 origins of "
+                    f"at most 256 characters, got {describe(value)}.",
                     reason="invalid_patch",
-                )
-            origins = value
+                ) from None
     tenant.web_integrations.update(integration_id, name=name, origins=origins, now=tenant.now())
     return Response(status_code=204)
 

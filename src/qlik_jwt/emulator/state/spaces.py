@@ -111,7 +111,9 @@ class Spaces:
     ) -> Space:
         """A new space; 400 for an empty name, 409 when the name is taken."""
         if not name.strip():
-            raise QlikError(400, detail="name is empty; give the space a name.")
+            raise QlikError(
+                400, detail="name is empty; give the space a name.", reason="invalid_request"
+            )
         with self._db.transaction() as conn:
             if conn.execute("SELECT 1 FROM spaces WHERE name = ?", (name,)).fetchone():
                 raise QlikError(

@@ -112,7 +112,9 @@ class WebIntegrations:
     ) -> WebIntegration:
         """Store an integration with a fresh 32-character id; 400 for a bad origin."""
         if not name.strip():
-            raise QlikError(400, detail="name is empty; give the integration a name.")
+            raise QlikError(
+                400, detail="name is empty; give the integration a name.", reason="invalid_request"
+            )
         integration = WebIntegration(new_key(32), name, _origins(origins), created_by, now, now)
         with self._db.transaction() as conn:
             conn.execute(
@@ -149,7 +151,7 @@ class WebIntegrations:
     ) -> None:
         """Replace the name and/or the origins, together or not at all."""
         if name is not None and not name.strip():
-            raise QlikError(400, detail="/name: the name is empty.")
+            raise QlikError(400, detail="/name: the name is empty.", reason="invalid_patch")
         clean = _origins(origins) if origins is not None else None
         with self._db.transaction() as conn:
             current = self.get(integration_id)
