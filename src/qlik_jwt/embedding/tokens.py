@@ -44,6 +44,7 @@ __all__ = [
     "check_body_length",
     "check_empty_json",
     "check_token_request",
+    "length_within",
     "require_user",
     "token_answer",
 ]
@@ -65,14 +66,18 @@ def body_too_large(limit: int) -> WebError:
     )
 
 
-def check_body_length(declared: str | None, limit: int) -> None:
-    """Refuse a ``Content-Length`` that is not a number or exceeds ``limit`` (400)."""
-    if declared is None:
-        return
+def length_within(declared: str, limit: int) -> bool:
+    """Whether a ``Content-Length`` value is at most ``limit``; WebError 400 when it is not
+    a number."""
     # ASCII digits only: "²" passes isdigit() but not int(); 5,000 digits pass neither limit
     if not (declared.isascii() and declared.isdigit()):
         raise WebError(400, "bad-content-length", "Content-Length is not a number.")
-    if len(declared.lstrip("0")) > len(str(limit)) or int(declared) > limit:
+    return len(declared.lstrip("0")) <= len(str(limit)) and int(declared) <= limit
+
+
+def check_body_length(declared: str | None, limit: int) -> None:
+    """Refuse a ``Content-Length`` that is not a number or exceeds ``limit`` (400)."""
+    if declared is not None and not length_within(declared, limit):
         raise body_too_large(limit)
 
 
