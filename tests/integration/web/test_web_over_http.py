@@ -17,6 +17,7 @@ from tests.support.servers import ServerThread
 from tests.support.webapp import (
     ADA,
     EVE,
+    FakeClock,
     make_app,
     page_csrf_token,
     seeded_store,
@@ -27,7 +28,9 @@ from tests.support.webapp import (
 
 @pytest.fixture()
 def server(key_dir: Path, tmp_path: Path) -> Iterator[ServerThread]:
-    app = make_app(web_settings(key_dir, db=tmp_path / "web.sqlite3", token_rate_limit=5))
+    # The rate limit's clock stands still: no token refills while a slow machine runs a test.
+    settings = web_settings(key_dir, db=tmp_path / "web.sqlite3", token_rate_limit=5)
+    app = make_app(settings, rate_clock=FakeClock())
     with ServerThread(app) as running:
         yield running
 
