@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from qlik_jwt.cli import app
 from tests.support.servers import ServerProcess, free_port, qlik_jwt_command
-from tests.support.webapp import ADA
+from tests.support.webapp import ADA, serve_environment
 
 
 def test_refuses_to_start_listing_every_missing_setting() -> None:
@@ -94,3 +94,16 @@ def test_a_bad_proxy_session_store_is_a_clear_settings_error(key_dir: Path) -> N
     assert result.exit_code == 2
     assert "proxy_session_store" in result.output and "sqlite:///" in result.output
     assert "pw-not-shown" not in result.output and "Traceback" not in result.output
+
+
+def test_paths_are_printed_as_given_not_as_markup(key_dir: Path, tmp_path: Path) -> None:
+    """A "[/x]" in the users database's path is text (Rich took it for a closing tag)."""
+    port = free_port()
+    db = tmp_path / "[/x]" / "web.sqlite3"
+    env = serve_environment(key_dir, port, db)
+    with ServerProcess(
+        qlik_jwt_command("serve"), f"http://127.0.0.1:{port}/healthz", env=env, cwd=tmp_path
+    ) as server:
+        assert httpx.get(f"http://127.0.0.1:{port}/healthz").status_code == 200
+    assert f"no users in {db}: nobody can sign in" in " ".join(server.output.split())
+    assert "MarkupError" not in server.output and "Traceback" not in server.output
