@@ -26,7 +26,7 @@ from collections.abc import Callable
 
 from qlik_jwt.embedding.audit import AUDIT_LOGGER, TokenAudit
 from qlik_jwt.embedding.forgery import check_same_origin
-from qlik_jwt.embedding.ratelimit import RateLimiter
+from qlik_jwt.embedding.ratelimit import PRUNE_EVERY, RateLimiter
 from qlik_jwt.embedding.refusals import WebError
 from qlik_jwt.embedding.requirements import signer_for
 from qlik_jwt.errors import QlikJwtError
@@ -160,6 +160,7 @@ class TokenMinter:
         self.clock = clock
         self.audit = TokenAudit(clock)
         self._minted: dict[str, float] = {}
+        self._mints = 0
         self._lock = threading.Lock()
 
     def mint(self, user: UserClaims, *, via: str, client: str | None = None) -> MintedToken:
@@ -207,6 +208,10 @@ class TokenMinter:
         now = self.clock()
         with self._lock:
             self._minted[sub] = now
-            if len(self._minted) > 4096:
+            self._mints += 1
+            # Stale entries go every PRUNE_EVERY mints, as the rate limiter's idle buckets: a
+            # size trigger rebuilt the whole map on every mint once more users than that
+            # had a token within the window.
+            if self._mints % PRUNE_EVERY == 0:
                 stale = now - QLIK_SESSION_HINT_SECONDS
                 self._minted = {k: t for k, t in self._minted.items() if t > stale}
