@@ -133,8 +133,19 @@ def test_the_tenant_waits_while_the_browser_reads_nothing(
         for index in range(count):
             message = websocket.recv(timeout=60)
             assert message[:4] == index.to_bytes(4, "big") and len(message) == size
-    # The tenant counts a message once its send returns, which may be after we received it.
-    assert _settled(lambda: tenant.echo.sent, quiet=0.2) == count
+    # The tenant counts a message once its send returns, which may be after we received it:
+    # waited for, not sampled after a quiet spell (a starved sender is quiet too).
+    assert _eventually(lambda: tenant.echo.sent == count), tenant.echo.sent
+
+
+def _eventually(holds: Callable[[], bool], limit: float = 60.0) -> bool:
+    """Whether ``holds()`` becomes true within ``limit`` seconds."""
+    deadline = time.monotonic() + limit
+    while not holds():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
 
 
 def _settled(read: Callable[[], int], quiet: float = 1.0, limit: float = 60.0) -> int:
