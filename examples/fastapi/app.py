@@ -142,9 +142,10 @@ def create_app(settings: Settings, **qlik_options: Any) -> FastAPI:
     @app.post("/sign-out")
     async def sign_out(request: Request, csrf_token: Annotated[str, Form()]) -> Response:
         session = auth.session(request)
-        if session is not None and hmac.compare_digest(
-            csrf_token.encode(), session.csrf_token.encode()
-        ):
+        if session is not None:
+            token_ok = hmac.compare_digest(csrf_token.encode(), session.csrf_token.encode())
+            if not (same_origin(request) and token_ok):  # another site's form: keep the user
+                return page("Sign out", "<main>The sign-out form is stale.</main>", status=403)
             auth.sessions.pop(request.cookies[COOKIE], None)
         response = RedirectResponse("/sign-in", status_code=303)
         response.delete_cookie(COOKIE)

@@ -3,39 +3,21 @@ https://127.0.0.1 and the web app on http://localhost (two sites), provisioned o
 
 from __future__ import annotations
 
-from decimal import Decimal
 from pathlib import Path
-
-import pytest
-from playwright.sync_api import Page
 
 from qlik_jwt.demo.run import DemoInfo
 from qlik_jwt.web import DEMO_USERS
 from tests.browser.conftest import MintCounter
-from tests.support.browser import chromium, sign_in_page, step_state
-from tests.support.sample_csv import sales_by
+from tests.support.browser import (
+    assert_group_refusal_explained,
+    chromium,
+    problem_of,
+    shows_adas_chart,
+    sign_in_page,
+    wait_until_done,
+)
 
-ADA, GRACE, EVE = DEMO_USERS
-
-
-def wait_until_done(page: Page, *steps: str) -> None:
-    for step in steps:
-        page.wait_for_selector(f'[data-step="{step}"][data-state="done"]')
-
-
-def problem_of(page: Page) -> tuple[str, str]:
-    """The kind and text of the problem the page reports, once it reports one."""
-    page.wait_for_selector("#problem[data-kind]")
-    return str(page.get_attribute("#problem", "data-kind")), page.inner_text("#problem")
-
-
-def chart_values(page: Page) -> dict[str, Decimal]:
-    rows = page.query_selector_all("#chart table.qlik-data tbody tr")
-    values = {}
-    for row in rows:
-        label = row.query_selector("th").inner_text()
-        values[label] = Decimal(row.query_selector("td.num").get_attribute("data-num") or "NaN")
-    return values
+ADA, GRACE, _EVE = DEMO_USERS
 
 
 def test_jwt_mode_end_to_end(demo: DemoInfo, tmp_path: Path, mints: MintCounter) -> None:
@@ -44,20 +26,11 @@ def test_jwt_mode_end_to_end(demo: DemoInfo, tmp_path: Path, mints: MintCounter)
         errors: list[str] = []
         page.on("pageerror", lambda exc: errors.append(str(exc)))
         sign_in_page(page, demo.web_url, ADA.username, ADA.password)
-        wait_until_done(page, "session", "user", "engine", "chart", "iframe")
+        shows_adas_chart(page)
         assert page.get_attribute("body", "data-qlik-session") == "new"
         user_text = page.inner_text("#qlik-user")
-        assert "Ada Lovelace (demo|ada)" in user_text
         assert "e-mail ada@example.com" in user_text and "Finance" in user_text
-        expected = sales_by("Region")
-        shown = chart_values(page)
-        assert set(shown) == set(expected)
-        for region, total in expected.items():
-            assert float(shown[region]) == pytest.approx(float(total))
         assert page.inner_text("#chart-title") == "Sales by Region"
-        frame = page.frame_locator("#qlik-iframe")
-        assert "Sales by Region" in frame.locator("body").inner_text()
-        assert page.query_selector("#problem").is_hidden()
         assert mints.count("demo|ada") == 1
         assert errors == []
 
@@ -76,19 +49,6 @@ def test_reload_reuses_the_qlik_session_and_mints_nothing(
         assert mints.count("demo|grace") == 1
         # Grace's address is not verified: Qlik shows no e-mail for her.
         assert "no e-mail shown" in page.inner_text("#qlik-user")
-
-
-def assert_group_refusal_explained(demo: DemoInfo, profile: Path, *, third_party: bool) -> None:
-    """Eve's groups do not grant the app: the page says so, naming group and app."""
-    with chromium(profile, third_party_cookies=third_party) as context:
-        page = context.new_page()
-        sign_in_page(page, demo.web_url, EVE.username, EVE.password)
-        kind, problem = problem_of(page)
-        assert kind == "app-access-denied"
-        assert "Marketing" in problem and demo.app_id in problem
-        assert "Grant one of these groups" in problem
-        assert step_state(page, "session") == "done"
-        assert step_state(page, "engine") == "failed"
 
 
 def test_group_without_the_app_sees_the_refusal_explained(demo: DemoInfo, tmp_path: Path) -> None:

@@ -9,14 +9,11 @@ from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
-from playwright.sync_api import Page
 
 from qlik_jwt.signer import TokenSigner
-from tests.browser.test_embedding import chart_values, wait_until_done
 from tests.support import emulator as emulator_support
-from tests.support.browser import chromium, sign_in_page
+from tests.support.browser import chromium, shows_adas_chart, sign_in_page
 from tests.support.hosts import FRAMEWORKS, prepare_django, provisioned_settings, running_host
-from tests.support.sample_csv import sales_by
 from tests.support.webapp import ADA
 
 emulator_https = emulator_support.emulator_https
@@ -28,20 +25,6 @@ def signer(
     rsa_key: rsa.RSAPrivateKey, emulator_https: emulator_support.RunningEmulator
 ) -> Iterator[TokenSigner]:
     yield TokenSigner(rsa_key, "test-kid", "tests.qlik-jwt.local", clock=emulator_https.clock)
-
-
-def shows_adas_chart(page: Page) -> None:
-    """The page got through every step and shows the sample app's real numbers."""
-    wait_until_done(page, "session", "user", "engine", "chart", "iframe")
-    assert "Ada Lovelace (demo|ada)" in page.inner_text("#qlik-user")
-    expected = sales_by("Region")
-    shown = chart_values(page)
-    assert set(shown) == set(expected)
-    for region, value in expected.items():
-        assert float(shown[region]) == pytest.approx(float(value))
-    frame = page.frame_locator("#qlik-iframe")
-    assert "Sales by Region" in frame.locator("body").inner_text()
-    assert page.query_selector("#problem").is_hidden()
 
 
 @pytest.mark.parametrize("framework", FRAMEWORKS)

@@ -11,9 +11,15 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
+from decimal import Decimal
 from pathlib import Path
 
+import pytest
 from playwright.sync_api import BrowserContext, Page, sync_playwright
+
+from qlik_jwt.demo.run import DemoInfo
+from qlik_jwt.web import DEMO_USERS
+from tests.support.sample_csv import sales_by
 
 CHROMIUM = "/usr/bin/chromium"
 LAUNCH_FLAGS = [
@@ -64,3 +70,52 @@ def sign_in_page(page: Page, app_url: str, username: str, password: str) -> None
 
 def step_state(page: Page, step: str) -> str:
     return str(page.get_attribute(f'[data-step="{step}"]', "data-state"))
+
+
+def wait_until_done(page: Page, *steps: str) -> None:
+    for step in steps:
+        page.wait_for_selector(f'[data-step="{step}"][data-state="done"]')
+
+
+def problem_of(page: Page) -> tuple[str, str]:
+    """The kind and text of the problem the page reports, once it reports one."""
+    page.wait_for_selector("#problem[data-kind]")
+    return str(page.get_attribute("#problem", "data-kind")), page.inner_text("#problem")
+
+
+def chart_values(page: Page) -> dict[str, Decimal]:
+    rows = page.query_selector_all("#chart table.qlik-data tbody tr")
+    values = {}
+    for row in rows:
+        label = row.query_selector("th").inner_text()
+        values[label] = Decimal(row.query_selector("td.num").get_attribute("data-num") or "NaN")
+    return values
+
+
+def shows_adas_chart(page: Page) -> None:
+    """The page got through every step and shows Ada, the sample app's real numbers and
+    the embedded object, with no problem reported."""
+    wait_until_done(page, "session", "user", "engine", "chart", "iframe")
+    assert "Ada Lovelace (demo|ada)" in page.inner_text("#qlik-user")
+    expected = sales_by("Region")
+    shown = chart_values(page)
+    assert set(shown) == set(expected)
+    for region, value in expected.items():
+        assert float(shown[region]) == pytest.approx(float(value))
+    frame = page.frame_locator("#qlik-iframe")
+    assert "Sales by Region" in frame.locator("body").inner_text()
+    assert page.query_selector("#problem").is_hidden()
+
+
+def assert_group_refusal_explained(demo: DemoInfo, profile: Path, *, third_party: bool) -> None:
+    """Eve's groups do not grant the demo's app: the page says so, naming group and app."""
+    eve = DEMO_USERS[2]
+    with chromium(profile, third_party_cookies=third_party) as context:
+        page = context.new_page()
+        sign_in_page(page, demo.web_url, eve.username, eve.password)
+        kind, problem = problem_of(page)
+        assert kind == "app-access-denied"
+        assert "Marketing" in problem and demo.app_id in problem
+        assert "Grant one of these groups" in problem
+        assert step_state(page, "session") == "done"
+        assert step_state(page, "engine") == "failed"

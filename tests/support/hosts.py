@@ -61,13 +61,16 @@ class RunningHost:
 
 
 class LateAsgiApp:
-    """An ASGI app set after its server bound the port; answers lifespan itself (Django's
-    handler does not speak it)."""
+    """An ASGI app set after its server bound the port. With ``answers_lifespan`` it answers
+    lifespan itself (Django's handler does not speak it); otherwise the app's own startup
+    and shutdown run (FastAPI's: proxy mode closes its tenant client and store there)."""
 
-    app: Any = None
+    def __init__(self, *, answers_lifespan: bool) -> None:
+        self.app: Any = None
+        self.answers_lifespan = answers_lifespan
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        if scope["type"] == "lifespan":
+        if scope["type"] == "lifespan" and self.answers_lifespan:
             while True:
                 message = await receive()
                 await send({"type": message["type"] + ".complete"})
@@ -176,7 +179,7 @@ def running_host(
         late = LateWsgiApp()
         server = WsgiServerThread(late)
     else:
-        late = LateAsgiApp()
+        late = LateAsgiApp(answers_lifespan=framework == "django")
         server = ServerThread(late)
     url = f"http://localhost:{server.port}"
     late.app = _build(framework, settings_for(url), qlik_options)

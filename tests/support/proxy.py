@@ -321,6 +321,7 @@ class TcpRelay:
         asyncio.run_coroutine_threadsafe(close(), self.loop).result(10)
         self.loop.call_soon_threadsafe(self.loop.stop)
         self._thread.join(10)
+        self.loop.close()
 
     @property
     def url(self) -> str:

@@ -244,3 +244,9 @@ class ServerProcess:
 def qlik_jwt_command(*args: str) -> list[str]:
     """The CLI as a subprocess, run with this interpreter."""
     return [sys.executable, "-m", "qlik_jwt", *args]
+
+
+def demo_command(web_port: int, emulator_port: int, state_dir: Path, *flags: str) -> list[str]:
+    """``qlik-jwt demo`` as a subprocess on these ports, its state in ``state_dir``."""
+    ports = ("--port", str(web_port), "--emulator-port", str(emulator_port))
+    return qlik_jwt_command("demo", *flags, *ports, "--state-dir", str(state_dir))

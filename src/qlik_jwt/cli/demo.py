@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from qlik_jwt.cli.app import app, out
@@ -49,11 +50,13 @@ def show(info: DemoInfo) -> None:
             "certificate, or the browser refuses every call to it"
         )
     out.print(f"sample app      : {info.app_id}, object {info.object_id}")
-    out.print(f"state           : {info.state_dir} (keys, databases, admin key)")
+    # Paths and origins as given: "[" in them is text, not Rich markup.
+    out.print(f"state           : {escape(str(info.state_dir))} (keys, databases, admin key)")
     if info.app_origins:
-        out.print(f"also allowed    : {', '.join(info.app_origins)}")
+        out.print(f"also allowed    : {escape(', '.join(info.app_origins))}")
     if info.host_app_env:
-        out.print(f"host app env    : {info.host_app_env} (settings for the integration examples)")
+        where = escape(str(info.host_app_env))
+        out.print(f"host app env    : {where} (settings for the integration examples)")
     table = Table(title="demo users (the host app's own sign-in)", header_style="bold")
     for column in ("user name", "password", "groups", "note"):
         table.add_column(column)

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 import uvicorn
+from rich.markup import escape
 
 from qlik_jwt import log_redaction
 from qlik_jwt.cli.app import app, err
@@ -47,11 +48,12 @@ def serve(
         users.seed()
     if users.count() == 0:
         err.print(
-            f"[yellow]warning:[/] no users in {settings.users_db}: nobody can sign in. "
-            "Pass --demo-users, or pass your own identify hook to create_app()."
+            f"[yellow]warning:[/] no users in {escape(str(settings.users_db))}: nobody can sign "
+            "in. Pass --demo-users, or pass your own identify hook to create_app()."
         )
     web_app = create_app(settings, user_store=users)
     audit_to_stderr()
     log_redaction.install()
-    err.print(f"serving http://{settings.web_host}:{settings.web_port} for {settings.tenant_url}")
+    where = f"http://{settings.web_host}:{settings.web_port} for {settings.tenant_url}"
+    err.print(f"serving {escape(where)}")
     uvicorn.run(web_app, host=settings.web_host, port=settings.web_port, log_level="info")

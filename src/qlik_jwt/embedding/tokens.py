@@ -26,7 +26,7 @@ from collections.abc import Callable
 
 from qlik_jwt.embedding.audit import AUDIT_LOGGER, TokenAudit
 from qlik_jwt.embedding.forgery import check_same_origin
-from qlik_jwt.embedding.ratelimit import RateLimiter
+from qlik_jwt.embedding.ratelimit import PRUNE_EVERY, RateLimiter
 from qlik_jwt.embedding.refusals import WebError
 from qlik_jwt.embedding.requirements import signer_for
 from qlik_jwt.errors import QlikJwtError
@@ -44,6 +44,7 @@ __all__ = [
     "check_body_length",
     "check_empty_json",
     "check_token_request",
+    "length_within",
     "require_user",
     "token_answer",
 ]
@@ -65,14 +66,18 @@ def body_too_large(limit: int) -> WebError:
     )
 
 
-def check_body_length(declared: str | None, limit: int) -> None:
-    """Refuse a ``Content-Length`` that is not a number or exceeds ``limit`` (400)."""
-    if declared is None:
-        return
+def length_within(declared: str, limit: int) -> bool:
+    """Whether a ``Content-Length`` value is at most ``limit``; WebError 400 when it is not
+    a number."""
     # ASCII digits only: "²" passes isdigit() but not int(); 5,000 digits pass neither limit
     if not (declared.isascii() and declared.isdigit()):
         raise WebError(400, "bad-content-length", "Content-Length is not a number.")
-    if len(declared.lstrip("0")) > len(str(limit)) or int(declared) > limit:
+    return len(declared.lstrip("0")) <= len(str(limit)) and int(declared) <= limit
+
+
+def check_body_length(declared: str | None, limit: int) -> None:
+    """Refuse a ``Content-Length`` that is not a number or exceeds ``limit`` (400)."""
+    if declared is not None and not length_within(declared, limit):
         raise body_too_large(limit)
 
 
@@ -155,6 +160,7 @@ class TokenMinter:
         self.clock = clock
         self.audit = TokenAudit(clock)
         self._minted: dict[str, float] = {}
+        self._mints = 0
         self._lock = threading.Lock()
 
     def mint(self, user: UserClaims, *, via: str, client: str | None = None) -> MintedToken:
@@ -202,6 +208,10 @@ class TokenMinter:
         now = self.clock()
         with self._lock:
             self._minted[sub] = now
-            if len(self._minted) > 4096:
+            self._mints += 1
+            # Stale entries go every PRUNE_EVERY mints, as the rate limiter's idle buckets: a
+            # size trigger rebuilt the whole map on every mint once more users than that
+            # had a token within the window.
+            if self._mints % PRUNE_EVERY == 0:
                 stale = now - QLIK_SESSION_HINT_SECONDS
                 self._minted = {k: t for k, t in self._minted.items() if t > stale}

@@ -1,7 +1,8 @@
 """Drop-in Qlik embedding for web apps you already have: FastAPI/Starlette, Flask, Django.
 
 Each module mounts ``/qlik/config``, ``/qlik/token`` and ``/qlik/static/{name}`` (the front
-end's ES modules) into the host app, takes one function mapping the host's current user to
+end's ES modules) into the host app (FastAPI in proxy mode: Qlik's own paths forwarded
+instead of ``/qlik/token``), takes one function mapping the host's current user to
 :class:`~qlik_jwt.signer.UserClaims` (``None`` → 401), reuses the host's own session,
 authentication and CSRF protection, and renders the embedding page's parts
 (:class:`~qlik_jwt.embedding.page.EmbedFragment`) for the host's templates. The rules are

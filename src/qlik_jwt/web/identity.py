@@ -1,8 +1,9 @@
 """The one integration hook: who is the signed-in user of a request?
 
 An ``Identify`` is any callable ``identify(request) -> UserClaims | None`` (a coroutine
-function works too). The web app
-calls it on ``POST /token`` and when rendering its page; ``None`` means "not signed in".
+function works too). The web app calls it on ``POST /token``, when rendering its page and,
+in proxy mode, on every proxied call and engine websocket handshake (so keep it cheap);
+``None`` means "not signed in".
 Integrators with their own authentication pass their function to ``create_app(...,
 identify=...)``: read your session or verify your auth header, and return the user's
 **stable** subject, real e-mail, ``email_verified`` only when your app has verified the

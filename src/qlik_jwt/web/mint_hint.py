@@ -50,7 +50,8 @@ class MintHint:
         """True when the browser's last token is less than ``window`` seconds old. A missing,
         unreadable or future value (the browser can change it) counts as no recent token."""
         value = self.cookie.value(connection)
-        if value is None or not value.isdigit():
+        # ASCII digits only: "²" (one Latin-1 byte in a Cookie header) passes isdigit(), not int()
+        if value is None or not (value.isascii() and value.isdigit()):
             return False
         return 0 <= self.clock() - int(value) < self.window
 

@@ -57,8 +57,8 @@ def token_routes(
     cookie: HostSessionCookie,
     hint: MintHint,
 ) -> APIRouter:
-    """The router holding ``POST /token``; a token for a built-in session is noted in
-    ``hint`` (for the page's next visit)."""
+    """The router holding ``POST /token``; every token is noted in ``hint`` (for the
+    page's next visit), whoever identified the user."""
     router = APIRouter()
 
     @router.post(
@@ -76,8 +76,7 @@ def token_routes(
         client = request.client.host if request.client else None
         minted = minter.mint(user, via=VIA_TOKEN_ENDPOINT, client=client)
         response = JSONResponse(token_answer(minted), headers=NO_STORE)
-        if session is not None:
-            hint.record(request, response)
+        hint.record(request, response)
         return response
 
     return router

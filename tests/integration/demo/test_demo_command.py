@@ -9,7 +9,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.support.servers import ServerProcess, free_port, qlik_jwt_command
+from tests.support.servers import ServerProcess, demo_command, free_port
 
 
 def _port_is_free(port: int) -> bool:
@@ -20,16 +20,7 @@ def _port_is_free(port: int) -> bool:
 def demo_process(tmp_path: Path, *flags: str) -> tuple[ServerProcess, int, int]:
     """``qlik-jwt demo`` on free ports with ``flags``; its web and emulator ports."""
     web_port, emulator_port = free_port(), free_port()
-    args = qlik_jwt_command(
-        "demo",
-        *flags,
-        "--port",
-        str(web_port),
-        "--emulator-port",
-        str(emulator_port),
-        "--state-dir",
-        str(tmp_path / "state"),
-    )
+    args = demo_command(web_port, emulator_port, tmp_path / "state", *flags)
     process = ServerProcess(args, f"http://127.0.0.1:{web_port}/healthz", cwd=tmp_path)
     return process, web_port, emulator_port
 

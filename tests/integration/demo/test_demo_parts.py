@@ -12,9 +12,12 @@ import pytest
 from fastapi import FastAPI
 
 from qlik_jwt import keys
+from qlik_jwt.cli.demo import show
+from qlik_jwt.demo.run import DemoInfo
 from qlik_jwt.demo.servers import BackgroundServer
 from qlik_jwt.demo.state import DemoState
 from qlik_jwt.errors import ConfigurationError
+from qlik_jwt.web import DEMO_USERS
 
 
 def test_state_is_created_once_and_reused(tmp_path: Path) -> None:
@@ -85,3 +88,28 @@ def test_https_background_server(tmp_path: Path) -> None:
         assert response.json() == {"hello": "world"}
     finally:
         server.stop()
+
+
+def test_the_summary_prints_paths_and_origins_as_given(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A "[/x]" in --state-dir or an origin is text (Rich took it for a closing tag)."""
+    state = tmp_path / "[/x]" / "[bold]demo"
+    info = DemoInfo(
+        web_url="http://localhost:8000",
+        tenant_url="https://127.0.0.1:8443",
+        app_id="app",
+        object_id="obj",
+        web_integration_id="wi",
+        web_mode="proxy",
+        granted_group="Finance",
+        users=DEMO_USERS,
+        state_dir=state,
+        app_origins=("http://[::1]:8001",),
+        host_app_env=state / "host-app.env",
+    )
+    show(info)
+    printed = " ".join(capsys.readouterr().out.split())
+    assert f"state : {state} (keys" in printed
+    assert f"host app env : {state / 'host-app.env'} (settings" in printed
+    assert "also allowed : http://[::1]:8001" in printed

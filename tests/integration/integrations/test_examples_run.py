@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 
 from tests.support.hosts import EXAMPLES, page_bootstrap, sign_in, token_headers
-from tests.support.servers import ServerProcess, free_port, qlik_jwt_command
+from tests.support.servers import ServerProcess, demo_command, free_port
 from tests.support.webapp import ADA
 
 
@@ -37,16 +37,7 @@ def test_examples_run_against_the_demo_tenant(tmp_path: Path) -> None:
     state = tmp_path / "state"
     origins = [arg for p in ports.values() for arg in ("--app-origin", f"http://localhost:{p}")]
     demo = ServerProcess(
-        qlik_jwt_command(
-            "demo",
-            "--port",
-            str(web_port),
-            "--emulator-port",
-            str(emulator_port),
-            "--state-dir",
-            str(state),
-            *origins,
-        ),
+        demo_command(web_port, emulator_port, state, *origins),
         f"http://127.0.0.1:{web_port}/healthz",
         cwd=tmp_path,
     )

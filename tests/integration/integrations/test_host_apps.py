@@ -138,6 +138,17 @@ def test_missing_or_wrong_csrf_token_gets_403(host: RunningHost) -> None:
     assert wrong.status_code == 403
 
 
+def test_another_sites_form_cannot_sign_the_user_out(host: RunningHost) -> None:
+    with signed_in(host) as (client, _):
+        forged = client.post(
+            "/sign-out",
+            data={"csrf_token": "forged", "csrfmiddlewaretoken": "forged"},  # each host's field
+            headers={"Origin": "https://evil.example", "Sec-Fetch-Site": "cross-site"},
+        )
+        assert forged.status_code == 403, forged.text
+        assert client.get("/", follow_redirects=False).status_code == 200  # still signed in
+
+
 def test_tokens_are_rate_limited_per_user(host: RunningHost, rate_clock: FakeClock) -> None:
     with signed_in(host) as (client, bootstrap):
         headers = token_headers(client, bootstrap)

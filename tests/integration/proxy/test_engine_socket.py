@@ -4,7 +4,10 @@ with codes, and abrupt)."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import dataclasses
+import json
 import os
 import socket
 import struct
@@ -16,8 +19,10 @@ from pathlib import Path
 import httpx
 import pytest
 from websockets.exceptions import ConnectionClosed, InvalidStatus
+from websockets.http11 import Response
 from websockets.sync.client import ClientConnection, connect
 
+from qlik_jwt.web.proxy.store import store_key
 from tests.support.proxy import (
     ECHO_PATH,
     ProxiedTenant,
@@ -51,6 +56,19 @@ def assert_echoed(websocket: ClientConnection) -> None:
     """The connection works end to end: the echo engine answers."""
     websocket.send("ping")
     assert websocket.recv(timeout=30) == "ping"
+
+
+def refused_handshake(
+    web: ServerThread, headers: dict[str, str], path: str = ECHO_PATH, origin: str | None = None
+) -> Response:
+    """The web app's HTTP answer to a websocket handshake it must refuse."""
+    with pytest.raises(InvalidStatus) as refused:
+        connect(
+            web.url.replace("http", "ws", 1) + path,
+            origin=origin or web.url,  # type: ignore[arg-type]
+            additional_headers=headers,
+        )
+    return refused.value.response
 
 
 def closed_code(websocket: ClientConnection) -> tuple[int, str]:
@@ -115,8 +133,19 @@ def test_the_tenant_waits_while_the_browser_reads_nothing(
         for index in range(count):
             message = websocket.recv(timeout=60)
             assert message[:4] == index.to_bytes(4, "big") and len(message) == size
-    # The tenant counts a message once its send returns, which may be after we received it.
-    assert _settled(lambda: tenant.echo.sent, quiet=0.2) == count
+    # The tenant counts a message once its send returns, which may be after we received it:
+    # waited for, not sampled after a quiet spell (a starved sender is quiet too).
+    assert _eventually(lambda: tenant.echo.sent == count), tenant.echo.sent
+
+
+def _eventually(holds: Callable[[], bool], limit: float = 60.0) -> bool:
+    """Whether ``holds()`` becomes true within ``limit`` seconds."""
+    deadline = time.monotonic() + limit
+    while not holds():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
 
 
 def _settled(read: Callable[[], int], quiet: float = 1.0, limit: float = 60.0) -> int:
@@ -201,13 +230,7 @@ def test_a_tenant_gone_before_the_handshake_is_a_502(tenant: ProxiedTenant, tmp_
     with proxy_web_app(tenant, settings) as web, signed_in(web.url) as browser:
         assert browser.get("/api/v1/csrf-token").status_code == 204  # logged in
         relay.stop()  # nothing listens there any more
-        with pytest.raises(InvalidStatus) as refused:
-            connect(
-                web.url.replace("http", "ws", 1) + ECHO_PATH,
-                origin=web.url,  # type: ignore[arg-type]
-                additional_headers={"Cookie": cookie_header(browser)},
-            )
-    answer = refused.value.response
+        answer = refused_handshake(web, {"Cookie": cookie_header(browser)})
     assert answer.status_code == 502
     assert b'"code":"tenant-unreachable"' in (answer.body or b"")
     assert relay.url.encode() in (answer.body or b"")
@@ -230,25 +253,38 @@ def test_refused_handshakes_answer_in_the_apps_error_shape(
 ) -> None:
     with signed_in(web.url) as browser:
         sent = headers if headers is not None else {"Cookie": cookie_header(browser)}
-        with pytest.raises(InvalidStatus) as refused:
-            connect(
-                web.url.replace("http", "ws", 1) + path, origin=web.url, additional_headers=sent
-            )
-    answer = refused.value.response
+        answer = refused_handshake(web, sent, path)
     assert answer.status_code == status
     assert f'"code":"{code}"' in answer.body.decode()
     assert tenant.log.requests(path=ECHO_PATH) == []
 
 
+def test_a_handshake_the_tenant_refuses_is_passed_on_with_qliks_code(
+    tenant: ProxiedTenant, web: ServerThread
+) -> None:
+    """Not an expired session (no re-login): a stale CSRF token is Qlik's 403 CSRF-TOKEN-2,
+    answered to the browser as ``engine-refused`` with that status and code."""
+    with signed_in(web.url) as browser:
+        assert browser.get("/api/v1/csrf-token").status_code == 204  # logged in
+        store = web.server.config.app.state.proxy.store  # the app's own store
+        key = store_key(browser.cookies["qlik-jwt-proxy"])
+        session = asyncio.run(store.get(key))
+        assert session is not None
+        asyncio.run(store.put(key, dataclasses.replace(session, csrf_token="stale")))
+        answer = refused_handshake(web, {"Cookie": cookie_header(browser)})
+    assert answer.status_code == 403
+    error = json.loads(answer.body or b"")["error"]
+    assert error["code"] == "engine-refused"
+    assert "403 (CSRF-TOKEN-2" in error["message"] and "stale" not in error["message"]
+    assert tenant.log.logins() == 1
+
+
 def test_another_sites_page_cannot_open_the_engine(
     tenant: ProxiedTenant, web: ServerThread
 ) -> None:
-    with signed_in(web.url) as browser, pytest.raises(InvalidStatus) as refused:
-        connect(
-            web.url.replace("http", "ws", 1) + ECHO_PATH,
-            origin="https://evil.example",  # type: ignore[arg-type]
-            additional_headers={"Cookie": cookie_header(browser)},
-        )
-    assert refused.value.response.status_code == 403
-    assert b"cross-origin-request" in (refused.value.response.body or b"")
+    with signed_in(web.url) as browser:
+        headers = {"Cookie": cookie_header(browser)}
+        answer = refused_handshake(web, headers, origin="https://evil.example")
+    assert answer.status_code == 403
+    assert b"cross-origin-request" in (answer.body or b"")
     assert tenant.log.logins() == 0

@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from qlik_jwt.cli import app
 from tests.support.servers import ServerProcess, free_port, qlik_jwt_command
-from tests.support.webapp import ADA
+from tests.support.webapp import ADA, serve_environment
 
 
 def test_refuses_to_start_listing_every_missing_setting() -> None:
@@ -45,21 +45,13 @@ def test_invalid_setting_is_reported_with_its_value() -> None:
 
 def test_serves_the_app_as_a_subprocess_and_stops_on_sigint(key_dir: Path, tmp_path: Path) -> None:
     port = free_port()
-    env = {
-        "QLIK_TENANT_URL": "https://tenant.example.com",
-        "QLIK_WEB_INTEGRATION_ID": "wi-1",
-        "QLIK_APP_ID": "app-1",
-        "QLIK_ISSUER": "serve-test",
-        "QLIK_PRIVATE_KEY": str(key_dir / "private.pem"),
-        "QLIK_USERS_DB": str(tmp_path / "web.sqlite3"),
-        "QLIK_WEB_PORT": str(port),
-    }
+    env = serve_environment(key_dir, port, tmp_path / "web.sqlite3")
     base = f"http://127.0.0.1:{port}"
     server = ServerProcess(
         qlik_jwt_command("serve", "--demo-users"), f"{base}/healthz", env=env, cwd=tmp_path
     )
     with server:
-        assert httpx.get(f"{base}/config").json()["tenantUrl"] == "https://tenant.example.com"
+        assert httpx.get(f"{base}/config").json()["tenantUrl"] == env["QLIK_TENANT_URL"]
         with httpx.Client(base_url=base) as client:
             response = client.post(
                 "/sign-in",
@@ -80,17 +72,28 @@ def test_module_entry_point_shows_serve_in_help() -> None:
     assert "serve" in result.stdout
 
 
-def test_a_bad_proxy_session_store_is_a_clear_settings_error(key_dir: Path) -> None:
-    env = {
-        "QLIK_WEB_MODE": "proxy",
-        "QLIK_TENANT_URL": "https://tenant.example.com",
-        "QLIK_WEB_INTEGRATION_ID": "wi-1",
-        "QLIK_APP_ID": "app-1",
-        "QLIK_ISSUER": "serve-test",
-        "QLIK_PRIVATE_KEY": str(key_dir / "private.pem"),
-        "QLIK_PROXY_SESSION_STORE": "memcached://:pw-not-shown@cache:11211",
-    }
+def test_a_bad_proxy_session_store_is_a_clear_settings_error(key_dir: Path, tmp_path: Path) -> None:
+    env = serve_environment(
+        key_dir,
+        free_port(),
+        tmp_path / "web.sqlite3",
+        web_mode="proxy",
+        proxy_session_store="memcached://:pw-not-shown@cache:11211",
+    )
     result = CliRunner().invoke(app, ["serve", "--env-file", "none.env"], env=env)
     assert result.exit_code == 2
     assert "proxy_session_store" in result.output and "sqlite:///" in result.output
     assert "pw-not-shown" not in result.output and "Traceback" not in result.output
+
+
+def test_paths_are_printed_as_given_not_as_markup(key_dir: Path, tmp_path: Path) -> None:
+    """A "[/x]" in the users database's path is text (Rich took it for a closing tag)."""
+    port = free_port()
+    db = tmp_path / "[/x]" / "web.sqlite3"
+    env = serve_environment(key_dir, port, db)
+    with ServerProcess(
+        qlik_jwt_command("serve"), f"http://127.0.0.1:{port}/healthz", env=env, cwd=tmp_path
+    ) as server:
+        assert httpx.get(f"http://127.0.0.1:{port}/healthz").status_code == 200
+    assert f"no users in {db}: nobody can sign in" in " ".join(server.output.split())
+    assert "MarkupError" not in server.output and "Traceback" not in server.output

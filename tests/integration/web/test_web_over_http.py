@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -16,6 +17,7 @@ from tests.support.servers import ServerThread
 from tests.support.webapp import (
     ADA,
     EVE,
+    FakeClock,
     make_app,
     page_csrf_token,
     seeded_store,
@@ -26,7 +28,9 @@ from tests.support.webapp import (
 
 @pytest.fixture()
 def server(key_dir: Path, tmp_path: Path) -> Iterator[ServerThread]:
-    app = make_app(web_settings(key_dir, db=tmp_path / "web.sqlite3", token_rate_limit=5))
+    # The rate limit's clock stands still: no token refills while a slow machine runs a test.
+    settings = web_settings(key_dir, db=tmp_path / "web.sqlite3", token_rate_limit=5)
+    app = make_app(settings, rate_clock=FakeClock())
     with ServerThread(app) as running:
         yield running
 
@@ -109,3 +113,20 @@ def test_https_server_sets_a_secure_host_cookie(key_dir: Path, tmp_path: Path) -
             cookies = [c for c in client.cookies.jar]
             assert cookies[0].name == "__Host-qlik-jwt-session" and cookies[0].secure
             assert client.get("/").status_code == 200
+
+
+def test_a_hint_cookie_of_a_latin1_digit_is_no_hint_and_no_500(server: ServerThread) -> None:
+    """Byte 0xB2 ("²") in the mint-hint cookie reaches the app: isdigit() but not int()."""
+    with signed_in_client(server.url) as client:
+        session = client.cookies["qlik-jwt-session"]
+    request = (
+        b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+        b"Cookie: qlik-jwt-session=" + session.encode() + b"; qlik-jwt-minted=\xb2\r\n\r\n"
+    )
+    with socket.create_connection(("127.0.0.1", server.port), timeout=30) as raw:
+        raw.sendall(request)
+        answer = b""
+        while chunk := raw.recv(65536):
+            answer += chunk
+    assert answer.startswith(b"HTTP/1.1 200 "), answer[:200]
+    assert b'"qlikSessionLikely":false' in answer

@@ -103,3 +103,13 @@ def test_missing_settings_are_listed_before_anything_is_mounted() -> None:
     message = str(raised.value)
     for variable in ("QLIK_TENANT_URL", "QLIK_WEB_INTEGRATION_ID", "QLIK_APP_ID", "QLIK_ISSUER"):
         assert variable in message
+
+
+def test_proxy_mode_closes_its_tenant_client_when_the_host_stops(key_dir: Path) -> None:
+    """The router's lifespan runs in the host app: the proxy's client and store close."""
+    settings = web_settings(key_dir, web_mode="proxy", proxy_session_store="sqlite:///:memory:")
+    qlik = QlikEmbedding(settings, identify=identify)
+    assert qlik.proxy is not None
+    with host_app(qlik):
+        assert not qlik.proxy.http.is_closed
+    assert qlik.proxy.http.is_closed

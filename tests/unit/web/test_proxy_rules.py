@@ -9,7 +9,9 @@ from pathlib import Path
 
 import httpx
 import pytest
+from starlette.requests import Request
 
+from qlik_jwt.embedding.refusals import WebError
 from qlik_jwt.errors import ConfigurationError, SettingsError
 from qlik_jwt.settings import Settings, hide_url_password, session_store_location
 from qlik_jwt.web.proxy.cookie_jar import QlikCookieJar
@@ -20,6 +22,7 @@ from qlik_jwt.web.proxy.headers import (
     response_headers,
     tenant_query,
 )
+from qlik_jwt.web.proxy.rest import MAX_REPLAY_BYTES, Body
 from qlik_jwt.web.proxy.sqlite_store import SqliteSessionStore
 from qlik_jwt.web.proxy.store import ProxySession, open_session_store, store_key
 from tests.support.webapp import FakeClock
@@ -170,6 +173,32 @@ def test_the_browsers_csrf_parameter_is_dropped_and_the_rest_kept() -> None:
     assert (
         tenant_query(b"qlik-web-integration-id=w&qlik-csrf-token=x") == "qlik-web-integration-id=w"
     )
+
+
+def _upload(content_length: str, body: bytes = b"") -> Request:
+    """A browser's POST declaring ``content_length`` (one Latin-1 header) with ``body``."""
+
+    async def receive() -> dict[str, object]:
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    headers = [(b"content-length", content_length.encode("latin-1"))]
+    return Request({"type": "http", "method": "POST", "headers": headers}, receive)
+
+
+def test_bodies_up_to_the_replay_bound_are_held_and_larger_ones_streamed() -> None:
+    held = asyncio.run(Body.read(_upload("5", b"hello")))
+    assert held.replayable and held.data == b"hello"
+    for length in (str(MAX_REPLAY_BYTES + 1), "9" * 5000):  # int() refuses 5,000 digits
+        streamed = asyncio.run(Body.read(_upload(length)))
+        assert not streamed.replayable and streamed.stream is not None
+
+
+@pytest.mark.parametrize("length", ["\u00b2", "12a", "-1"])
+def test_a_content_length_that_is_no_number_is_a_400(length: str) -> None:
+    """A "²" passes isdigit() but not int(): a 400, not a 500."""
+    with pytest.raises(WebError) as refused:
+        asyncio.run(Body.read(_upload(length)))
+    assert (refused.value.status, refused.value.code) == (400, "bad-content-length")
 
 
 @pytest.mark.parametrize(

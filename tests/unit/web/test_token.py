@@ -244,6 +244,20 @@ def test_async_identify_hook_is_awaited(key_dir: Path) -> None:
     assert jws.decode(response.json()["token"]).claims["name"] == "Lee"
 
 
+def test_with_a_hook_a_reload_after_a_mint_probes_the_qlik_session_first(key_dir: Path) -> None:
+    """The hint is the browser's, not the built-in session's: with a hook too, the page
+    after a mint reuses the Qlik session instead of asking for another token."""
+
+    def identify(request: Request) -> UserClaims | None:
+        return UserClaims("crm|1", "Lee", "lee@example.com", False)
+
+    with _custom_app(key_dir, identify) as client:
+        assert '"qlikSessionLikely":false' in client.get("/").text
+        minted = client.post("/token", headers=token_headers(client, page_csrf_token(client)))
+        assert minted.status_code == 200
+        assert '"qlikSessionLikely":true' in client.get("/").text
+
+
 def test_with_a_hook_the_page_sends_a_csrf_header_that_passes(key_dir: Path) -> None:
     """No built-in session, so no session token: the page still inlines a non-empty value,
     or its own token requests would be refused as missing the header."""

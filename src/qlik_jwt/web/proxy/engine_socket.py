@@ -29,12 +29,16 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
 from websockets.typing import Subprotocol
 
-from qlik_jwt.admin.failures import first_error
 from qlik_jwt.web.errors import WebError
 from qlik_jwt.web.forgery import check_same_origin
 from qlik_jwt.web.proxy.context import ProxyCall, QlikProxy
 from qlik_jwt.web.proxy.cookie_jar import QlikCookieJar
-from qlik_jwt.web.proxy.failures import session_refused, tenant_failure, timeout_failure
+from qlik_jwt.web.proxy.failures import (
+    engine_refused,
+    session_refused,
+    tenant_failure,
+    timeout_failure,
+)
 from qlik_jwt.web.proxy.headers import CSRF_HEADER, bad_path_reason, tenant_query
 from qlik_jwt.web.proxy.store import ProxySession
 
@@ -106,7 +110,7 @@ async def _open_renewing(
                 continue
             if answer.status_code == 401:
                 raise session_refused(answer, "the engine websocket") from None
-            raise _engine_refused(answer) from None
+            raise engine_refused(answer) from None
         except TimeoutError:
             raise timeout_failure(proxy.tenant_url) from None
         except (OSError, InvalidHandshake) as exc:
@@ -114,19 +118,6 @@ async def _open_renewing(
             reason.__cause__ = exc  # so that a TLS failure is named as one
             raise tenant_failure(reason, proxy.tenant_url) from None
     raise AssertionError("unreachable")
-
-
-def _engine_refused(answer: httpx.Response) -> WebError:
-    error = first_error(answer)
-    said = " · ".join(part for part in (error.code, error.title, error.detail) if part)
-    status = answer.status_code if 400 <= answer.status_code < 500 else 502
-    return WebError(
-        status,
-        "engine-refused",
-        f"The tenant refused the engine websocket: {answer.status_code}"
-        + (f" ({said})." if said else "."),
-        "Check that the user's groups may open this app.",
-    )
 
 
 async def _refuse(websocket: WebSocket, refusal: WebError) -> None:

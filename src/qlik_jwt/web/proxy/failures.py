@@ -2,8 +2,9 @@
 will not log the user in. The one place where tenant and store failures become answers.
 
 Codes (stable, in the README): ``tenant-unreachable`` (502), ``tenant-timeout`` (504),
-``qlik-login-refused`` (502), ``qlik-session-refused`` (502), ``session-store-failed``
-(503). Messages carry Qlik's error code, title and detail, never a token or cookie.
+``qlik-login-refused`` (502), ``qlik-session-refused`` (502), ``engine-refused`` (the
+tenant's 4xx, else 502), ``session-store-failed`` (503). Messages carry Qlik's error code,
+title and detail, never a token or cookie.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from qlik_jwt.web.errors import WebError
 from qlik_jwt.web.proxy.store import SessionStoreError
 
 __all__ = [
+    "engine_refused",
     "login_refused",
     "session_refused",
     "store_failed",
@@ -73,6 +75,16 @@ def session_refused(response: httpx.Response, what: str) -> WebError:
         f"{_qlik_said(response)}.",
         "Check the tenant's session settings and that the user may use this API; "
         "`qlik-jwt doctor` checks the login chain.",
+    )
+
+
+def engine_refused(answer: httpx.Response) -> WebError:
+    """The tenant refused the engine websocket's handshake (other than an expired session)."""
+    return WebError(
+        answer.status_code if 400 <= answer.status_code < 500 else 502,
+        "engine-refused",
+        f"The tenant refused the engine websocket: {_qlik_said(answer)}.",
+        "Check that the user's groups may open this app.",
     )
 
 

@@ -28,6 +28,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response, StreamingResponse
 
 from qlik_jwt.admin.failures import transport_reason
+from qlik_jwt.embedding.tokens import length_within
 from qlik_jwt.web.errors import WebError, refusal_response
 from qlik_jwt.web.forgery import check_same_origin
 from qlik_jwt.web.proxy.context import ProxyCall, QlikProxy
@@ -69,10 +70,12 @@ class Body:
 
     @classmethod
     async def read(cls, request: Request) -> Body:
+        """Held when the declared length is at most :data:`MAX_REPLAY_BYTES`, else streamed.
+        Raises WebError 400 for a ``Content-Length`` that is not a number."""
         length = request.headers.get("content-length")
         if length is None and "transfer-encoding" not in request.headers:
             return cls(None)
-        if length is not None and length.isdigit() and int(length) <= MAX_REPLAY_BYTES:
+        if length is not None and length_within(length, MAX_REPLAY_BYTES):
             return cls(await request.body() or None)
         return cls(None, request.stream())
 
