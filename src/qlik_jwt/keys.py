@@ -339,7 +339,7 @@ def load_private_key(
             shown,
             "Store it unencrypted in a secret store.",
         ) from None
-    except (ValueError, Exception) as exc:  # cryptography raises several types here
+    except Exception as exc:  # cryptography raises several types here
         raise PrivateKeyError(
             field,
             f"could not be parsed ({type(exc).__name__})",

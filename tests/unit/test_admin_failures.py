@@ -82,6 +82,6 @@ def test_retry_after_in_seconds_or_as_a_date() -> None:
     assert parse_retry_after(later, now=now) == pytest.approx(30.0)
     past = email.utils.formatdate(now - 30, usegmt=True)
     assert parse_retry_after(past, now=now) == 0.0
-    for unusable in (None, "", "soon", "-3", "1.5"):
+    for unusable in (None, "", "soon", "-3", "1.5", "\u00b2"):
         assert parse_retry_after(unusable, now=now) is None
     assert MAX_RETRY_WAIT == 60.0

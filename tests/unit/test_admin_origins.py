@@ -73,6 +73,8 @@ def test_csp_source_drops_the_scheme_and_default_port() -> None:
         ("*.example.com", "https://app.example.org", False),
         ("other.example.com", "https://app.example.com", False),
         ("APP.example.com/", "https://app.example.com", True),
+        ("app.example.com:\u00b2", "https://app.example.com", True),  # unusable port ignored
+        ("app.example.com:" + "9" * 5000, "https://app.example.com:8443", False),
     ],
 )
 def test_csp_covers(entry: str, origin: str, covered: bool) -> None:

@@ -46,7 +46,7 @@ def parse_retry_after(value: str | None, *, now: float) -> float | None:
     if value is None or not value.strip():
         return None
     text = value.strip()
-    if text.isdigit():
+    if text.isascii() and text.isdigit():  # "²" passes isdigit() alone, not float()
         return float(text)
     try:
         when = email.utils.parsedate_to_datetime(text)

@@ -71,7 +71,8 @@ def _split_csp(value: str) -> tuple[str | None, str, int | None]:
     if "://" in text:
         scheme, text = text.split("://", 1)
     host, _, port_text = text.rpartition(":") if text.count(":") == 1 else (text, "", "")
-    port = int(port_text) if port_text.isdigit() else None
+    usable = port_text.isascii() and port_text.isdigit() and len(port_text) <= 5
+    port = int(port_text) if usable else None
     return scheme, host or text, port
 
 
