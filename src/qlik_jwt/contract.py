@@ -15,7 +15,6 @@ from typing import Any
 from qlik_jwt.errors import describe
 
 __all__ = [
-    "ALWAYS_REFUSED_ALGORITHMS",
     "AUDIENCE",
     "DEFAULT_ALGORITHMS",
     "MAX_WINDOW_SECONDS",
@@ -33,7 +32,6 @@ TIME_CLAIMS = ("iat", "nbf", "exp")
 MAX_WINDOW_SECONDS = 3600
 DEFAULT_ALGORITHMS = frozenset({"RS256"})
 OPTIONAL_ALGORITHMS = frozenset({"RS384", "RS512"})
-ALWAYS_REFUSED_ALGORITHMS = "none and every HS* algorithm"
 
 _STRING_CLAIMS = ("iss", "sub", "subType", "name", "email")
 
