@@ -23,7 +23,7 @@ from qlik_jwt.private_files import InsecureFileWarning
 from qlik_jwt.web.database import Database
 from qlik_jwt.web.proxy.sqlite_store import SqliteSessionStore
 from tests.support.servers import ServerProcess, free_port, qlik_jwt_command
-from tests.support.webapp import ADA, serve_environment
+from tests.support.webapp import ADA, serve_environment, sign_in
 
 
 @pytest.fixture(autouse=True)
@@ -54,12 +54,7 @@ def test_serve_creates_its_folder_and_databases_owner_only(key_dir: Path, tmp_pa
     serve = qlik_jwt_command("serve", "--demo-users")
     with ServerProcess(serve, f"{base}/healthz", env=env, cwd=tmp_path) as server:
         with httpx.Client(base_url=base) as client:
-            signed_in = client.post(
-                "/sign-in",
-                data={"username": ADA.username, "password": ADA.password},
-                headers={"Origin": base},
-            )
-            assert signed_in.status_code == 303
+            assert sign_in(client, ADA.username, ADA.password).status_code == 303
         assert_sqlite_private(tmp_path / ".qlik-jwt" / "web.sqlite3")
         sessions = tmp_path / ".qlik-jwt" / "proxy-sessions.sqlite3"
         assert mode(sessions) == 0o600
