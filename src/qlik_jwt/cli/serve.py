@@ -56,4 +56,10 @@ def serve(
     log_redaction.install()
     where = f"http://{settings.web_host}:{settings.web_port} for {settings.tenant_url}"
     err.print(f"serving {escape(where)}")
-    uvicorn.run(web_app, host=settings.web_host, port=settings.web_port, log_level="info")
+    uvicorn.run(
+        web_app,
+        host=settings.web_host,
+        port=settings.web_port,
+        log_level="info",
+        proxy_headers=False,  # the app believes X-Forwarded-* from QLIK_TRUSTED_PROXIES only
+    )

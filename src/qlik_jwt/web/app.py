@@ -15,6 +15,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from qlik_jwt.embedding.ratelimit import RateLimiter
 from qlik_jwt.embedding.requirements import required_settings
@@ -28,6 +29,7 @@ from qlik_jwt.web.errors import (
     http_error_response,
     web_error_response,
 )
+from qlik_jwt.web.hosts import HostGate, served_hosts
 from qlik_jwt.web.identity import Identify, SessionIdentity
 from qlik_jwt.web.mint_hint import MintHint
 from qlik_jwt.web.pages import page_routes, sign_in_routes
@@ -94,9 +96,12 @@ def create_app(
     app.add_exception_handler(WebError, web_error_response)
     app.add_exception_handler(HTTPException, http_error_response)
     app.add_middleware(UnexpectedErrorMiddleware)  # inside the headers: its 500 gets them
+    app.add_middleware(HostGate, hosts=served_hosts(settings))
     app.add_middleware(
         SecurityHeadersMiddleware, tenant_url=settings.tenant_url, proxy=proxy is not None
     )
+    if settings.trusted_proxies:  # the client address and scheme, as the proxies say
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
 
     # The busiest route first: routes are tried in order (13 us less CPU per /token, measured).
     if proxy is None:
