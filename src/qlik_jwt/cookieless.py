@@ -1,4 +1,5 @@
-"""A cookie jar that keeps nothing: for every HTTP client that serves more than one session.
+"""A cookie jar that keeps nothing: for every HTTP client that serves more than one session
+(the admin client and the web app's proxy mode alike).
 
 httpx stores each answer's ``Set-Cookie`` in its client's jar and sends those cookies with
 the client's later requests. A client shared by several users (the proxy's tenant client,
