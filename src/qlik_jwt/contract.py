@@ -72,6 +72,12 @@ RULES: dict[str, Rule] = {
             "Sign with RS256 and the private key whose certificate is registered in Qlik.",
         ),
         Rule(
+            "unsupported-header",
+            "The header carries `crit` (extensions the verifier must understand) or `enc` "
+            "(an encrypted token, JWE); Qlik documents neither.",
+            "Sign a plain JWS whose header holds only alg, kid and typ.",
+        ),
+        Rule(
             "missing-kid",
             "The header has no `kid`.",
             "Put the key id of the JWT identity provider in the header's `kid`.",
@@ -187,6 +193,19 @@ def _check_header(
         found.append(
             _v("alg-not-allowed", f"alg {describe(alg)} is not allowed ({allowed}).", "alg")
         )
+
+    # RFC 7515 §4.1.11: a verifier refuses a `crit` it does not understand; Qlik documents no
+    # header extension (and no encrypted tokens), so any `crit` or `enc` is refused.
+    for name, what in (("crit", "lists extensions"), ("enc", "marks an encrypted token (JWE)")):
+        if name in header:
+            found.append(
+                _v(
+                    "unsupported-header",
+                    f"The header's {name} {describe(header[name])} {what}; Qlik understands "
+                    "only alg, kid and typ.",
+                    name,
+                )
+            )
 
     kid = header.get("kid")
     if kid is None:

@@ -3,7 +3,7 @@
 Steps 1 (rate limit) and 2 (Origin / web integration) run in middleware before this; then:
 
 3. bearer: a compact JWS that decodes (:func:`qlik_jwt.jws.decode`)
-4. header: ``alg`` allowed, ``kid`` present
+4. header: ``alg`` allowed, no ``crit`` or ``enc``, ``kid`` present
 5. identity provider: an active JWT provider with ``issuer == iss`` and ``kid``
 6. signature, with the provider's certificate or public key
 7. required claims present
@@ -48,6 +48,7 @@ PROFILE_CLAIMS = frozenset({"subType", "name", "email", "email_verified"})
 REASONS: dict[str, str] = {
     "malformed-token": "malformed_token",
     "alg-not-allowed": "alg_not_allowed",
+    "unsupported-header": "unsupported_header",
     "missing-kid": "kid_missing",
     "kid-mismatch": "unknown_kid",
     "issuer-mismatch": "unknown_issuer",
@@ -165,7 +166,7 @@ def exchange(
     header_faults = [
         v
         for v in contract.check(header, {}, now=now, algorithms=algorithms)
-        if v.code in ("alg-not-allowed", "missing-kid")
+        if v.code in ("alg-not-allowed", "unsupported-header", "missing-kid")
     ]
     if header_faults:
         first = header_faults[0]
