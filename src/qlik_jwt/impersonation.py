@@ -450,7 +450,7 @@ class ImpersonationClient:
         )
 
 
-def _reason_of(error: failures.QlikError) -> str | None:
+def _reason_of(error: failures.ErrorEntry) -> str | None:
     """The OAuth reason a real tenant's answer implies (it sends no ``meta.reason``)."""
     detail = (error.detail or "").lower()
     return next((reason for hint, reason in failures.DETAIL_HINTS if hint in detail), None)
