@@ -73,28 +73,14 @@ CODE_FIXES: dict[str, str] = {
     "INVALID-IDP-CONFIG": "The identity provider is misconfigured: run `qlik-jwt doctor`.",
 }
 
-# The emulator's meta.reason values (reference §3) mapped to the contract's rule codes.
-REASON_RULES: dict[str, str] = {
-    "malformed_token": "malformed-token",
-    "alg_not_allowed": "alg-not-allowed",
-    "kid_missing": "missing-kid",
-    "unknown_kid": "kid-mismatch",
-    "bad_signature": "bad-signature",
-    "missing_claim": "missing-claim",
-    "aud_mismatch": "wrong-audience",
-    "subtype_invalid": "bad-subtype",
-    "bad_claim_type": "bad-claim-type",
-    "not_yet_valid": "not-yet-valid",
-    "expired": "expired",
-    "window_too_long": "window-too-long",
-    "iat_in_future": "iat-in-future",
-    "jti_replayed": "jti-replayed",
-}
+# The emulator's meta.reason values mapped to the contract's rules, from the rules themselves:
+# a reason several rules share is explained by the first of them (reversed: the first one is
+# written last), so bad_claim_type by bad-claim-type.
+REASON_RULES: dict[str, str] = {rule.reason: rule.code for rule in reversed(RULES.values())}
 
+# Reasons no contract rule names.
 REASON_FIXES: dict[str, str] = {
     "missing_bearer": "Send the token as `Authorization: Bearer <token>`.",
-    "unknown_issuer": "No active JWT identity provider has this issuer: set QLIK_ISSUER to the "
-    "registered issuer, or run `qlik-jwt setup`.",
     "origin_not_allowed": "Add the page's origin to the web integration's validOrigins "
     "(exact scheme, host and port) with `qlik-jwt setup`.",
     "invalid_client": "Check the OAuth client's id and secret: the tenant knows no such client "
