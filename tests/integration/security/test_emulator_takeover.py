@@ -51,7 +51,7 @@ def test_the_sign_in_page_refuses_a_subject_it_does_not_offer(tenant: RunningEmu
         for subject in ("attacker|mallory", ADMIN_SUBJECT):
             form = {"state": state, "subject": subject, "name": "M", "email": "m@x.example"}
             refused = client.post("/login/emulator", data=form)
-            assert refused.status_code == 401 and reasons(refused) == ["unknown_user"]
+            assert refused.status_code == 401 and reasons(refused) == ["not_offered"]
             assert "set-cookie" not in refused.headers
         # the state was not used up: a user the page offers still signs in with it
         ada = client.post("/login/emulator", data={"state": state, "subject": "emulator|ada"})

@@ -213,7 +213,7 @@ def sign_in(
             401,
             detail=f"subject: {subject!r} is not one of the users this sign-in page offers; "
             "choose one of them (add people with --user or POST /_emulator/sign-in-users).",
-            reason="unknown_user",
+            reason="not_offered",
         )
     target = tenant.sessions.finish_login(state)
     if target is None:
