@@ -21,13 +21,14 @@ Names compare case-insensitively, without a trailing dot.
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable, MutableMapping
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit
 
 from qlik_jwt.errors import ConfigurationError
 
-__all__ = ["ServedHosts", "host_name"]
+__all__ = ["HostGate", "ServedHosts", "host_name"]
 
 
 def host_name(value: str) -> str | None:
@@ -93,3 +94,29 @@ class ServedHosts:
             return False
         own = (server[0] or "").lower().strip("[]").rstrip(".") if server else None
         return name in self.names or name == own or _unnameable(name)
+
+
+Scope = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
+Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+Refuse = Callable[[str, Scope, Receive, Send], Awaitable[None]]
+
+
+class HostGate:
+    """ASGI middleware: HTTP and websocket requests for a host ``hosts`` does not allow go to
+    ``refuse(host, scope, receive, send)``, which answers them in its service's shape."""
+
+    def __init__(self, app: ASGIApp, *, hosts: ServedHosts, refuse: Refuse) -> None:
+        self.app = app
+        self.hosts = hosts
+        self.refuse = refuse
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] in ("http", "websocket"):
+            raw = next((v for k, v in scope.get("headers", ()) if k == b"host"), None)
+            host = None if raw is None else raw.decode("latin-1")
+            if not self.hosts.allows(host, scope.get("server")):
+                await self.refuse(host or "", scope, receive, send)
+                return
+        await self.app(scope, receive, send)

@@ -14,7 +14,7 @@ from qlik_jwt.emulator.faults import Faults
 from qlik_jwt.emulator.middleware.body_limit import BodyLimitMiddleware
 from qlik_jwt.emulator.middleware.cors import CorsMiddleware, OriginGate
 from qlik_jwt.emulator.middleware.faults import FaultsMiddleware, LatencyMiddleware
-from qlik_jwt.emulator.middleware.hosts import HostGate
+from qlik_jwt.emulator.middleware.hosts import host_gate
 from qlik_jwt.emulator.middleware.rate_limit import RateLimitMiddleware
 from qlik_jwt.emulator.options import EmulatorOptions
 from qlik_jwt.emulator.routes import (
@@ -111,5 +111,5 @@ def create_app(
     app.add_middleware(FaultsMiddleware, tenant=tenant)
     app.add_middleware(CorsMiddleware, tenant=tenant)
     app.add_middleware(LatencyMiddleware, tenant=tenant)
-    app.add_middleware(HostGate, tenant=tenant, hosts=hosts)
+    app.add_middleware(host_gate, tenant=tenant, hosts=hosts)
     return app

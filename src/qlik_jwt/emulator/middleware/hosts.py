@@ -1,40 +1,33 @@
-"""Refuses requests whose ``Host`` the emulator does not serve (421, Qlik's error shape).
+"""The emulator's answer to a request for a host it does not serve: 421 in Qlik's shape.
 
 The guard against DNS rebinding (:mod:`qlik_jwt.served_hosts`): a page on a name its owner
-points at this machine must not reach a plain-HTTP emulator on a developer's laptop. It runs
-first, for HTTP and websocket requests alike.
+points at this machine must not reach a plain-HTTP emulator on a developer's laptop. The
+gate runs first, for HTTP and websocket requests alike.
 """
 
 from __future__ import annotations
 
-from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from qlik_jwt.emulator.errors import QlikError
 from qlik_jwt.emulator.middleware.base import TenantMiddleware
 from qlik_jwt.emulator.tenant import EmulatedTenant
-from qlik_jwt.served_hosts import ServedHosts
+from qlik_jwt.served_hosts import HostGate, ServedHosts
 
-__all__ = ["HostGate"]
+__all__ = ["host_gate"]
 
 
-class HostGate(TenantMiddleware):
-    def __init__(self, app: ASGIApp, tenant: EmulatedTenant, hosts: ServedHosts) -> None:
-        super().__init__(app, tenant)
-        self.hosts = hosts
+def host_gate(app: ASGIApp, tenant: EmulatedTenant, hosts: ServedHosts) -> HostGate:
+    """``app`` behind the gate that answers other hosts 421 ``unknown_host``."""
+    answer = TenantMiddleware(app, tenant)
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] not in ("http", "websocket"):
-            await self.app(scope, receive, send)
-            return
-        host = Headers(scope=scope).get("host")
-        if self.hosts.allows(host, scope.get("server")):
-            await self.app(scope, receive, send)
-            return
+    async def refuse(host: str, scope: Scope, receive: Receive, send: Send) -> None:
         error = QlikError(
             421,
             detail=f"This emulator does not serve host {host!r}; use the address it prints "
             "at start, or add the name with --host-name.",
             reason="unknown_host",
         )
-        await self.refuse(error, scope, receive, send)
+        await answer.refuse(error, scope, receive, send)
+
+    return HostGate(app, hosts=hosts, refuse=refuse)
