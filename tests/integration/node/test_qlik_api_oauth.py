@@ -24,13 +24,7 @@ PAGE = "http://localhost:8124"
 @pytest.fixture(scope="module")
 def tenant() -> Iterator[RunningEmulator]:
     with running_emulator() as running:
-        group = running.admin.post(
-            "/api/v1/groups", json={"name": "Analysts", "providerType": "custom"}
-        ).json()
-        running.admin.post(
-            f"/api/v1/spaces/{running.space_id}/assignments",
-            json={"type": "group", "assigneeId": group["id"], "roles": ["consumer"]},
-        ).raise_for_status()
+        running.grant_custom_group("Analysts")
         yield running
 
 
