@@ -48,15 +48,24 @@ def _instances(
     ]
 
 
+def _signed_in_to_two(
+    tenant: ProxiedTenant, tmp_path: Path, redis_url: str, stack: ExitStack
+) -> tuple[ServerThread, ServerThread, httpx.Client]:
+    """Two instances on one Redis store, and a browser signed in through the first.
+
+    Both instances are on 127.0.0.1: the browser's cookies go to either (ports do not
+    separate cookies), as behind one load balancer's host name."""
+    first, second = _instances(tenant, tmp_path, redis_url, stack)
+    browser = stack.enter_context(httpx.Client(base_url=first.url, timeout=30))
+    sign_in_client(browser)
+    return first, second, browser
+
+
 def test_two_instances_serve_one_browser_alternately(
     tenant: ProxiedTenant, tmp_path: Path, redis_url: str
 ) -> None:
     with ExitStack() as stack:
-        first, second = _instances(tenant, tmp_path, redis_url, stack)
-        # Both instances are on 127.0.0.1: the browser's cookies go to either (ports do not
-        # separate cookies), as behind one load balancer's host name.
-        browser = stack.enter_context(httpx.Client(base_url=first.url, timeout=30))
-        sign_in_client(browser)
+        first, second, browser = _signed_in_to_two(tenant, tmp_path, redis_url, stack)
         answers = []
         for round_ in range(3):
             for instance in (first, second):
@@ -109,9 +118,7 @@ def test_sign_out_on_one_instance_closes_the_socket_held_by_another(
     tenant: ProxiedTenant, tmp_path: Path, redis_url: str
 ) -> None:
     with ExitStack() as stack:
-        first, second = _instances(tenant, tmp_path, redis_url, stack)
-        browser = stack.enter_context(httpx.Client(base_url=first.url, timeout=30))
-        sign_in_client(browser)
+        first, second, browser = _signed_in_to_two(tenant, tmp_path, redis_url, stack)
         websocket = stack.enter_context(engine(first, browser))
         websocket.send("ping")
         assert websocket.recv(timeout=30) == "ping"
