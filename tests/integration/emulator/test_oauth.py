@@ -388,3 +388,29 @@ def test_single_takes_a_webresource_token_and_enforces_space_access(
         assert (denied.status_code, reasons(denied)) == (403, ["no_access"])
         wrong = http.get("/single/", params={**page, "accessToken": exchanged("websocket")})
         assert (wrong.status_code, reasons(wrong)) == (401, ["bad_access_token"])
+
+
+def test_a_client_is_patched_as_checked_at_creation_and_a_secret_rotated_out(
+    tenant: RunningEmulator,
+) -> None:
+    client_id, first = tenant.create_oauth_client(grant_types=["client_credentials"])
+    path = f"/api/v1/oauth-clients/{client_id}"
+    grants = {"op": "replace", "path": "/allowedGrantTypes", "value": [IMPERSONATION]}
+    origins = {"op": "replace", "path": "/allowedOrigins", "value": ["HTTP://LOCALHOST:9000"]}
+    assert tenant.admin.patch(path, json=[grants, origins]).status_code == 204
+    read = tenant.admin.get(path).json()
+    assert read["allowedGrantTypes"] == [IMPERSONATION]
+    assert read["allowedOrigins"] == ["http://localhost:9000"]
+    for bad in (
+        {"op": "replace", "path": "/appType", "value": "spa"},
+        {"op": "replace", "path": "/tokenLifetimeMinutes", "value": 5},
+        {"op": "replace", "path": "/allowedOrigins", "value": ["nope"]},
+    ):
+        assert tenant.admin.patch(path, json=[bad]).status_code == 400, bad
+    assert tenant.admin.get(path).json()["allowedOrigins"] == ["http://localhost:9000"]
+    second = tenant.admin.post(f"{path}/client-secrets").json()["clientSecret"]
+    assert tenant.admin.delete(f"{path}/client-secrets/{first[-4:]}").status_code == 204
+    subject, _ = new_user(tenant)
+    lookup = {"user_lookup": {"field": "subject", "value": subject}}
+    assert reasons(grant(tenant, (client_id, first), **lookup)) == ["invalid_client"]
+    assert grant(tenant, (client_id, second), **lookup).status_code == 200
