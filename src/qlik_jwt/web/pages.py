@@ -33,6 +33,10 @@ __all__ = ["page_routes", "sign_in_routes"]
 log = logging.getLogger("qlik_jwt.web")
 
 NO_STORE = {"Cache-Control": "no-store"}
+# Sign-out: the browser drops what it cached or stored for this origin (answers, and the
+# page's storage). Not "cookies": that clears every cookie of the whole registrable domain,
+# the host app's others included; the app clears its own cookies by name.
+CLEAR_SITE_DATA = {"Clear-Site-Data": '"cache", "storage"'}
 
 
 class Layout:
@@ -171,7 +175,9 @@ def sign_in_routes(
             if not hmac.compare_digest(form["csrf_token"].encode(), session.csrf_token.encode()):
                 raise WebError(403, "csrf-token-mismatch", "The sign-out form is stale.")
             cookie.sessions.delete(session.id)
-        response = RedirectResponse("/sign-in", status_code=303, headers=NO_STORE)
+        response = RedirectResponse(
+            "/sign-in", status_code=303, headers={**NO_STORE, **CLEAR_SITE_DATA}
+        )
         cookie.clear(request, response)
         hint.clear(request, response)
         if proxy is not None:

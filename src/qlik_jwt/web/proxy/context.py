@@ -20,6 +20,7 @@ import httpx
 from starlette.requests import HTTPConnection, Request
 from starlette.responses import Response
 
+from qlik_jwt.cookieless import cookieless_jar
 from qlik_jwt.embedding.tokens import TokenMinter
 from qlik_jwt.settings import Settings
 from qlik_jwt.signer import UserClaims
@@ -76,6 +77,7 @@ class QlikProxy:
             transport=httpx.AsyncHTTPTransport(verify=self.tls),
             timeout=httpx.Timeout(self.timeout, connect=min(self.timeout, MAX_CONNECT_SECONDS)),
             follow_redirects=False,
+            cookies=cookieless_jar(),  # shared by every browser: each call sends its own
         )
         self.store = open_session_store(
             settings.proxy_session_store, lifetime=settings.web_session_lifetime, clock=clock
