@@ -153,8 +153,7 @@ class Demo:
             web_integration_id=result.web_integration_id,
             app_id=app.id,
             object_id=object_id,
-            chart_object_ids=list(options.chart_object_ids)
-            or app.sheet_cells(app.sheet_ids[0]),
+            chart_object_ids=list(options.chart_object_ids) or app.sheet_cells(app.sheet_ids[0]),
             issuer=DEMO_ISSUER,
             key_id=signer.key_id,
             private_key=str(signing.private_key),

@@ -106,7 +106,7 @@ def copy_vendor_files(node_modules: Path, target: Path = VENDOR_DIR) -> dict[str
             "sha256": hashlib.sha256(data).hexdigest(),
             "license": f"licenses/{licence}",
         }
-    manifest = {"files": files}
+    manifest: dict[str, object] = {"files": files}
     (target / MANIFEST).write_text(json.dumps(manifest, indent=1) + "\n", encoding="utf-8")
     return manifest
 
