@@ -75,8 +75,7 @@ async function startEngine(qlik, session) {
     onConnected: () => setStep("engine", "done"),
     onClosed: (error) => {
       view.failPending(container, error);
-      document.body.dataset.engine = "closed";
-      showProblem(error.kind, error.message, { fix: error.fix });
+      engineClosed(error);
     },
   });
   const ids = await view.objectIds(app, config);
@@ -103,6 +102,43 @@ async function startEngine(qlik, session) {
     const first = failures[0].error;
     showProblem(first.kind, `${failures.length} of ${results.length} charts could not be drawn: ${failures.map((f) => f.id).join(", ")}. ${first.message}`, { fix: first.fix });
   }
+}
+
+// The web app closes the engine socket with 4401 when the user's session ends (signed out
+// in another tab, another user signed in, the session expired).
+const SESSION_ENDED = 4401;
+
+function engineClosed(error) {
+  const { code, reason } = error;
+  document.body.dataset.engineClosed = `${code} ${reason}`;
+  document.body.dataset.engineClosedAt = String(Date.now());
+  if (code === SESSION_ENDED) {
+    showProblem("session-ended", "Your session has ended, so the analytics are closed.", {
+      fix: "Sign in again (you may have signed out in another tab).",
+      detail: reason,
+    });
+  } else {
+    showProblem(error.kind, error.message, { fix: error.fix });
+  }
+}
+
+// Direct mode: the browser holds Qlik's session itself, so sign-out first ends it at the
+// tenant (as far as Qlik allows: see the README), then submits the form. Proxy mode has
+// no token URL: the web app ends the session it holds.
+function endQlikSessionOnSignOut(qlik, established) {
+  const form = document.querySelector('form[action="/sign-out"]');
+  if (!form || !bootstrap.tokenUrl) return;
+  form.addEventListener(
+    "submit",
+    async (event) => {
+      event.preventDefault();
+      const session = await Promise.race([established, null]);
+      const waited = new Promise((resolve) => setTimeout(resolve, 2000));
+      await Promise.race([qlik.logout(session ? session.csrfToken : null), waited]);
+      form.submit();
+    },
+    { once: true },
+  );
 }
 
 function explainEngineFailure(error, user, groups) {
@@ -149,8 +185,14 @@ async function main() {
   let session;
   let engine;
   let user;
+  let established;
+  const sessionKnown = new Promise((resolve) => {
+    established = resolve;
+  });
+  endQlikSessionOnSignOut(qlik, sessionKnown);
   try {
     session = await qlik.establish();
+    established(session);
     engine = startEngine(qlik, session);
     engine.catch(() => {}); // handled below
     try {
@@ -159,6 +201,7 @@ async function main() {
       if (error.kind !== "other-qlik-user") throw error;
       // A session left by another user of this browser: log in as ours instead.
       session = await qlik.login();
+      established(session);
       engine = startEngine(qlik, session);
       engine.catch(() => {});
       user = await session.user;

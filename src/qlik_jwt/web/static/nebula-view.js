@@ -96,10 +96,11 @@ export async function openApp({ url, appId, ready, onConnected, onClosed }) {
   onConnected();
   let closedError = null;
   session.on("closed", (event) => {
-    const code = event && event.code ? ` (code ${event.code})` : "";
-    closedError = new EngineError("engine-closed", `The engine connection closed${code} while the page was using it.`, {
+    const { code = 0, reason = "" } = event || {};
+    closedError = new EngineError("engine-closed", `The engine connection closed${code ? ` (code ${code})` : ""} while the page was using it.`, {
       fix: "Reload the page to reconnect; if it keeps closing, check the tenant (or the proxy) logs.",
     });
+    Object.assign(closedError, { code, reason });
     if (onClosed) onClosed(closedError);
   });
   return { session, app, closed: () => closedError };
