@@ -9,7 +9,8 @@ audit line. Proxy mode mounts no ``/token`` but logs in with the same minter.
 
 from __future__ import annotations
 
-import inspect
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
@@ -23,15 +24,17 @@ from qlik_jwt.embedding.tokens import (
     require_user,
     token_answer,
 )
-from qlik_jwt.signer import UserClaims
 from qlik_jwt.web.bodies import read_empty_json
 from qlik_jwt.web.errors import error_responses
-from qlik_jwt.web.forgery import check_csrf_token, check_same_origin
-from qlik_jwt.web.identity import Identify
+from qlik_jwt.web.forgery import check_csrf_token, check_request_origin
+from qlik_jwt.web.identity import Identify, identify_user
 from qlik_jwt.web.mint_hint import MintHint
 from qlik_jwt.web.signin import HostSessionCookie
 
-__all__ = ["AUDIT_LOGGER", "TokenMinter", "TokenResponse", "identify_user", "token_routes"]
+__all__ = ["AUDIT_LOGGER", "TokenResponse", "post_token", "token_routes"]
+
+
+_Endpoint = TypeVar("_Endpoint", bound=Callable[..., Any])
 
 
 class TokenResponse(BaseModel):
@@ -41,12 +44,15 @@ class TokenResponse(BaseModel):
     expiresAt: int
 
 
-async def identify_user(identify: Identify, request: Request) -> UserClaims | None:
-    """Call the hook; it may be a plain function or a coroutine function."""
-    found: object = identify(request)
-    if inspect.isawaitable(found):
-        found = await found
-    return None if found is None else require_user(found)
+def post_token(router: APIRouter) -> Callable[[_Endpoint], _Endpoint]:
+    """``router``'s decorator for ``POST /token`` and its OpenAPI description, shared by
+    the web app and the FastAPI integration."""
+    return router.post(
+        "/token",
+        response_model=TokenResponse,
+        responses=error_responses(400, 401, 403, 429, 500),
+        summary="Mint a Qlik JWT for the signed-in user",
+    )
 
 
 def token_routes(
@@ -61,14 +67,9 @@ def token_routes(
     page's next visit), whoever identified the user."""
     router = APIRouter()
 
-    @router.post(
-        "/token",
-        response_model=TokenResponse,
-        responses=error_responses(400, 401, 403, 429, 500),
-        summary="Mint a Qlik JWT for the signed-in user",
-    )
+    @post_token(router)
     async def token(request: Request) -> JSONResponse:
-        check_same_origin(request, public_origin)
+        check_request_origin(request, public_origin)
         await read_empty_json(request)
         user = require_user(await identify_user(identify, request), "Open / and sign in.")
         session = cookie.session(request)

@@ -32,6 +32,7 @@ from typing import TypeVar
 import httpx
 
 from qlik_jwt.admin.client import parse_retry_after
+from qlik_jwt.embedding.tokens import TokenMinter
 from qlik_jwt.signer import MintedToken, UserClaims
 from qlik_jwt.web.errors import WebError
 from qlik_jwt.web.proxy.cookie_jar import CSRF_COOKIE, QlikCookieJar
@@ -44,7 +45,6 @@ from qlik_jwt.web.proxy.failures import (
 from qlik_jwt.web.proxy.headers import CSRF_HEADER
 from qlik_jwt.web.proxy.login_queue import LoginQueue, queued
 from qlik_jwt.web.proxy.store import ProxySession, ProxySessionStore, SessionStoreError
-from qlik_jwt.web.tokens import TokenMinter
 
 __all__ = ["QlikSessions"]
 
