@@ -43,7 +43,7 @@ from fastapi import FastAPI
 from tests.support.servers import ServerProcess, free_port
 
 from bench.loadgen import Load, Target, median_load, missing_tools, run_wrk, wrk_script
-from bench.machine import REPO, cpu_seconds, node_package_version, print_facts
+from bench.machine import REPO, cpu_seconds, print_node_peer_facts
 from qlik_jwt import keys
 from qlik_jwt.admin import (
     TenantClient,
@@ -508,11 +508,7 @@ def main(argv: list[str] | None = None) -> bool:
         f"## proxy  (one worker each, wrk 1 thread, {args.seconds:.0f} s per load, median of "
         f"{args.rounds} interleaved rounds; idle memory over {args.idle:,} sockets)",
     )
-    print_facts(("node", "--version"), ("wrk", "--version"))
-    print(
-        f"- npm: express {node_package_version('express')}, http-proxy-middleware "
-        f"{node_package_version('http-proxy-middleware')}, ws {node_package_version('ws')}"
-    )
+    print_node_peer_facts("express", "http-proxy-middleware", "ws")
     return met
 
 
