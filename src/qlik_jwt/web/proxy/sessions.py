@@ -17,6 +17,13 @@ token while it has :data:`MIN_TOKEN_SECONDS` left): Qlik's rate limit delays log
 never fails them. A call waits :data:`HOLD_SECONDS` for its browser's login; after that it
 is answered 503 ``qlik-login-queued`` (its place and an estimate, ``Retry-After``) while the
 login goes on, and the browser's next call finds it done or still waiting.
+
+A session replaced by another user's (the browser's host-app user changed) is handed to
+``replaced`` before the new login; :meth:`QlikSessions.log_out` ends one at the tenant.
+Qlik documents no API for ending a cookie session (qlik.dev's Login API has ``GET /login``
+and ``POST /login/jwt-session`` only); the app sends ``POST /logout`` with the session's
+cookies and CSRF token, which the emulator implements, and a tenant that refuses it keeps
+the session until its inactivity timeout (30 minutes by default).
 """
 
 from __future__ import annotations
@@ -24,6 +31,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import functools
+import logging
 import time
 import weakref
 from collections.abc import Awaitable, Callable
@@ -48,6 +56,7 @@ from qlik_jwt.web.proxy.store import ProxySession, ProxySessionStore, SessionSto
 
 __all__ = ["QlikSessions"]
 
+log = logging.getLogger("qlik_jwt.web.proxy")
 T = TypeVar("T")
 
 JWT_SESSION = "/login/jwt-session"
@@ -56,6 +65,9 @@ HOLD_SECONDS = 5.0
 MIN_TOKEN_SECONDS = 10.0
 NO_RETRY_AFTER_WAIT = 5.0  # a 429 without a usable Retry-After
 MAX_LOGIN_WAIT = 600.0  # a tenant still saying 429 after this long fails the login
+LOGOUT = "/logout"
+
+Replaced = Callable[[str, ProxySession], Awaitable[None]]
 
 
 class QlikSessions:
@@ -73,8 +85,10 @@ class QlikSessions:
         minter: TokenMinter,
         store: ProxySessionStore,
         clock: Callable[[], float] = time.time,
+        replaced: Replaced | None = None,
     ) -> None:
         self.http = http
+        self.replaced = replaced
         self.tenant_url = str(http.base_url).rstrip("/")
         self.minter = minter
         self.store = store
@@ -118,6 +132,8 @@ class QlikSessions:
             found = await self._get(key)  # a parallel request may have logged in meanwhile
             if found is not None and found.subject == user.sub:
                 return found
+            if found is not None and self.replaced is not None:
+                await self.replaced(key, found)  # the previous user's: ended, never reused
             session = await self._login(user, client, key)
             await self._put(key, session)
             return session
@@ -158,8 +174,32 @@ class QlikSessions:
         """Note that the page has been told ``session`` is new."""
         await self._put(key, dataclasses.replace(session, announced=True))
 
+    async def stored(self, key: str) -> ProxySession | None:
+        """The session stored for the browser ``key``, if any (no login)."""
+        return await self._get(key)
+
     async def forget(self, key: str) -> None:
+        for which, task in list(self._logins.items()):
+            if which[0] == key:
+                task.cancel()  # a login still queued for the browser: nobody will use it
         await self._call(self.store.delete(key))
+
+    async def log_out(self, session: ProxySession) -> bool:
+        """End ``session`` at the tenant (see the module); True when the tenant said so.
+        Never raises: a tenant that cannot be reached keeps it until it times out."""
+        jar = QlikCookieJar.from_json(session.cookies)
+        headers = {CSRF_HEADER: session.csrf_token, "Accept": "application/json"}
+        cookie = jar.header_for(self.tenant_url + LOGOUT)
+        if cookie:
+            headers["Cookie"] = cookie
+        try:
+            answer = await self.http.post(LOGOUT, headers=headers)
+        except httpx.TransportError as exc:
+            log.warning("the tenant could not be told the session ended: %s", type(exc).__name__)
+            return False
+        if not answer.is_success:
+            log.warning("the tenant did not end the session: %s %s", LOGOUT, answer.status_code)
+        return answer.is_success
 
     async def _login(self, user: UserClaims, client: str | None, key: str = "") -> ProxySession:
         which = (key, user.sub)
