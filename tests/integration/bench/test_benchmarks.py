@@ -152,7 +152,7 @@ def test_proxy_peers_answer_as_the_user_and_carry_the_engine_load(
             assert result["roundTrips"] > 0 and cpu >= 0
         with proxy.engine_load(peers[1], bench.app_id, "cube", bench.app_id, "1") as load:
             result, cpu = load.run()
-        assert result["bytes"] > 250_000 and cpu > 0
+        assert result["bytes"] > 250_000 and cpu >= 0  # CPU time counts in 10 ms ticks
         assert proxy.measure_many_idle(bench, peers[2], 3) > 0
     finally:
         bench.stop()
