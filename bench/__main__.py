@@ -13,6 +13,7 @@ from bench import (
     impersonation,
     login_round_trips,
     mint,
+    proxy,
     sign_out,
     token_endpoint,
 )
@@ -26,6 +27,7 @@ if __name__ == "__main__":
         login_round_trips,
         emulator_login,
         impersonation,
+        proxy,
         sign_out,
     ):
         results.append(benchmark.main([]))

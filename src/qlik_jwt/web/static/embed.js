@@ -151,6 +151,7 @@ async function main() {
     csrfHeader: bootstrap.csrfHeader,
     csrfToken: bootstrap.csrfToken,
     sessionLikely: bootstrap.qlikSessionLikely,
+    onWaiting: (message) => setStep("session", "waiting", message),
   });
   let session;
   let engine;
