@@ -13,7 +13,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from bench import emulator_login, impersonation, mint, proxy, token_endpoint
+from bench import emulator_login, impersonation, mint, proxy, sign_out, token_endpoint
 from bench.loadgen import Load, parse_wrk
 from bench.machine import cpu_seconds, facts
 
@@ -40,6 +40,16 @@ def test_impersonation_prints_its_table_and_counts_one_grant_per_user(
     assert "| cached access_token/s |" in out
     assert "12 (3 users x 4, 8 threads): 3 grants" in out
     assert "(reloads): 0 grants" in out
+    assert met
+
+
+def test_sign_out_prints_its_table_for_one_and_two_instances(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    met = sign_out.main(["--rounds", "1"])
+    out = capsys.readouterr().out
+    assert "| one instance, SQLite | 1 |" in out
+    assert "| two instances, one Redis (socket on A, sign-out on B) | 1 |" in out
     assert met
 
 
