@@ -155,6 +155,12 @@ class Settings(BaseSettings):
     sheet_id: str | None = Field(
         None, description="Id of a sheet to embed in the iframe instead of one object."
     )
+    chart_object_ids: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Ids of the objects the page draws with nebula.js, comma-separated; "
+        "default: the object of `QLIK_OBJECT_ID`, else the cells of `QLIK_SHEET_ID` "
+        "or of the app's first sheet.",
+    )
     issuer: str | None = Field(
         None, description="The JWT identity provider's issuer (`iss`), compared exactly."
     )
@@ -290,7 +296,9 @@ class Settings(BaseSettings):
         "HTTPS, e.g. the emulator's; default: the system's CAs.",
     )
 
-    @field_validator("app_origins", "allowed_hosts", "trusted_proxies", mode="before")
+    @field_validator(
+        "app_origins", "chart_object_ids", "allowed_hosts", "trusted_proxies", mode="before"
+    )
     @classmethod
     def _comma_separated(cls, value: Any) -> Any:
         if isinstance(value, str):
