@@ -14,6 +14,7 @@ from bench import (
     login_round_trips,
     mint,
     proxy,
+    sign_in_flood,
     sign_out,
     token_endpoint,
 )
@@ -29,6 +30,7 @@ if __name__ == "__main__":
         impersonation,
         proxy,
         sign_out,
+        sign_in_flood,
     ):
         results.append(benchmark.main([]))
         print(flush=True)

@@ -40,11 +40,16 @@ def rss_mib(pid: int) -> float:
 
 
 def sign_in(url: str, address: str, name: str) -> int:
+    """The status of one sign-in with a wrong password from ``address``; 0 when the
+    connection failed."""
     transport = httpx.HTTPTransport(local_address=address)
-    with httpx.Client(base_url=url, transport=transport, timeout=120) as client:
-        answer = client.post(
-            "/sign-in", data={"username": name, "password": "wrong"}, headers={"Origin": url}
-        )
+    try:
+        with httpx.Client(base_url=url, transport=transport, timeout=120) as client:
+            answer = client.post(
+                "/sign-in", data={"username": name, "password": "wrong"}, headers={"Origin": url}
+            )
+    except httpx.HTTPError:
+        return 0
     return answer.status_code
 
 
@@ -52,6 +57,7 @@ def flood(url: str, pid: int, names: int) -> tuple[list[float], list[float], Cou
     """Memory samples (MiB), /healthz times (ms) and the answers' statuses of one flood."""
     samples: list[float] = []
     health: list[float] = []
+    failed: list[int] = []
     done = threading.Event()
 
     def watch() -> None:
@@ -59,7 +65,10 @@ def flood(url: str, pid: int, names: int) -> tuple[list[float], list[float], Cou
             while not done.is_set():
                 samples.append(rss_mib(pid))
                 started = time.perf_counter()
-                client.get("/healthz").raise_for_status()
+                try:
+                    client.get("/healthz").raise_for_status()
+                except httpx.HTTPError:  # counted as the whole wait
+                    failed.append(1)
                 health.append((time.perf_counter() - started) * 1000)
                 time.sleep(0.02)
 
@@ -71,6 +80,8 @@ def flood(url: str, pid: int, names: int) -> tuple[list[float], list[float], Cou
     done.set()
     watcher.join()
     samples.append(rss_mib(pid))
+    if failed:
+        statuses[-1] += len(failed)  # shown as "-1": /healthz calls that failed
     return samples, health, statuses
 
 

@@ -2,7 +2,7 @@
 sign-ins with distinct names (the per-name limit does not slow it) would otherwise take the
 process's memory with it: 120 at once took the demo from 265 to 764 MiB.
 
-:class:`HashingGate` lets ``at_once`` checks run (in worker threads), ``waiting`` more wait
+:class:`HashingGate` lets ``at_once`` checks run (on threads of its own), ``waiting`` more wait
 for a turn, and one client address hold at most ``per_client`` of those places. A sign-in
 beyond that is refused at once, before any hashing: 429 ``sign-in-busy`` when its own address
 holds its share, 503 ``server-busy`` when the queue is full; both with ``Retry-After``.
@@ -10,11 +10,11 @@ holds its share, 503 ``server-busy`` when the queue is full; both with ``Retry-A
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
-
-from starlette.concurrency import run_in_threadpool
 
 from qlik_jwt.embedding.refusals import WebError
 
@@ -38,7 +38,9 @@ class HashingGate:
             raise ValueError("at_once and per_client must be >= 1, waiting >= 0")
         self.capacity = at_once + waiting
         self.per_client = per_client
-        self._turns = threading.BoundedSemaphore(at_once)
+        # Threads of their own: scrypt's 16 MiB come from the allocator's arena of the thread
+        # that ran it, which keeps them, so every pool thread that ever hashed kept 16 MiB.
+        self._threads = ThreadPoolExecutor(at_once, thread_name_prefix="password-check")
         self._lock = threading.Lock()
         self._held = 0
         self._by_client: dict[str, int] = {}
@@ -51,7 +53,8 @@ class HashingGate:
         key = client or "unknown"
         self._enter(key)
         try:
-            return await run_in_threadpool(self._take_turn, check, *args)
+            loop = asyncio.get_running_loop()
+            return await loop.run_in_executor(self._threads, self._counted, check, *args)
         finally:
             with self._lock:
                 self._held -= 1
@@ -80,13 +83,12 @@ class HashingGate:
             self._held += 1
             self._by_client[key] = self._by_client.get(key, 0) + 1
 
-    def _take_turn(self, check: Callable[..., T], *args: object) -> T:
-        with self._turns:
+    def _counted(self, check: Callable[..., T], *args: object) -> T:
+        with self._lock:
+            self.running += 1
+            self.most_running = max(self.most_running, self.running)
+        try:
+            return check(*args)
+        finally:
             with self._lock:
-                self.running += 1
-                self.most_running = max(self.most_running, self.running)
-            try:
-                return check(*args)
-            finally:
-                with self._lock:
-                    self.running -= 1
+                self.running -= 1
