@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -12,11 +13,25 @@ from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
 from qlik_jwt.embedding.tokens import AUDIT_LOGGER
+from qlik_jwt.settings import Settings
 from qlik_jwt.signer import TokenSigner
 from tests.support.emulator import RunningEmulator
 from tests.support.hosts import page_bootstrap, provisioned_settings, running_host, sign_in
 from tests.support.proxy import cookie_header
 from tests.support.webapp import ADA
+
+
+def _proxy_settings(
+    emulator: RunningEmulator, signer: TokenSigner, key_dir: Path, tmp_path: Path
+) -> Callable[[str], Settings]:
+    """The host app's settings in proxy mode, for the emulator provisioned for ``signer``."""
+    return provisioned_settings(
+        emulator,
+        signer,
+        (key_dir / "certificate.pem").read_bytes(),
+        web_mode="proxy",
+        proxy_session_store=f"sqlite:///{tmp_path / 'proxy.sqlite3'}",
+    )
 
 
 def test_the_host_app_logs_in_for_the_browser_and_forwards_qlik(
@@ -27,13 +42,7 @@ def test_the_host_app_logs_in_for_the_browser_and_forwards_qlik(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     caplog.set_level(logging.INFO, logger=AUDIT_LOGGER)
-    settings_for = provisioned_settings(
-        emulator,
-        signer,
-        (key_dir / "certificate.pem").read_bytes(),
-        web_mode="proxy",
-        proxy_session_store=f"sqlite:///{tmp_path / 'proxy.sqlite3'}",
-    )
+    settings_for = _proxy_settings(emulator, signer, key_dir, tmp_path)
     with running_host("fastapi", settings_for, signer=signer, clock=emulator.clock) as host:
         with host.client() as anonymous:
             refused = anonymous.get("/api/v1/users/me")
@@ -57,13 +66,7 @@ def test_the_host_app_logs_in_for_the_browser_and_forwards_qlik(
 def test_the_host_apps_sign_out_closes_the_engine_socket(
     emulator: RunningEmulator, signer: TokenSigner, key_dir: Path, tmp_path: Path
 ) -> None:
-    settings_for = provisioned_settings(
-        emulator,
-        signer,
-        (key_dir / "certificate.pem").read_bytes(),
-        web_mode="proxy",
-        proxy_session_store=f"sqlite:///{tmp_path / 'proxy.sqlite3'}",
-    )
+    settings_for = _proxy_settings(emulator, signer, key_dir, tmp_path)
     with (
         running_host("fastapi", settings_for, signer=signer, clock=emulator.clock) as host,
         host.client() as client,
