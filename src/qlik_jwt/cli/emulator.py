@@ -125,6 +125,14 @@ def emulator(
         list[str] | None,
         typer.Option(metavar="SUBJECT;NAME;EMAIL[;GROUPS]", help="Add a user to the sign-in page."),
     ] = None,
+    host_name: Annotated[
+        list[str] | None,
+        typer.Option(
+            metavar="NAME",
+            help="A host name clients use for the emulator besides IP addresses and "
+            "localhost (DNS, a reverse proxy); * for any. Other hosts get 421.",
+        ),
+    ] = None,
     clock_offset: Annotated[
         float, typer.Option(help="Fault: seconds added to the tenant's clock.")
     ] = 0.0,
@@ -191,6 +199,7 @@ def emulator(
             faults=faults,
             apps=apps,
             sign_in_users=sign_in_users,
+            host_names=host_name or (),
         )
     except (OSError, sqlite3.Error) as exc:
         raise ConfigurationError(
@@ -216,4 +225,5 @@ def emulator(
         log_level=log_level,
         access_log=False,  # request lines can hold qlik-csrf-token query parameters
         ws_max_size=1024 * 1024,
+        proxy_headers=False,  # nobody's X-Forwarded-* is believed (uvicorn trusts loopback's)
     )
