@@ -2,7 +2,9 @@
 
 Routes: ``GET /`` (embedding page), ``GET /config``, ``GET /static/*``, ``GET /healthz``;
 with the built-in user store ``GET``/``POST /sign-in`` and ``POST /sign-out``; in direct
-mode ``POST /token``, in proxy mode Qlik's own paths (``/api/v1/*``, ``/single/*``,
+mode ``POST /token`` (login mode ``impersonation``: ``POST /access-token``, and the
+``/single/`` iframe forwarded as in proxy mode, since Qlik documents no way for an iframe to
+carry an access token), in proxy mode Qlik's own paths (``/api/v1/*``, ``/single/*``,
 ``/resources/*``, ``/assets/*``, websocket ``/app/*``) forwarded to the tenant.
 """
 
@@ -16,6 +18,7 @@ from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
+from qlik_jwt.embedding.access_tokens import UserTokens, access_token_issuer
 from qlik_jwt.embedding.ratelimit import RateLimiter
 from qlik_jwt.embedding.requirements import required_settings
 from qlik_jwt.embedding.tokens import TokenMinter
@@ -31,13 +34,13 @@ from qlik_jwt.web.errors import (
 from qlik_jwt.web.identity import Identify, SessionIdentity
 from qlik_jwt.web.mint_hint import MintHint
 from qlik_jwt.web.pages import page_routes, sign_in_routes
-from qlik_jwt.web.proxy import QlikProxy, engine_routes, rest_routes
+from qlik_jwt.web.proxy import IFRAME_PREFIXES, QlikProxy, engine_routes, rest_routes
 from qlik_jwt.web.public_config import config_routes
 from qlik_jwt.web.security_headers import SecurityHeadersMiddleware
 from qlik_jwt.web.sessions import SessionStore
 from qlik_jwt.web.signin import HostSessionCookie
 from qlik_jwt.web.static_files import static_routes
-from qlik_jwt.web.tokens import token_routes
+from qlik_jwt.web.tokens import access_token_routes, token_routes
 from qlik_jwt.web.users import UserStore
 
 __all__ = ["create_app", "required_settings"]
@@ -51,13 +54,16 @@ def create_app(
     user_store: UserStore | None = None,
     signer: TokenSigner | None = None,
     identify: Identify | None = None,
+    user_tokens: UserTokens | None = None,
     clock: Callable[[], float] = time.time,
     rate_clock: Callable[[], float] = time.monotonic,
 ) -> FastAPI:
     """The embedding web app for ``settings``.
 
     ``user_store`` defaults to one in ``settings.users_db``; ``signer`` defaults to one made
-    from the settings (JWT login mode only). ``identify`` replaces the built-in sign-in: see
+    from the settings (JWT login mode only); ``user_tokens`` likewise defaults to the
+    impersonation client (login mode ``impersonation`` only). ``identify`` replaces the
+    built-in sign-in: see
     :mod:`qlik_jwt.web.identity`. ``clock`` dates sessions; ``rate_clock`` drives the rate
     limit. In proxy mode (``settings.web_mode``) the app forwards the page's Qlik calls
     (:mod:`qlik_jwt.web.proxy`) and mounts no ``/token``. Raises SettingsError listing
@@ -70,9 +76,13 @@ def create_app(
     hint = MintHint(settings.public_origin, clock=clock)
     built_in = identify is None
     hook: Identify = SessionIdentity(cookie, users) if identify is None else identify
+    access_tokens = access_token_issuer(settings, user_tokens, clock=clock, rate_clock=rate_clock)
     proxy = None
-    if settings.web_mode == "proxy":
-        proxy = QlikProxy(settings, identify=hook, minter=minter, clock=clock)
+    if settings.web_mode == "proxy" or access_tokens is not None:
+        proxy = QlikProxy(
+            settings, identify=hook, minter=minter, access_tokens=access_tokens, clock=clock
+        )
+    proxy_mode = settings.web_mode == "proxy"
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -95,11 +105,25 @@ def create_app(
     app.add_exception_handler(HTTPException, http_error_response)
     app.add_middleware(UnexpectedErrorMiddleware)  # inside the headers: its 500 gets them
     app.add_middleware(
-        SecurityHeadersMiddleware, tenant_url=settings.tenant_url, proxy=proxy is not None
+        SecurityHeadersMiddleware,
+        tenant_url=settings.tenant_url,
+        proxy=proxy_mode,
+        frame_through_app=proxy is not None,
     )
 
     # The busiest route first: routes are tried in order (13 us less CPU per /token, measured).
-    if proxy is None:
+    if proxy is not None and proxy_mode:
+        app.include_router(rest_routes(proxy))
+        app.include_router(engine_routes(proxy))
+    elif access_tokens is not None:
+        app.include_router(
+            access_token_routes(
+                access_tokens, public_origin=settings.public_origin, identify=hook, cookie=cookie
+            )
+        )
+        assert proxy is not None
+        app.include_router(rest_routes(proxy, prefixes=IFRAME_PREFIXES))
+    else:
         app.include_router(
             token_routes(
                 minter,
@@ -109,9 +133,6 @@ def create_app(
                 hint=hint,
             )
         )
-    else:
-        app.include_router(rest_routes(proxy))
-        app.include_router(engine_routes(proxy))
     app.include_router(
         page_routes(
             settings,
@@ -119,14 +140,21 @@ def create_app(
             cookie=cookie,
             sign_in_path="/sign-in" if built_in else None,
             hint=hint,
-            proxy=proxy,
+            proxy=proxy if proxy_mode else None,
+            frame_through_app=proxy is not None and not proxy_mode,
         )
     )
     if built_in:
         attempts = RateLimiter(SIGN_IN_ATTEMPTS_PER_MINUTE, clock=rate_clock)
         app.include_router(
             sign_in_routes(
-                settings, users=users, cookie=cookie, limiter=attempts, hint=hint, proxy=proxy
+                settings,
+                users=users,
+                cookie=cookie,
+                limiter=attempts,
+                hint=hint,
+                proxy=proxy,
+                access_tokens=access_tokens,
             )
         )
     app.include_router(config_routes(settings))

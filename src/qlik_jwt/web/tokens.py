@@ -1,20 +1,26 @@
-"""``POST /token``: a Qlik JWT for the signed-in user, and for nobody else.
+"""``POST /token``: a Qlik JWT for the signed-in user, and for nobody else; in login mode
+``impersonation``, ``POST /access-token``: the user's Qlik access token, by the same rules.
 
 The rules and their order are :mod:`qlik_jwt.embedding.tokens`'s: same origin (403), body
 empty or ``{}`` (400), signed in (401), CSRF header (403; the built-in session's token),
 then the :class:`TokenMinter`'s JWT login mode (403), per-user rate limit (429 +
 ``Retry-After``), the token from the core signer with ``Cache-Control: no-store``, and one
 audit line. Proxy mode mounts no ``/token`` but logs in with the same minter.
+``/access-token`` differs only in what it hands out (the
+:class:`~qlik_jwt.embedding.access_tokens.AccessTokenIssuer`'s token, cached per user).
 """
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import inspect
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
+from qlik_jwt.embedding.access_tokens import AccessTokenIssuer, access_token_answer
 from qlik_jwt.embedding.tokens import (
     AUDIT_LOGGER,
     NO_STORE,
@@ -31,7 +37,18 @@ from qlik_jwt.web.identity import Identify
 from qlik_jwt.web.mint_hint import MintHint
 from qlik_jwt.web.signin import HostSessionCookie
 
-__all__ = ["AUDIT_LOGGER", "TokenMinter", "TokenResponse", "identify_user", "token_routes"]
+__all__ = [
+    "ACCESS_TOKEN_PATH",
+    "AUDIT_LOGGER",
+    "AccessTokenResponse",
+    "TokenMinter",
+    "TokenResponse",
+    "access_token_routes",
+    "identify_user",
+    "token_routes",
+]
+
+ACCESS_TOKEN_PATH = "/access-token"
 
 
 class TokenResponse(BaseModel):
@@ -41,12 +58,33 @@ class TokenResponse(BaseModel):
     expiresAt: int
 
 
+class AccessTokenResponse(BaseModel):
+    """What ``POST /access-token`` returns: the user's Qlik access token and its expiry
+    (UNIX seconds)."""
+
+    accessToken: str
+    expiresAt: int
+
+
 async def identify_user(identify: Identify, request: Request) -> UserClaims | None:
     """Call the hook; it may be a plain function or a coroutine function."""
     found: object = identify(request)
     if inspect.isawaitable(found):
         found = await found
     return None if found is None else require_user(found)
+
+
+async def checked_request(
+    request: Request, public_origin: str | None, identify: Identify, cookie: HostSessionCookie
+) -> tuple[UserClaims, str | None]:
+    """The rules before a credential is handed out, in order: same origin, empty body,
+    signed-in user, CSRF header. Returns the user and the client's address."""
+    check_same_origin(request, public_origin)
+    await read_empty_json(request)
+    user = require_user(await identify_user(identify, request), "Open / and sign in.")
+    session = cookie.session(request)
+    check_csrf_token(request, None if session is None else session.csrf_token)
+    return user, request.client.host if request.client else None
 
 
 def token_routes(
@@ -68,15 +106,35 @@ def token_routes(
         summary="Mint a Qlik JWT for the signed-in user",
     )
     async def token(request: Request) -> JSONResponse:
-        check_same_origin(request, public_origin)
-        await read_empty_json(request)
-        user = require_user(await identify_user(identify, request), "Open / and sign in.")
-        session = cookie.session(request)
-        check_csrf_token(request, None if session is None else session.csrf_token)
-        client = request.client.host if request.client else None
+        user, client = await checked_request(request, public_origin, identify, cookie)
         minted = minter.mint(user, via=VIA_TOKEN_ENDPOINT, client=client)
         response = JSONResponse(token_answer(minted), headers=NO_STORE)
         hint.record(request, response)
         return response
+
+    return router
+
+
+def access_token_routes(
+    issuer: AccessTokenIssuer,
+    *,
+    public_origin: str | None,
+    identify: Identify,
+    cookie: HostSessionCookie,
+) -> APIRouter:
+    """The router holding ``POST /access-token`` (login mode ``impersonation``, direct mode)."""
+    router = APIRouter()
+
+    @router.post(
+        ACCESS_TOKEN_PATH,
+        response_model=AccessTokenResponse,
+        responses=error_responses(400, 401, 403, 429, 500, 502),
+        summary="The signed-in user's Qlik access token (OAuth impersonation)",
+    )
+    async def access_token(request: Request) -> JSONResponse:
+        user, client = await checked_request(request, public_origin, identify, cookie)
+        issue = functools.partial(issuer.issue, user, via=VIA_TOKEN_ENDPOINT, client=client)
+        token = await asyncio.to_thread(issue)
+        return JSONResponse(access_token_answer(token), headers=NO_STORE)
 
     return router

@@ -1,11 +1,13 @@
 """``QlikProxy``: what every proxy route shares, and the one question each asks first —
-which signed-in user is this, and which Qlik session does the app hold for their browser?
+which signed-in user is this, and which Qlik credential does the app hold for their browser?
 
 A browser is known by a first-party cookie (``qlik-jwt-proxy``, ``__Host-`` over HTTPS,
 ``HttpOnly``, ``SameSite=Lax``) holding a random id; the Qlik session lives in the store
 under its SHA-256. The embedding page sets the cookie; a first proxied call without one
 gets it set on its answer. The session is bound to the user's subject: a browser whose
-host-app user changed gets a new Qlik login, never the previous user's session.
+host-app user changed gets a new Qlik login, never the previous user's session. In login
+mode ``impersonation`` the credential is the user's access token (:mod:`.impersonated`), and
+nothing is stored per browser.
 """
 
 from __future__ import annotations
@@ -21,13 +23,16 @@ from starlette.requests import HTTPConnection, Request
 from starlette.responses import Response
 
 from qlik_jwt.admin.client import tls_context
+from qlik_jwt.embedding.access_tokens import AccessTokenIssuer
 from qlik_jwt.settings import Settings
 from qlik_jwt.signer import UserClaims
 from qlik_jwt.web.cookies import FirstPartyCookie
 from qlik_jwt.web.errors import WebError
 from qlik_jwt.web.identity import Identify
+from qlik_jwt.web.proxy.credentials import CredentialSource, TenantCredential
+from qlik_jwt.web.proxy.impersonated import ImpersonatedSessions
 from qlik_jwt.web.proxy.sessions import QlikSessions
-from qlik_jwt.web.proxy.store import ProxySession, open_session_store, store_key
+from qlik_jwt.web.proxy.store import ProxySessionStore, open_session_store, store_key
 from qlik_jwt.web.tokens import TokenMinter, identify_user
 
 __all__ = ["COOKIE_BASE_NAME", "MAX_CONNECT_SECONDS", "ProxyCall", "QlikProxy"]
@@ -38,21 +43,23 @@ MAX_CONNECT_SECONDS = 5.0
 
 @dataclass(frozen=True)
 class ProxyCall:
-    """One proxied call: the user, the browser's store key, the Qlik session, whether it
+    """One proxied call: the user, the browser's store key, the Qlik credential, whether it
     was made just now (``fresh``), and a new cookie value to set on the answer, if any."""
 
     user: UserClaims
     key: str
-    session: ProxySession
+    session: TenantCredential
     fresh: bool
     new_cookie: str | None
     client: str | None  # the browser's address, for the audit line of a login
 
 
 class QlikProxy:
-    """The tenant client, the session store and the browser cookie of proxy mode.
+    """The tenant client, the credential source and the browser cookie of proxy mode.
 
-    Raises ConfigurationError for an unusable session store URL or CA file.
+    Login mode ``jwt`` logs in with ``minter`` and keeps Qlik sessions in the session store;
+    ``impersonation`` adds the user's access token from ``access_tokens``. Raises
+    ConfigurationError for an unusable session store URL or CA file.
     """
 
     def __init__(
@@ -61,6 +68,7 @@ class QlikProxy:
         *,
         identify: Identify,
         minter: TokenMinter,
+        access_tokens: AccessTokenIssuer | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         settings.require("tenant_url")
@@ -77,10 +85,17 @@ class QlikProxy:
             timeout=httpx.Timeout(self.timeout, connect=min(self.timeout, MAX_CONNECT_SECONDS)),
             follow_redirects=False,
         )
-        self.store = open_session_store(
-            settings.proxy_session_store, lifetime=settings.web_session_lifetime, clock=clock
-        )
-        self.sessions = QlikSessions(http=self.http, minter=minter, store=self.store, clock=clock)
+        self.store: ProxySessionStore | None = None
+        self.sessions: CredentialSource
+        if access_tokens is not None:
+            self.sessions = ImpersonatedSessions(access_tokens)
+        else:
+            self.store = open_session_store(
+                settings.proxy_session_store, lifetime=settings.web_session_lifetime, clock=clock
+            )
+            self.sessions = QlikSessions(
+                http=self.http, minter=minter, store=self.store, clock=clock
+            )
         self.cookie = FirstPartyCookie(COOKIE_BASE_NAME, settings.public_origin)
         self.identify = identify
 
@@ -134,7 +149,8 @@ class QlikProxy:
 
     async def aclose(self) -> None:
         await self.http.aclose()
-        await self.store.close()
+        if self.store is not None:
+            await self.store.close()
 
 
 def _as_request(connection: HTTPConnection) -> Request:

@@ -27,6 +27,7 @@ import httpx
 from qlik_jwt.signer import UserClaims
 from qlik_jwt.web.errors import WebError
 from qlik_jwt.web.proxy.cookie_jar import CSRF_COOKIE, QlikCookieJar
+from qlik_jwt.web.proxy.credentials import TenantCredential
 from qlik_jwt.web.proxy.failures import (
     login_refused,
     session_refused,
@@ -92,7 +93,7 @@ class QlikSessions:
             return session, True
 
     async def renew(
-        self, user: UserClaims, key: str, stale: ProxySession, client: str | None = None
+        self, user: UserClaims, key: str, stale: TenantCredential, client: str | None = None
     ) -> ProxySession:
         """A new session after the tenant refused ``stale`` (expired), unless a parallel
         request has already renewed it."""
@@ -105,9 +106,11 @@ class QlikSessions:
             return session
 
     async def remember(
-        self, key: str, session: ProxySession, response: httpx.Response
-    ) -> ProxySession:
+        self, key: str, session: TenantCredential, response: httpx.Response
+    ) -> TenantCredential:
         """Keep cookies the tenant set (or a new CSRF token it named) on a later answer."""
+        if not isinstance(session, ProxySession):
+            return session
         jar = QlikCookieJar.from_json(session.cookies)
         changed = jar.extract(response)
         csrf_token = response.headers.get(CSRF_HEADER) or session.csrf_token
@@ -117,9 +120,10 @@ class QlikSessions:
         await self._put(key, updated)
         return updated
 
-    async def announce(self, key: str, session: ProxySession) -> None:
+    async def announce(self, key: str, session: TenantCredential) -> None:
         """Note that the page has been told ``session`` is new."""
-        await self._put(key, dataclasses.replace(session, announced=True))
+        if isinstance(session, ProxySession):
+            await self._put(key, dataclasses.replace(session, announced=True))
 
     async def forget(self, key: str) -> None:
         await self._call(self.store.delete(key))

@@ -1,0 +1,224 @@
+"""Login mode ``impersonation``: the user's Qlik access token, within the rules of a token
+route, for an access-token route and for proxy mode.
+
+:class:`AccessTokenIssuer` is the impersonation side of "get this ``UserClaims`` user a Qlik
+credential" (:class:`~qlik_jwt.embedding.tokens.TokenMinter` is the JWT side). It asks a
+:class:`UserTokens` source (the library's impersonation client, which finds or creates the
+user, caches tokens per user until shortly before they expire and holds one grant in flight
+per user) and adds what a web app needs around it:
+
+- :meth:`~AccessTokenIssuer.issue` for a route the browser calls (direct mode): login mode
+  ``impersonation`` (403 ``impersonation-off``), the per-user rate limit (429 with
+  ``Retry-After``), one audit line (``access-token-issued``: ``sub``, ``exp``, a fingerprint
+  of the token, never the token);
+- :meth:`~AccessTokenIssuer.current` / :meth:`~AccessTokenIssuer.renew` for proxy mode,
+  which asks on every forwarded call: no rate limit (the cache answers), no audit line;
+- every refusal of the tenant as a WebError in Qlik's terms with its fix
+  (:func:`grant_refused`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol
+
+from qlik_jwt.embedding.audit import TokenAudit
+from qlik_jwt.embedding.ratelimit import RateLimiter
+from qlik_jwt.embedding.refusals import WebError
+from qlik_jwt.embedding.requirements import IMPERSONATION_SETTINGS
+from qlik_jwt.errors import QlikJwtError, TenantHTTPError, TenantUnreachableError
+from qlik_jwt.settings import Settings
+from qlik_jwt.signer import UserClaims
+
+__all__ = [
+    "AccessTokenIssuer",
+    "UserAccessToken",
+    "UserTokens",
+    "access_token_answer",
+    "access_token_issuer",
+    "grant_refused",
+]
+
+log = logging.getLogger("qlik_jwt.web")
+
+
+@dataclass(frozen=True)
+class UserAccessToken:
+    """A user's access token and when it expires (UNIX time). The token is secret."""
+
+    subject: str
+    access_token: str
+    expires_at: float
+
+    def __repr__(self) -> str:
+        return f"UserAccessToken(subject={self.subject!r}, expires_at={self.expires_at})"
+
+    @property
+    def fingerprint(self) -> str:
+        """The token's SHA-256, first 12 hex digits: names it in logs without giving it."""
+        return hashlib.sha256(self.access_token.encode()).hexdigest()[:12]
+
+
+class UserTokens(Protocol):
+    """Where user access tokens come from (the impersonation client, behind an adapter).
+
+    Each method raises TenantHTTPError / TenantUnreachableError / ConfigurationError.
+    """
+
+    def token(self, user: UserClaims) -> UserAccessToken:
+        """The user's cached token, or a new grant when none is fresh enough."""
+        ...
+
+    def renew(self, user: UserClaims, stale: str) -> UserAccessToken:
+        """A new grant after the tenant refused ``stale`` (unless another call renewed it)."""
+        ...
+
+    def revoke(self, subject: str) -> None:
+        """Revoke and forget the tokens cached for ``subject`` (sign-out)."""
+        ...
+
+
+def access_token_answer(token: UserAccessToken) -> dict[str, object]:
+    """The JSON body of a successful access-token request (``expiresAt`` in UNIX seconds)."""
+    return {"accessToken": token.access_token, "expiresAt": int(token.expires_at)}
+
+
+def grant_refused(exc: QlikJwtError) -> WebError:
+    """The tenant's refusal of an impersonation grant, for the browser (never a secret)."""
+    if isinstance(exc, TenantUnreachableError):
+        return WebError(502, "tenant-unreachable", str(exc), "Check QLIK_TENANT_URL.")
+    if not isinstance(exc, TenantHTTPError):
+        return WebError(500, "impersonation-failed", str(exc))
+    said = " · ".join(part for part in (exc.code, exc.detail) if part) or f"HTTP {exc.status}"
+    if exc.status == 401:
+        return WebError(
+            502,
+            "oauth-client-refused",
+            f"The tenant refused the app's OAuth client ({said}): unknown client id or wrong "
+            "client secret.",
+            "Check QLIK_OAUTH_CLIENT_ID and QLIK_OAUTH_CLIENT_SECRET against the tenant's "
+            "OAuth client; `qlik-jwt doctor` checks them, `qlik-jwt setup` makes a client.",
+        )
+    if exc.status == 403 and "token" in said.lower():
+        return WebError(
+            403,
+            "too-many-tokens",
+            f"The tenant refused another access token for this user ({said}).",
+            "Reuse the user's cached token; revoke old ones (sign out) or wait until they expire.",
+        )
+    if exc.status == 403:
+        return WebError(
+            403,
+            "impersonation-refused",
+            f"The tenant refused to impersonate this user ({said}).",
+            "A disabled or deleted user cannot be impersonated: enable the user in the "
+            "tenant's Users page, and check that the OAuth client allows grant "
+            "urn:qlik:oauth:user-impersonation (`qlik-jwt doctor`).",
+        )
+    if exc.status == 429:
+        return WebError(
+            429,
+            "rate-limited",
+            f"The tenant limits impersonation grants ({said}).",
+            "Wait and retry; cached tokens make most page views cost no grant.",
+        )
+    return WebError(502, "impersonation-failed", f"The tenant refused the grant ({said}).", exc.fix)
+
+
+class AccessTokenIssuer:
+    """User access tokens within the login mode, the rate limit and the audit trail.
+
+    ``tokens`` defaults to the impersonation client made from ``settings``; ``clock`` (UNIX
+    time) dates audit lines; ``rate_clock`` drives the per-user limit
+    (``settings.token_rate_limit`` per minute, counted in this process).
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        tokens: UserTokens,
+        *,
+        clock: Callable[[], float] = time.time,
+        rate_clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.login_mode = settings.login_mode
+        self.tokens = tokens
+        self.limiter = RateLimiter(settings.token_rate_limit, clock=rate_clock)
+        self.audit = TokenAudit(clock)
+
+    def issue(self, user: UserClaims, *, via: str, client: str | None = None) -> UserAccessToken:
+        """The user's token for the browser, recorded on the audit log with ``via`` and
+        ``client``. Raises WebError: 403 ``impersonation-off``, 429 ``rate-limited``, and
+        :func:`grant_refused`'s."""
+        if self.login_mode != "impersonation":
+            raise WebError(
+                403,
+                "impersonation-off",
+                f"This app uses login mode {self.login_mode!r}: it hands out no access tokens.",
+                "Set QLIK_LOGIN_MODE=impersonation to give users Qlik access tokens.",
+            )
+        wait = self.limiter.acquire(user.sub)
+        if wait:
+            self.audit.rate_limited(
+                user.sub, via=via, client=client, event="access-token-rate-limited"
+            )
+            raise WebError(
+                429,
+                "rate-limited",
+                f"More than {self.limiter.limit} access tokens a minute were asked for this user.",
+                "Keep the token until shortly before expiresAt instead of asking again.",
+                headers={"Retry-After": self.limiter.retry_after(wait)},
+            )
+        token = self.current(user)
+        self.audit.access_token_issued(
+            user.sub, token.fingerprint, int(token.expires_at), via=via, client=client
+        )
+        return token
+
+    def current(self, user: UserClaims) -> UserAccessToken:
+        """The user's token (cached, or a new grant). Raises :func:`grant_refused`'s."""
+        try:
+            return self.tokens.token(user)
+        except QlikJwtError as exc:
+            raise grant_refused(exc) from None
+
+    def renew(self, user: UserClaims, stale: str) -> UserAccessToken:
+        """A new token after the tenant refused ``stale``."""
+        try:
+            return self.tokens.renew(user, stale)
+        except QlikJwtError as exc:
+            raise grant_refused(exc) from None
+
+    def revoke(self, subject: str) -> None:
+        """Revoke the tokens cached for ``subject``; a tenant failure is logged, not raised
+        (sign-out goes on, the tokens expire at the tenant)."""
+        try:
+            self.tokens.revoke(subject)
+        except QlikJwtError as exc:
+            log.warning("could not revoke the access tokens of %r: %s", subject, type(exc).__name__)
+
+
+def access_token_issuer(
+    settings: Settings,
+    user_tokens: UserTokens | None = None,
+    *,
+    clock: Callable[[], float] = time.time,
+    rate_clock: Callable[[], float] = time.monotonic,
+) -> AccessTokenIssuer | None:
+    """The issuer for login mode ``impersonation`` (None in the other modes), over
+    ``user_tokens`` or else the impersonation client made from ``settings``.
+
+    Raises SettingsError listing every missing setting.
+    """
+    if settings.login_mode != "impersonation":
+        return None
+    settings.require(*IMPERSONATION_SETTINGS)
+    if user_tokens is None:
+        from qlik_jwt.embedding.impersonation_tokens import ClientUserTokens
+
+        user_tokens = ClientUserTokens.from_settings(settings)
+    return AccessTokenIssuer(settings, user_tokens, clock=clock, rate_clock=rate_clock)

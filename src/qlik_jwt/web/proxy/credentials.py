@@ -1,0 +1,92 @@
+"""The proxy's credential step: what each call to the tenant carries to say who the user is.
+
+Forwarding (REST, ``/single/``, the engine websocket) asks a :class:`CredentialSource` for the
+browser's :class:`TenantCredential` and adds its :meth:`~TenantCredential.headers`; nothing
+else in the forwarding code knows which login mode is on. Two implementations:
+
+- login mode ``jwt``: :class:`~qlik_jwt.web.proxy.store.ProxySession` from
+  :class:`~qlik_jwt.web.proxy.sessions.QlikSessions`: Qlik's session cookies and CSRF token,
+  after a server-side ``/login/jwt-session``, kept per browser in the session store;
+- login mode ``impersonation``: :class:`BearerCredential` from
+  :class:`~qlik_jwt.web.proxy.impersonated.ImpersonatedSessions`: ``Authorization: Bearer``
+  with the user's access token; no cookie jar, no CSRF token, nothing stored per browser.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+import httpx
+
+from qlik_jwt.signer import UserClaims
+
+__all__ = ["BearerCredential", "CredentialSource", "TenantCredential"]
+
+
+class TenantCredential(Protocol):
+    """What proves the user to the tenant. Secret: never log it (its repr shows none)."""
+
+    @property
+    def subject(self) -> str: ...
+
+    @property
+    def announced(self) -> bool:
+        """The page has been told this credential is new."""
+        ...
+
+    @property
+    def csrf_token(self) -> str | None:
+        """Qlik's CSRF token when the credential is a cookie session, else None."""
+        ...
+
+    def headers(self, url: str, *, csrf: bool) -> dict[str, str]:
+        """The headers a call to ``url`` carries (with Qlik's CSRF token when ``csrf``)."""
+        ...
+
+
+class CredentialSource(Protocol):
+    """Finds, renews and forgets the credential of each browser (by its store ``key``).
+
+    Every method raises WebError for answers the browser should get (tenant down, grant or
+    login refused, store unreachable, rate limit).
+    """
+
+    async def current(
+        self, user: UserClaims, key: str, client: str | None = None
+    ) -> tuple[TenantCredential, bool]:
+        """The credential for ``user`` and whether this call just made it (``fresh``)."""
+        ...
+
+    async def renew(
+        self, user: UserClaims, key: str, stale: TenantCredential, client: str | None = None
+    ) -> TenantCredential:
+        """A new credential after the tenant refused ``stale`` (one transparent retry)."""
+        ...
+
+    async def remember(
+        self, key: str, credential: TenantCredential, response: httpx.Response
+    ) -> TenantCredential:
+        """``credential`` updated with what the tenant's ``response`` set (cookies)."""
+        ...
+
+    async def announce(self, key: str, credential: TenantCredential) -> None: ...
+
+    async def forget(self, key: str) -> None: ...
+
+
+@dataclass(frozen=True)
+class BearerCredential:
+    """A user's OAuth access token (login mode ``impersonation``)."""
+
+    subject: str
+    access_token: str
+    expires_at: float  # UNIX time
+    announced: bool = True  # nothing to announce: the page never sees a token
+    csrf_token: None = None
+
+    def __repr__(self) -> str:
+        return f"BearerCredential(subject={self.subject!r}, expires_at={self.expires_at})"
+
+    def headers(self, url: str, *, csrf: bool) -> dict[str, str]:
+        return {"authorization": f"Bearer {self.access_token}"}

@@ -1,0 +1,54 @@
+"""Proxy mode in login mode ``impersonation``: each call carries the user's access token.
+
+The app holds the token server-side (the impersonation client's per-user cache) and adds
+``Authorization: Bearer`` itself: no cookie jar, no CSRF token, nothing stored per browser, and
+the browser never sees a token. A page view costs no grant while the user's cached token is
+fresh; a token the tenant refuses (expired or revoked between cache and use) is replaced once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import httpx
+
+from qlik_jwt.embedding.access_tokens import AccessTokenIssuer, UserAccessToken
+from qlik_jwt.signer import UserClaims
+from qlik_jwt.web.proxy.credentials import BearerCredential, TenantCredential
+
+__all__ = ["ImpersonatedSessions"]
+
+
+def _credential(token: UserAccessToken) -> BearerCredential:
+    return BearerCredential(token.subject, token.access_token, token.expires_at)
+
+
+class ImpersonatedSessions:
+    """The :class:`~qlik_jwt.web.proxy.credentials.CredentialSource` of login mode
+    ``impersonation``. Grants run in a worker thread (the client is synchronous)."""
+
+    def __init__(self, access_tokens: AccessTokenIssuer) -> None:
+        self.access_tokens = access_tokens
+
+    async def current(
+        self, user: UserClaims, key: str, client: str | None = None
+    ) -> tuple[TenantCredential, bool]:
+        token = await asyncio.to_thread(self.access_tokens.current, user)
+        return _credential(token), False
+
+    async def renew(
+        self, user: UserClaims, key: str, stale: TenantCredential, client: str | None = None
+    ) -> TenantCredential:
+        old = stale.access_token if isinstance(stale, BearerCredential) else ""
+        return _credential(await asyncio.to_thread(self.access_tokens.renew, user, old))
+
+    async def remember(
+        self, key: str, credential: TenantCredential, response: httpx.Response
+    ) -> TenantCredential:
+        return credential  # a bearer call sets nothing to keep
+
+    async def announce(self, key: str, credential: TenantCredential) -> None:
+        return None
+
+    async def forget(self, key: str) -> None:
+        return None  # tokens belong to the user, not the browser: revoked at sign-out
