@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import email.utils
 import logging
-import ssl
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -26,8 +25,9 @@ import httpx
 from qlik_jwt.admin import failures
 from qlik_jwt.errors import ConfigurationError, TenantError, TenantHTTPError, TenantUnreachableError
 from qlik_jwt.settings import hide_url_password, normalize_tenant_url
+from qlik_jwt.tls import tls_context
 
-__all__ = ["MAX_RETRY_WAIT", "TenantClient", "parse_retry_after", "tls_context"]
+__all__ = ["MAX_RETRY_WAIT", "TenantClient", "parse_retry_after"]
 
 log = logging.getLogger("qlik_jwt.admin")
 
@@ -433,21 +433,6 @@ class TenantClient:
                 "check that the OAuth client is a machine-to-machine client."
             )
         return access
-
-
-def tls_context(verify: bool | str) -> ssl.SSLContext | bool:
-    """httpx wants an SSLContext for a CA file; a missing file is a settings error."""
-    if not isinstance(verify, str):
-        return verify
-    try:
-        return ssl.create_default_context(cafile=verify)
-    except (OSError, ssl.SSLError) as exc:
-        raise ConfigurationError(
-            "tenant_ca_file",
-            f"cannot be used as a CA bundle ({getattr(exc, 'strerror', None) or exc})",
-            verify,
-            "Give a PEM file holding the CA or self-signed certificate of the tenant.",
-        ) from None
 
 
 def http_error(response: httpx.Response, *, fix: str | None = None) -> TenantHTTPError:

@@ -14,11 +14,11 @@ import httpx
 
 from qlik_jwt.contract import RULES
 
-__all__ = ["QlikError", "first_error", "fix_for", "transport_fix", "transport_reason"]
+__all__ = ["ErrorEntry", "first_error", "fix_for", "transport_fix", "transport_reason"]
 
 
 @dataclass(frozen=True)
-class QlikError:
+class ErrorEntry:
     """The first entry of a Qlik error body; every field may be missing."""
 
     code: str | None = None
@@ -27,15 +27,15 @@ class QlikError:
     reason: str | None = None  # the emulator's meta.reason
 
 
-def first_error(response: httpx.Response) -> QlikError:
-    """The first ``errors[]`` entry of ``response``, or an empty QlikError for other bodies."""
+def first_error(response: httpx.Response) -> ErrorEntry:
+    """The first ``errors[]`` entry of ``response``, or an empty ErrorEntry for other bodies."""
     try:
         body: Any = response.json()
     except ValueError:
-        return QlikError()
+        return ErrorEntry()
     errors = body.get("errors") if isinstance(body, dict) else None
     if not isinstance(errors, list) or not errors or not isinstance(errors[0], dict):
-        return QlikError()
+        return ErrorEntry()
     entry = errors[0]
     meta = entry.get("meta")
     if not isinstance(meta, dict):
@@ -44,7 +44,7 @@ def first_error(response: httpx.Response) -> QlikError:
     def text(value: Any) -> str | None:
         return value if isinstance(value, str) and value else None
 
-    return QlikError(
+    return ErrorEntry(
         text(entry.get("code")),
         text(entry.get("title")),
         text(entry.get("detail")),
@@ -118,7 +118,7 @@ STATUS_FIXES: dict[int, str] = {
 }
 
 
-def fix_for(status: int, error: QlikError) -> str:
+def fix_for(status: int, error: ErrorEntry) -> str:
     """The fix for an error answer, most specific first: reason, code, detail, status."""
     reason = error.reason
     if reason is None and error.detail:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import inspect
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
@@ -32,8 +31,8 @@ from qlik_jwt.embedding.tokens import (
 from qlik_jwt.signer import UserClaims
 from qlik_jwt.web.bodies import read_empty_json
 from qlik_jwt.web.errors import error_responses
-from qlik_jwt.web.forgery import check_csrf_token, check_same_origin
-from qlik_jwt.web.identity import Identify
+from qlik_jwt.web.forgery import check_csrf_token, check_request_origin
+from qlik_jwt.web.identity import Identify, identify_user
 from qlik_jwt.web.mint_hint import MintHint
 from qlik_jwt.web.signin import HostSessionCookie
 
@@ -41,10 +40,8 @@ __all__ = [
     "ACCESS_TOKEN_PATH",
     "AUDIT_LOGGER",
     "AccessTokenResponse",
-    "TokenMinter",
     "TokenResponse",
     "access_token_routes",
-    "identify_user",
     "token_routes",
 ]
 
@@ -66,20 +63,12 @@ class AccessTokenResponse(BaseModel):
     expiresAt: int
 
 
-async def identify_user(identify: Identify, request: Request) -> UserClaims | None:
-    """Call the hook; it may be a plain function or a coroutine function."""
-    found: object = identify(request)
-    if inspect.isawaitable(found):
-        found = await found
-    return None if found is None else require_user(found)
-
-
 async def checked_request(
     request: Request, public_origin: str | None, identify: Identify, cookie: HostSessionCookie
 ) -> tuple[UserClaims, str | None]:
     """The rules before a credential is handed out, in order: same origin, empty body,
     signed-in user, CSRF header. Returns the user and the client's address."""
-    check_same_origin(request, public_origin)
+    check_request_origin(request, public_origin)
     await read_empty_json(request)
     user = require_user(await identify_user(identify, request), "Open / and sign in.")
     session = cookie.session(request)

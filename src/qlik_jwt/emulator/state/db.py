@@ -5,13 +5,12 @@ One connection is shared by every thread behind a re-entrant lock; every write h
 exception), so a refused request never leaves state half-written. Nested ``transaction()``
 calls join the outer one. Files use WAL journaling, so a second process reading the same
 file (another emulator, a debugging ``sqlite3`` shell) does not block writers, and are
-readable by their owner only.
+created readable by their owner only (:mod:`qlik_jwt.private_files`).
 """
 
 from __future__ import annotations
 
 import json
-import os
 import secrets
 import sqlite3
 import string
@@ -20,6 +19,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
+
+from qlik_jwt.private_files import private_file
 
 __all__ = ["Database", "from_json", "iso", "new_id", "new_key", "to_json"]
 
@@ -182,6 +183,9 @@ class Database:
         self.path = path
         self._lock = threading.RLock()
         self._depth = 0
+        if path != ":memory:":
+            # it holds the cookie secret, sessions and users
+            private_file(path, "the emulator's state", sqlite=True)
         self._conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self._conn.row_factory = sqlite3.Row
         self._conn.execute("PRAGMA foreign_keys = ON")
@@ -189,7 +193,6 @@ class Database:
             self._conn.execute("PRAGMA busy_timeout = 5000")
             self._conn.execute("PRAGMA journal_mode = WAL")
             self._conn.execute("PRAGMA synchronous = NORMAL")
-            os.chmod(path, 0o600)  # it holds the cookie secret; SQLite gives -wal/-shm the same
         with self._lock:  # executescript commits on its own, so the script holds BEGIN/COMMIT
             self._conn.executescript(f"BEGIN IMMEDIATE;{SCHEMA}COMMIT;")
 

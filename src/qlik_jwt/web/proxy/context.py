@@ -22,18 +22,18 @@ import httpx
 from starlette.requests import HTTPConnection, Request
 from starlette.responses import Response
 
-from qlik_jwt.admin.client import tls_context
 from qlik_jwt.embedding.access_tokens import AccessTokenIssuer
+from qlik_jwt.embedding.tokens import TokenMinter
 from qlik_jwt.settings import Settings
 from qlik_jwt.signer import UserClaims
+from qlik_jwt.tls import tls_context
 from qlik_jwt.web.cookies import FirstPartyCookie
 from qlik_jwt.web.errors import WebError
-from qlik_jwt.web.identity import Identify
+from qlik_jwt.web.identity import Identify, identify_user
 from qlik_jwt.web.proxy.credentials import CredentialSource, TenantCredential
 from qlik_jwt.web.proxy.impersonated import ImpersonatedSessions
 from qlik_jwt.web.proxy.sessions import QlikSessions
 from qlik_jwt.web.proxy.store import ProxySessionStore, open_session_store, store_key
-from qlik_jwt.web.tokens import TokenMinter, identify_user
 
 __all__ = ["COOKIE_BASE_NAME", "MAX_CONNECT_SECONDS", "ProxyCall", "QlikProxy"]
 

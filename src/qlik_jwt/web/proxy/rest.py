@@ -32,7 +32,7 @@ from fastapi.responses import Response, StreamingResponse
 from qlik_jwt.admin.failures import transport_reason
 from qlik_jwt.embedding.tokens import length_within
 from qlik_jwt.web.errors import WebError, refusal_response
-from qlik_jwt.web.forgery import check_same_origin
+from qlik_jwt.web.forgery import check_request_origin
 from qlik_jwt.web.proxy.context import ProxyCall, QlikProxy
 from qlik_jwt.web.proxy.credentials import TenantCredential
 from qlik_jwt.web.proxy.failures import session_refused, tenant_failure
@@ -185,7 +185,7 @@ def _answer(proxy: QlikProxy, request: Request, call: ProxyCall, response: Respo
 async def forward(proxy: QlikProxy, request: Request) -> Response:
     """One browser call, forwarded to the tenant as the signed-in user (see the module)."""
     if request.method not in SAFE_METHODS:
-        check_same_origin(request, proxy.public_origin)
+        check_request_origin(request, proxy.public_origin)
     reason = bad_path_reason(request.url.path)
     if reason is not None:
         raise WebError(
