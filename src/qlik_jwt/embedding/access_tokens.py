@@ -30,7 +30,12 @@ from qlik_jwt.embedding.audit import TokenAudit
 from qlik_jwt.embedding.ratelimit import RateLimiter
 from qlik_jwt.embedding.refusals import WebError
 from qlik_jwt.embedding.requirements import IMPERSONATION_SETTINGS
-from qlik_jwt.errors import QlikJwtError, TenantHTTPError, TenantUnreachableError
+from qlik_jwt.errors import (
+    ConfigurationError,
+    QlikJwtError,
+    TenantHTTPError,
+    TenantUnreachableError,
+)
 from qlik_jwt.settings import Settings
 from qlik_jwt.signer import UserClaims
 
@@ -218,7 +223,15 @@ def access_token_issuer(
         return None
     settings.require(*IMPERSONATION_SETTINGS)
     if user_tokens is None:
-        from qlik_jwt.embedding.impersonation_tokens import ClientUserTokens
-
-        user_tokens = ClientUserTokens.from_settings(settings)
+        user_tokens = _client_user_tokens(settings)
     return AccessTokenIssuer(settings, user_tokens, clock=clock, rate_clock=rate_clock)
+
+
+def _client_user_tokens(settings: Settings) -> UserTokens:
+    raise ConfigurationError(
+        "login_mode",
+        "is 'impersonation', whose OAuth client for Python (qlik_jwt.impersonation) is not "
+        "in this version yet",
+        settings.login_mode,
+        "Pass user_tokens= to create_app, or use QLIK_LOGIN_MODE=jwt for now.",
+    )
