@@ -23,6 +23,7 @@ from typing import Any
 import httpx
 
 from qlik_jwt.admin import failures
+from qlik_jwt.cookieless import cookieless_jar
 from qlik_jwt.errors import ConfigurationError, TenantError, TenantHTTPError, TenantUnreachableError
 from qlik_jwt.settings import hide_url_password, normalize_tenant_url
 from qlik_jwt.tls import tls_context
@@ -191,14 +192,17 @@ class TenantClient:
         return self._api_key is not None or self._oauth is not None
 
     def session_client(self) -> httpx.Client:
-        """A fresh client on the same tenant and transport, with its own cookie jar.
+        """A fresh client on the same tenant and transport.
 
         Used for cookie sessions (``/login/jwt-session``), which must not mix with the
-        admin credential. Closing it leaves this client's transport open.
+        admin credential. Like this client's own, it keeps no cookies: a session's calls
+        send its cookies in their own ``Cookie`` header. Closing it leaves this client's
+        transport open.
         """
         return httpx.Client(
             base_url=self.tenant_url,
             transport=_Borrowed(self._transport),
+            cookies=cookieless_jar(),
             timeout=self.timeout,
             follow_redirects=False,
         )

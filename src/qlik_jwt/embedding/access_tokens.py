@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from qlik_jwt.embedding.audit import TokenAudit
-from qlik_jwt.embedding.ratelimit import RateLimiter
+from qlik_jwt.embedding.ratelimit import RateLimiter, rate_limited
 from qlik_jwt.embedding.refusals import WebError
 from qlik_jwt.embedding.requirements import IMPERSONATION_SETTINGS
 from qlik_jwt.errors import (
@@ -171,12 +171,11 @@ class AccessTokenIssuer:
             self.audit.rate_limited(
                 user.sub, via=via, client=client, event="access-token-rate-limited"
             )
-            raise WebError(
-                429,
-                "rate-limited",
-                f"More than {self.limiter.limit} access tokens a minute were asked for this user.",
+            raise rate_limited(
+                self.limiter,
+                wait,
+                "access tokens",
                 "Keep the token until shortly before expiresAt instead of asking again.",
-                headers={"Retry-After": self.limiter.retry_after(wait)},
             )
         token = self.current(user)
         self.audit.access_token_issued(

@@ -11,7 +11,9 @@ import threading
 import time
 from collections.abc import Callable
 
-__all__ = ["RateLimiter"]
+from qlik_jwt.embedding.refusals import WebError
+
+__all__ = ["RateLimiter", "rate_limited"]
 
 PRUNE_EVERY = 1024
 
@@ -55,3 +57,15 @@ class RateLimiter:
         full_after = self.limit / self.rate
         for key in [k for k, (_, stamp) in self._buckets.items() if now - stamp >= full_after]:
             del self._buckets[key]
+
+
+def rate_limited(limiter: RateLimiter, wait: float, what: str, fix: str) -> WebError:
+    """The 429 for a user who asked ``limiter`` for more ``what`` than it allows, with
+    ``Retry-After``."""
+    return WebError(
+        429,
+        "rate-limited",
+        f"More than {limiter.limit} {what} a minute were asked for this user.",
+        fix,
+        headers={"Retry-After": limiter.retry_after(wait)},
+    )

@@ -34,6 +34,10 @@ __all__ = ["page_routes", "sign_in_routes"]
 log = logging.getLogger("qlik_jwt.web")
 
 NO_STORE = {"Cache-Control": "no-store"}
+# Sign-out: the browser drops what it cached or stored for this origin (answers, and the
+# page's storage). Not "cookies": that clears every cookie of the whole registrable domain,
+# the host app's others included; the app clears its own cookies by name.
+CLEAR_SITE_DATA = {"Clear-Site-Data": '"cache", "storage"'}
 
 
 class Layout:
@@ -181,7 +185,9 @@ def sign_in_routes(
             user = users.get(session.user_id) if access_tokens is not None else None
             if access_tokens is not None and user is not None:
                 await run_in_threadpool(access_tokens.revoke, user.subject)
-        response = RedirectResponse("/sign-in", status_code=303, headers=NO_STORE)
+        response = RedirectResponse(
+            "/sign-in", status_code=303, headers={**NO_STORE, **CLEAR_SITE_DATA}
+        )
         cookie.clear(request, response)
         hint.clear(request, response)
         if proxy is not None:

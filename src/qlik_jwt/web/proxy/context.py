@@ -22,6 +22,7 @@ import httpx
 from starlette.requests import HTTPConnection, Request
 from starlette.responses import Response
 
+from qlik_jwt.cookieless import cookieless_jar
 from qlik_jwt.embedding.access_tokens import AccessTokenIssuer
 from qlik_jwt.embedding.tokens import TokenMinter
 from qlik_jwt.settings import Settings
@@ -84,6 +85,7 @@ class QlikProxy:
             transport=httpx.AsyncHTTPTransport(verify=self.tls),
             timeout=httpx.Timeout(self.timeout, connect=min(self.timeout, MAX_CONNECT_SECONDS)),
             follow_redirects=False,
+            cookies=cookieless_jar(),  # shared by every browser: each call sends its own
         )
         self.store: ProxySessionStore | None = None
         self.sessions: CredentialSource

@@ -211,7 +211,7 @@ async def forward(proxy: QlikProxy, request: Request) -> Response:
     response = StreamingResponse(_chunks(answer), status_code=answer.status_code)
     response.raw_headers = [
         (name.lower().encode("latin-1"), value.encode("latin-1"))
-        for name, value in response_headers(raw, tenant_url=proxy.tenant_url)
+        for name, value in response_headers(raw, tenant_url=proxy.tenant_url, path=request.url.path)
     ]
     return _answer(proxy, request, call, response)
 

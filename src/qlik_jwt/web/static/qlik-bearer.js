@@ -11,7 +11,7 @@
 // Same interface as qlik-session.js (establish, login, engineUrl, singleUrl), same error
 // kinds, plus: client-refused, impersonation-refused, too-many-tokens.
 
-import { QlikFlowError } from "./qlik-session.js";
+import { postForCredential, QlikFlowError } from "./qlik-session.js";
 
 const TOKEN_EXCHANGE = "urn:ietf:params:oauth:grant-type:token-exchange";
 const ACCESS_TOKEN_TYPE = "urn:ietf:params:oauth:token-type:access_token";
@@ -40,23 +40,8 @@ export function createQlikBearerSession(options) {
   let current = null; // {accessToken, expiresAt}
 
   async function fetchAccessToken() {
-    let response;
-    try {
-      response = await fetch(tokenUrl, { method: "POST", credentials: "same-origin", headers: { [csrfHeader]: csrfToken } });
-    } catch (error) {
-      throw new QlikFlowError("token-refused", "This web app could not be reached.", { detail: String(error) });
-    }
-    const body = await response.json().catch(() => ({}));
-    if (!response.ok) {
-      const error = body.error || {};
-      const wait = response.headers.get("Retry-After");
-      throw new QlikFlowError(APP_ERROR_KINDS[error.code] || "token-refused", error.message || `The access-token request failed (${response.status}).`, {
-        fix: wait ? `${error.fix || ""} Retry in ${wait} s.`.trim() : error.fix || "Reload the page.",
-        detail: error.code || "",
-      });
-    }
-    current = body;
-    return body.accessToken;
+    current = await postForCredential(tokenUrl, csrfHeader, csrfToken, APP_ERROR_KINDS);
+    return current.accessToken;
   }
 
   // A CORS failure and a dead tenant look alike to fetch(); a no-cors request tells them apart.
