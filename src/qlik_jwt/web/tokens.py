@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import asyncio
 import functools
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
@@ -42,10 +44,16 @@ __all__ = [
     "AccessTokenResponse",
     "TokenResponse",
     "access_token_routes",
+    "checked_request",
+    "post_access_token",
+    "post_token",
     "token_routes",
 ]
 
 ACCESS_TOKEN_PATH = "/access-token"
+
+
+_Endpoint = TypeVar("_Endpoint", bound=Callable[..., Any])
 
 
 class TokenResponse(BaseModel):
@@ -76,6 +84,17 @@ async def checked_request(
     return user, request.client.host if request.client else None
 
 
+def post_token(router: APIRouter) -> Callable[[_Endpoint], _Endpoint]:
+    """``router``'s decorator for ``POST /token`` and its OpenAPI description, shared by
+    the web app and the FastAPI integration."""
+    return router.post(
+        "/token",
+        response_model=TokenResponse,
+        responses=error_responses(400, 401, 403, 429, 500),
+        summary="Mint a Qlik JWT for the signed-in user",
+    )
+
+
 def token_routes(
     minter: TokenMinter,
     *,
@@ -88,12 +107,7 @@ def token_routes(
     page's next visit), whoever identified the user."""
     router = APIRouter()
 
-    @router.post(
-        "/token",
-        response_model=TokenResponse,
-        responses=error_responses(400, 401, 403, 429, 500),
-        summary="Mint a Qlik JWT for the signed-in user",
-    )
+    @post_token(router)
     async def token(request: Request) -> JSONResponse:
         user, client = await checked_request(request, public_origin, identify, cookie)
         minted = minter.mint(user, via=VIA_TOKEN_ENDPOINT, client=client)
@@ -102,6 +116,17 @@ def token_routes(
         return response
 
     return router
+
+
+def post_access_token(router: APIRouter) -> Callable[[_Endpoint], _Endpoint]:
+    """``router``'s decorator for ``POST /access-token`` and its OpenAPI description, shared
+    by the web app and the FastAPI integration."""
+    return router.post(
+        ACCESS_TOKEN_PATH,
+        response_model=AccessTokenResponse,
+        responses=error_responses(400, 401, 403, 429, 500, 502),
+        summary="The signed-in user's Qlik access token (OAuth impersonation)",
+    )
 
 
 def access_token_routes(
@@ -114,12 +139,7 @@ def access_token_routes(
     """The router holding ``POST /access-token`` (login mode ``impersonation``, direct mode)."""
     router = APIRouter()
 
-    @router.post(
-        ACCESS_TOKEN_PATH,
-        response_model=AccessTokenResponse,
-        responses=error_responses(400, 401, 403, 429, 500, 502),
-        summary="The signed-in user's Qlik access token (OAuth impersonation)",
-    )
+    @post_access_token(router)
     async def access_token(request: Request) -> JSONResponse:
         user, client = await checked_request(request, public_origin, identify, cookie)
         issue = functools.partial(issuer.issue, user, via=VIA_TOKEN_ENDPOINT, client=client)

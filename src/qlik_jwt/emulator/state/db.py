@@ -131,10 +131,46 @@ CREATE TABLE IF NOT EXISTS consumed_jtis (
 );
 -- Every login drops the expired records first: without this index, a full scan of them all.
 CREATE INDEX IF NOT EXISTS consumed_jtis_expiry ON consumed_jtis (expires);
-CREATE TABLE IF NOT EXISTS oauth_tokens (
+-- Replaced by access_tokens (which names the user and purpose); its tokens were short-lived.
+DROP TABLE IF EXISTS oauth_tokens;
+CREATE TABLE IF NOT EXISTS oauth_clients (
+    client_id TEXT PRIMARY KEY,
+    client_name TEXT NOT NULL,
+    app_type TEXT NOT NULL,
+    description TEXT NOT NULL,
+    client_uri TEXT NOT NULL,
+    allowed_grant_types TEXT NOT NULL,
+    allowed_scopes TEXT NOT NULL,
+    allowed_origins TEXT NOT NULL,
+    redirect_uris TEXT NOT NULL,
+    consent_method TEXT NOT NULL,
+    token_lifetime_minutes INTEGER NOT NULL,
+    created_by TEXT NOT NULL,
+    created REAL NOT NULL,
+    updated REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS oauth_client_secrets (
+    secret_hash TEXT PRIMARY KEY,
+    client_id TEXT NOT NULL REFERENCES oauth_clients(client_id) ON DELETE CASCADE,
+    hint TEXT NOT NULL,
+    created_by TEXT NOT NULL,
+    created REAL NOT NULL
+);
+-- user_id NULL: a client-credentials token (the administrator's); parent: the access token
+-- an exchanged (websocket/webresource) token came from, revoked with it.
+CREATE TABLE IF NOT EXISTS access_tokens (
     token_hash TEXT PRIMARY KEY,
     client_id TEXT NOT NULL,
+    user_id TEXT REFERENCES users(id) ON DELETE CASCADE,
+    purpose TEXT NOT NULL,
+    scope TEXT NOT NULL,
+    parent TEXT,
+    created REAL NOT NULL,
     expires REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS access_tokens_user ON access_tokens (user_id, expires);
+CREATE TABLE IF NOT EXISTS custom_groups (
+    group_id TEXT PRIMARY KEY REFERENCES groups(id) ON DELETE CASCADE
 );
 CREATE TABLE IF NOT EXISTS login_states (
     state TEXT PRIMARY KEY,
