@@ -2,10 +2,10 @@
 route, for an access-token route and for proxy mode.
 
 :class:`AccessTokenIssuer` is the impersonation side of "get this ``UserClaims`` user a Qlik
-credential" (:class:`~qlik_jwt.embedding.tokens.TokenMinter` is the JWT side). It asks a
-:class:`UserTokens` source (the library's impersonation client, which finds or creates the
-user, caches tokens per user until shortly before they expire and holds one grant in flight
-per user) and adds what a web app needs around it:
+credential" (:class:`~qlik_jwt.embedding.tokens.TokenMinter` is the JWT side). It asks the
+library's :class:`~qlik_jwt.impersonation.ImpersonationClient` (which finds or creates the
+user, keeps its groups in step, caches tokens per user until shortly before they expire and
+holds one grant in flight per user) and adds what a web app needs around it:
 
 - :meth:`~AccessTokenIssuer.issue` for a route the browser calls (direct mode): login mode
   ``impersonation`` (403 ``impersonation-off``), the per-user rate limit (429 with
@@ -23,73 +23,37 @@ import hashlib
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Protocol
 
+from qlik_jwt.admin.connect import client_from_settings
 from qlik_jwt.embedding.audit import TokenAudit
 from qlik_jwt.embedding.ratelimit import RateLimiter, rate_limited
 from qlik_jwt.embedding.refusals import WebError
 from qlik_jwt.embedding.requirements import IMPERSONATION_SETTINGS
-from qlik_jwt.errors import (
-    ConfigurationError,
-    QlikJwtError,
-    TenantHTTPError,
-    TenantUnreachableError,
-)
+from qlik_jwt.errors import OAuthGrantError, QlikJwtError, TenantHTTPError, TenantUnreachableError
+from qlik_jwt.impersonation import AccessToken, ImpersonationClient, Purpose
 from qlik_jwt.settings import Settings
 from qlik_jwt.signer import UserClaims
 
 __all__ = [
     "AccessTokenIssuer",
-    "UserAccessToken",
-    "UserTokens",
     "access_token_answer",
     "access_token_issuer",
+    "fingerprint",
     "grant_refused",
+    "impersonation_client",
 ]
 
 log = logging.getLogger("qlik_jwt.web")
 
 
-@dataclass(frozen=True)
-class UserAccessToken:
-    """A user's access token and when it expires (UNIX time). The token is secret."""
-
-    subject: str
-    access_token: str
-    expires_at: float
-
-    def __repr__(self) -> str:
-        return f"UserAccessToken(subject={self.subject!r}, expires_at={self.expires_at})"
-
-    @property
-    def fingerprint(self) -> str:
-        """The token's SHA-256, first 12 hex digits: names it in logs without giving it."""
-        return hashlib.sha256(self.access_token.encode()).hexdigest()[:12]
-
-
-class UserTokens(Protocol):
-    """Where user access tokens come from (the impersonation client, behind an adapter).
-
-    Each method raises TenantHTTPError / TenantUnreachableError / ConfigurationError.
-    """
-
-    def token(self, user: UserClaims) -> UserAccessToken:
-        """The user's cached token, or a new grant when none is fresh enough."""
-        ...
-
-    def renew(self, user: UserClaims, stale: str) -> UserAccessToken:
-        """A new grant after the tenant refused ``stale`` (unless another call renewed it)."""
-        ...
-
-    def revoke(self, subject: str) -> None:
-        """Revoke and forget the tokens cached for ``subject`` (sign-out)."""
-        ...
-
-
-def access_token_answer(token: UserAccessToken) -> dict[str, object]:
+def access_token_answer(token: AccessToken) -> dict[str, object]:
     """The JSON body of a successful access-token request (``expiresAt`` in UNIX seconds)."""
-    return {"accessToken": token.access_token, "expiresAt": int(token.expires_at)}
+    return {"accessToken": token.token, "expiresAt": int(token.expires_at)}
+
+
+def fingerprint(token: AccessToken) -> str:
+    """The token's SHA-256, first 12 hex digits: names it in logs without giving it."""
+    return hashlib.sha256(token.token.encode()).hexdigest()[:12]
 
 
 def grant_refused(exc: QlikJwtError) -> WebError:
@@ -99,7 +63,8 @@ def grant_refused(exc: QlikJwtError) -> WebError:
     if not isinstance(exc, TenantHTTPError):
         return WebError(500, "impersonation-failed", str(exc))
     said = " · ".join(part for part in (exc.code, exc.detail) if part) or f"HTTP {exc.status}"
-    if exc.status == 401:
+    reason = exc.reason if isinstance(exc, OAuthGrantError) else None
+    if exc.status == 401 or reason == "invalid_client":
         return WebError(
             502,
             "oauth-client-refused",
@@ -108,7 +73,7 @@ def grant_refused(exc: QlikJwtError) -> WebError:
             "Check QLIK_OAUTH_CLIENT_ID and QLIK_OAUTH_CLIENT_SECRET against the tenant's "
             "OAuth client; `qlik-jwt doctor` checks them, `qlik-jwt setup` makes a client.",
         )
-    if exc.status == 403 and "token" in said.lower():
+    if reason == "too_many_tokens" or (exc.status == 403 and "token" in said.lower()):
         return WebError(
             403,
             "too-many-tokens",
@@ -135,27 +100,25 @@ def grant_refused(exc: QlikJwtError) -> WebError:
 
 
 class AccessTokenIssuer:
-    """User access tokens within the login mode, the rate limit and the audit trail.
-
-    ``tokens`` defaults to the impersonation client made from ``settings``; ``clock`` (UNIX
-    time) dates audit lines; ``rate_clock`` drives the per-user limit
-    (``settings.token_rate_limit`` per minute, counted in this process).
+    """User access tokens from ``client`` within the login mode, the rate limit and the
+    audit trail. ``clock`` (UNIX time) dates audit lines; ``rate_clock`` drives the per-user
+    limit (``settings.token_rate_limit`` per minute, counted in this process).
     """
 
     def __init__(
         self,
         settings: Settings,
-        tokens: UserTokens,
+        client: ImpersonationClient,
         *,
         clock: Callable[[], float] = time.time,
         rate_clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.login_mode = settings.login_mode
-        self.tokens = tokens
+        self.client = client
         self.limiter = RateLimiter(settings.token_rate_limit, clock=rate_clock)
         self.audit = TokenAudit(clock)
 
-    def issue(self, user: UserClaims, *, via: str, client: str | None = None) -> UserAccessToken:
+    def issue(self, user: UserClaims, *, via: str, client: str | None = None) -> AccessToken:
         """The user's token for the browser, recorded on the audit log with ``via`` and
         ``client``. Raises WebError: 403 ``impersonation-off``, 429 ``rate-limited``, and
         :func:`grant_refused`'s."""
@@ -179,58 +142,72 @@ class AccessTokenIssuer:
             )
         token = self.current(user)
         self.audit.access_token_issued(
-            user.sub, token.fingerprint, int(token.expires_at), via=via, client=client
+            user.sub, fingerprint(token), int(token.expires_at), via=via, client=client
         )
         return token
 
-    def current(self, user: UserClaims) -> UserAccessToken:
+    def current(self, user: UserClaims) -> AccessToken:
         """The user's token (cached, or a new grant). Raises :func:`grant_refused`'s."""
         try:
-            return self.tokens.token(user)
+            return self.client.access_token(user)
         except QlikJwtError as exc:
             raise grant_refused(exc) from None
 
-    def renew(self, user: UserClaims, stale: str) -> UserAccessToken:
-        """A new token after the tenant refused ``stale``."""
+    def exchange(self, token: AccessToken, purpose: Purpose) -> AccessToken:
+        """``token`` exchanged for ``purpose``. Raises :func:`grant_refused`'s."""
         try:
-            return self.tokens.renew(user, stale)
+            return self.client.exchange(token, purpose)
         except QlikJwtError as exc:
             raise grant_refused(exc) from None
+
+    def renew(self, user: UserClaims, stale: AccessToken | None) -> AccessToken:
+        """A new token after the tenant refused ``stale`` (unless another call renewed it)."""
+        if stale is not None:
+            self.client.discard(stale)
+        return self.current(user)
 
     def revoke(self, subject: str) -> None:
-        """Revoke the tokens cached for ``subject``; a tenant failure is logged, not raised
-        (sign-out goes on, the tokens expire at the tenant)."""
+        """Revoke the token cached for ``subject``; a tenant failure is logged, not raised
+        (sign-out goes on, the token expires at the tenant)."""
         try:
-            self.tokens.revoke(subject)
+            self.client.revoke(subject)
         except QlikJwtError as exc:
-            log.warning("could not revoke the access tokens of %r: %s", subject, type(exc).__name__)
+            log.warning("could not revoke the access token of %r: %s", subject, type(exc).__name__)
+
+    def close(self) -> None:
+        self.client.close()
 
 
 def access_token_issuer(
     settings: Settings,
-    user_tokens: UserTokens | None = None,
+    client: ImpersonationClient | None = None,
     *,
     clock: Callable[[], float] = time.time,
     rate_clock: Callable[[], float] = time.monotonic,
 ) -> AccessTokenIssuer | None:
     """The issuer for login mode ``impersonation`` (None in the other modes), over
-    ``user_tokens`` or else the impersonation client made from ``settings``.
+    ``client`` or else :func:`impersonation_client` of the settings.
 
     Raises SettingsError listing every missing setting.
     """
     if settings.login_mode != "impersonation":
         return None
     settings.require(*IMPERSONATION_SETTINGS)
-    if user_tokens is None:
-        user_tokens = _client_user_tokens(settings)
-    return AccessTokenIssuer(settings, user_tokens, clock=clock, rate_clock=rate_clock)
+    client = client or impersonation_client(settings)
+    return AccessTokenIssuer(settings, client, clock=clock, rate_clock=rate_clock)
 
 
-def _client_user_tokens(settings: Settings) -> UserTokens:
-    raise ConfigurationError(
-        "login_mode",
-        "is 'impersonation', whose OAuth client for Python (qlik_jwt.impersonation) is not "
-        "in this version yet",
-        settings.login_mode,
-        "Pass user_tokens= to create_app, or use QLIK_LOGIN_MODE=jwt for now.",
+def impersonation_client(settings: Settings) -> ImpersonationClient:
+    """The OAuth client of the settings; with an admin credential set (API key or admin
+    OAuth client) it also finds or creates users and keeps their groups in step, else users
+    must exist in the tenant already. Raises SettingsError for missing settings."""
+    settings.require(*IMPERSONATION_SETTINGS)
+    assert settings.tenant_url and settings.oauth_client_id and settings.oauth_client_secret
+    has_admin = settings.admin_api_key is not None or settings.admin_oauth_client_id is not None
+    return ImpersonationClient(
+        settings.tenant_url,
+        settings.oauth_client_id,
+        settings.oauth_client_secret.get_secret_value(),
+        admin=client_from_settings(settings) if has_admin else None,
+        verify=settings.tenant_ca_file or True,
     )

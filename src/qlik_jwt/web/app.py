@@ -19,10 +19,11 @@ from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
-from qlik_jwt.embedding.access_tokens import AccessTokenIssuer, UserTokens, access_token_issuer
+from qlik_jwt.embedding.access_tokens import AccessTokenIssuer, access_token_issuer
 from qlik_jwt.embedding.ratelimit import RateLimiter
 from qlik_jwt.embedding.requirements import required_settings
 from qlik_jwt.embedding.tokens import TokenMinter
+from qlik_jwt.impersonation import ImpersonationClient
 from qlik_jwt.settings import Settings
 from qlik_jwt.signer import TokenSigner
 from qlik_jwt.web.database import Database
@@ -73,22 +74,22 @@ def create_app(
     user_store: UserStore | None = None,
     signer: TokenSigner | None = None,
     identify: Identify | None = None,
-    user_tokens: UserTokens | None = None,
+    impersonation: ImpersonationClient | None = None,
     clock: Callable[[], float] = time.time,
     rate_clock: Callable[[], float] = time.monotonic,
 ) -> FastAPI:
     """The embedding web app for ``settings``.
 
     ``user_store`` defaults to one in ``settings.users_db``; ``signer`` defaults to one made
-    from the settings (JWT login mode only); ``user_tokens`` likewise defaults to the
-    impersonation client (login mode ``impersonation`` only). ``identify`` replaces the
-    built-in sign-in: see
-    :mod:`qlik_jwt.web.identity`. ``clock`` dates sessions; ``rate_clock`` drives the rate
-    limit. In proxy mode (``settings.web_mode``) the app forwards the page's Qlik calls
-    (:mod:`qlik_jwt.web.proxy`) and mounts no ``/token``. Raises SettingsError listing
+    from the settings (JWT login mode only); ``impersonation`` likewise defaults to the
+    OAuth client of the settings (login mode ``impersonation`` only; the app closes it).
+    ``identify`` replaces the built-in sign-in: see :mod:`qlik_jwt.web.identity`. ``clock``
+    dates sessions; ``rate_clock`` drives the rate limit. In proxy mode
+    (``settings.web_mode``) the app forwards the page's Qlik calls (:mod:`qlik_jwt.web.proxy`)
+    and mounts no ``/token``. Raises SettingsError listing
     every missing setting, ConfigurationError for an unusable database or session store.
     """
-    parts = _parts(settings, user_store, signer, identify, user_tokens, clock, rate_clock)
+    parts = _parts(settings, user_store, signer, identify, impersonation, clock, rate_clock)
     app = _new_app(parts)
     _add_error_handling(app, parts)
     # The busiest route first: routes are tried in order (13 us less CPU per /token, measured).
@@ -104,7 +105,7 @@ def _parts(
     user_store: UserStore | None,
     signer: TokenSigner | None,
     identify: Identify | None,
-    user_tokens: UserTokens | None,
+    impersonation: ImpersonationClient | None,
     clock: Callable[[], float],
     rate_clock: Callable[[], float],
 ) -> _Parts:
@@ -115,7 +116,7 @@ def _parts(
     sessions = SessionStore(users.database, lifetime=settings.web_session_lifetime, clock=clock)
     cookie = HostSessionCookie(sessions, settings.public_origin)
     hook: Identify = SessionIdentity(cookie, users) if identify is None else identify
-    access_tokens = access_token_issuer(settings, user_tokens, clock=clock, rate_clock=rate_clock)
+    access_tokens = access_token_issuer(settings, impersonation, clock=clock, rate_clock=rate_clock)
     proxy = None
     if settings.web_mode == "proxy" or access_tokens is not None:
         proxy = QlikProxy(
@@ -138,7 +139,8 @@ def _parts(
 
 
 def _new_app(parts: _Parts) -> FastAPI:
-    """Step 2: the FastAPI app, closing the proxy's connections when it stops."""
+    """Step 2: the FastAPI app, closing the proxy's and the OAuth client's connections when
+    it stops."""
     proxy = parts.proxy
 
     @asynccontextmanager
@@ -146,6 +148,8 @@ def _new_app(parts: _Parts) -> FastAPI:
         yield
         if proxy is not None:
             await proxy.aclose()
+        if parts.access_tokens is not None:
+            parts.access_tokens.close()
 
     app = FastAPI(
         title="qlik-jwt web app",

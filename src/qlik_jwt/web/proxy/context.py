@@ -131,7 +131,8 @@ class QlikProxy:
         user = await self.user(connection)
         key, new_cookie = self.browser_key(connection)
         client = connection.client.host if connection.client else None
-        session, fresh = await self.sessions.current(user, key, client)
+        path = connection.url.path
+        session, fresh = await self.sessions.current(user, key, client, path=path)
         return ProxyCall(user, key, session, fresh, new_cookie, client)
 
     def give_cookie(self, connection: HTTPConnection, response: Response) -> None:

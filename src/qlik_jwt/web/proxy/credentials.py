@@ -19,6 +19,7 @@ from typing import Protocol
 
 import httpx
 
+from qlik_jwt.impersonation import AccessToken
 from qlik_jwt.signer import UserClaims
 
 __all__ = ["BearerCredential", "CredentialSource", "TenantCredential"]
@@ -44,6 +45,10 @@ class TenantCredential(Protocol):
         """The headers a call to ``url`` carries (with Qlik's CSRF token when ``csrf``)."""
         ...
 
+    def query(self) -> dict[str, str]:
+        """Query parameters the call adds (a web resource's token), usually none."""
+        ...
+
 
 class CredentialSource(Protocol):
     """Finds, renews and forgets the credential of each browser (by its store ``key``).
@@ -53,9 +58,10 @@ class CredentialSource(Protocol):
     """
 
     async def current(
-        self, user: UserClaims, key: str, client: str | None = None
+        self, user: UserClaims, key: str, client: str | None = None, *, path: str = ""
     ) -> tuple[TenantCredential, bool]:
-        """The credential for ``user`` and whether this call just made it (``fresh``)."""
+        """The credential for ``user`` calling ``path``, and whether this call just made it
+        (``fresh``)."""
         ...
 
     async def renew(
@@ -77,16 +83,18 @@ class CredentialSource(Protocol):
 
 @dataclass(frozen=True)
 class BearerCredential:
-    """A user's OAuth access token (login mode ``impersonation``)."""
+    """A user's OAuth access token (login mode ``impersonation``); for ``/single/`` also a
+    token exchanged for purpose ``webresource``, sent as query ``accessToken`` (how
+    ``@qlik/api`` authorizes web resources; the browser never sees it)."""
 
     subject: str
-    access_token: str
-    expires_at: float  # UNIX time
+    access_token: AccessToken  # its repr shows no token
+    webresource: AccessToken | None = None
     announced: bool = True  # nothing to announce: the page never sees a token
     csrf_token: None = None
 
-    def __repr__(self) -> str:
-        return f"BearerCredential(subject={self.subject!r}, expires_at={self.expires_at})"
-
     def headers(self, url: str, *, csrf: bool) -> dict[str, str]:
-        return {"authorization": f"Bearer {self.access_token}"}
+        return {"authorization": self.access_token.authorization}
+
+    def query(self) -> dict[str, str]:
+        return {} if self.webresource is None else {"accessToken": self.webresource.token}

@@ -4,6 +4,10 @@ The app holds the token server-side (the impersonation client's per-user cache) 
 ``Authorization: Bearer`` itself: no cookie jar, no CSRF token, nothing stored per browser, and
 the browser never sees a token. A page view costs no grant while the user's cached token is
 fresh; a token the tenant refuses (expired or revoked between cache and use) is replaced once.
+
+Qlik documents no way to authorize the ``/single/`` iframe with OAuth (its iframe pages say
+iframes rely on cookies); the proxy serves it with a token exchanged for purpose
+``webresource`` in query ``accessToken``, as ``@qlik/api`` authorizes web resources.
 """
 
 from __future__ import annotations
@@ -12,15 +16,18 @@ import asyncio
 
 import httpx
 
-from qlik_jwt.embedding.access_tokens import AccessTokenIssuer, UserAccessToken
+from qlik_jwt.embedding.access_tokens import AccessTokenIssuer
+from qlik_jwt.impersonation import AccessToken
 from qlik_jwt.signer import UserClaims
 from qlik_jwt.web.proxy.credentials import BearerCredential, TenantCredential
 
 __all__ = ["ImpersonatedSessions"]
 
+SINGLE = "/single/"
 
-def _credential(token: UserAccessToken) -> BearerCredential:
-    return BearerCredential(token.subject, token.access_token, token.expires_at)
+
+def _credential(token: AccessToken) -> BearerCredential:
+    return BearerCredential(token.subject, token)
 
 
 class ImpersonatedSessions:
@@ -31,15 +38,18 @@ class ImpersonatedSessions:
         self.access_tokens = access_tokens
 
     async def current(
-        self, user: UserClaims, key: str, client: str | None = None
+        self, user: UserClaims, key: str, client: str | None = None, *, path: str = ""
     ) -> tuple[TenantCredential, bool]:
         token = await asyncio.to_thread(self.access_tokens.current, user)
+        if path.startswith(SINGLE):
+            web = await asyncio.to_thread(self.access_tokens.exchange, token, "webresource")
+            return BearerCredential(token.subject, token, web), False
         return _credential(token), False
 
     async def renew(
         self, user: UserClaims, key: str, stale: TenantCredential, client: str | None = None
     ) -> TenantCredential:
-        old = stale.access_token if isinstance(stale, BearerCredential) else ""
+        old = stale.access_token if isinstance(stale, BearerCredential) else None
         return _credential(await asyncio.to_thread(self.access_tokens.renew, user, old))
 
     async def remember(

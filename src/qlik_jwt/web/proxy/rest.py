@@ -98,7 +98,7 @@ def _tenant_request(
     proxy: QlikProxy, request: Request, session: TenantCredential, body: Body
 ) -> httpx.Request:
     path = request.url.path
-    query = tenant_query(request.scope.get("query_string", b""))
+    query = tenant_query(request.scope.get("query_string", b""), session.query())
     raw_path: bytes = request.scope.get("raw_path") or path.encode("ascii")
     url = httpx.URL(proxy.tenant_url).copy_with(
         raw_path=raw_path + (b"?" + query.encode("latin-1") if query else b"")

@@ -76,7 +76,7 @@ class QlikSessions:
         return lock
 
     async def current(
-        self, user: UserClaims, key: str, client: str | None = None
+        self, user: UserClaims, key: str, client: str | None = None, *, path: str = ""
     ) -> tuple[ProxySession, bool]:
         """The browser's session for ``user``, logging in when there is none (or it belongs
         to another subject). The flag says whether this call just logged in. ``client``

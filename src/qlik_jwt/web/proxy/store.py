@@ -61,6 +61,9 @@ class ProxySession:
             headers["cookie"] = cookie
         return headers
 
+    def query(self) -> dict[str, str]:
+        return {}
+
     def same_login(self, other: object) -> bool:
         """Is ``other`` the same Qlik login (perhaps with cookies updated by later answers,
         or announced to the page), rather than a renewal?"""
