@@ -1,6 +1,9 @@
 """``GET /single/``: one object (``obj``) or sheet (``sheet``) of an app, for an iframe.
 
-Needs a session (otherwise a redirect to ``/login`` that comes back here). The answer carries
+Needs a session (otherwise a redirect to ``/login`` that comes back here), or query
+``accessToken`` holding an OAuth token exchanged for purpose ``webresource`` (how
+``@qlik/api`` authorizes web resources; whether Qlik serves ``/single/`` so is not
+determined). The answer carries
 ``Content-Security-Policy: frame-ancestors 'self' <origins>`` compiled from the CSP origins
 with ``frameAncestors``, so a browser refuses to show it inside a page that is not listed.
 The ``qlik-csrf-token`` query parameter is checked only with the ``single_requires_csrf``
@@ -47,21 +50,32 @@ def single(
     sheet: Id = None,
     opt: Annotated[str, Query(max_length=256)] = "",
 ) -> Response:
-    session = session_of(request, tenant)
-    if session is None:
-        back = {"returnto": str(request.url.path) + "?" + request.url.query}
-        if request.query_params.get(WIID):
-            back[WIID] = request.query_params[WIID]
-        return RedirectResponse("/login?" + urlencode(back), status_code=302)
-    if tenant.options.single_requires_csrf:
-        needed = f"/single/ needs query parameter {CSRF_HEADER} with the session's token"
-        check_csrf(session, request.query_params.get(CSRF_HEADER), needed=needed)
+    access_token = request.query_params.get("accessToken")
+    if access_token is not None:
+        found = tenant.query_token_user(access_token, "webresource")
+        if found is None:
+            raise QlikError(
+                401,
+                detail="accessToken is not a live token exchanged for purpose webresource.",
+                reason="bad_access_token",
+            )
+        user = found[0]
+    else:
+        session = session_of(request, tenant)
+        if session is None:
+            back = {"returnto": str(request.url.path) + "?" + request.url.query}
+            if request.query_params.get(WIID):
+                back[WIID] = request.query_params[WIID]
+            return RedirectResponse("/login?" + urlencode(back), status_code=302)
+        if tenant.options.single_requires_csrf:
+            needed = f"/single/ needs query parameter {CSRF_HEADER} with the session's token"
+            check_csrf(session, request.query_params.get(CSRF_HEADER), needed=needed)
+        user = tenant.users.get(session.user_id)
     if not appid:
         raise QlikError(400, detail="appid: give the app's id.", reason="invalid_request")
     app = tenant.apps.get(appid)
     if app is None:
         raise QlikError(404, detail=f"No app with id {appid!r}.", reason="not_found")
-    user = tenant.users.get(session.user_id)
     if not tenant.spaces.can_open(user, appid):
         raise QlikError(
             403,
