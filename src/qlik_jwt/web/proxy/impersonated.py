@@ -16,6 +16,7 @@ import asyncio
 
 import httpx
 
+from qlik_jwt import log_redaction
 from qlik_jwt.embedding.access_tokens import AccessTokenIssuer
 from qlik_jwt.impersonation import AccessToken
 from qlik_jwt.signer import UserClaims
@@ -36,6 +37,8 @@ class ImpersonatedSessions:
 
     def __init__(self, access_tokens: AccessTokenIssuer) -> None:
         self.access_tokens = access_tokens
+        # httpx logs each request's URL at INFO: /single/'s carries a webresource token.
+        log_redaction.install(("httpx",))
 
     async def current(
         self, user: UserClaims, key: str, client: str | None = None, *, path: str = ""
