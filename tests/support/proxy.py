@@ -8,8 +8,9 @@ two ASGI layers around it, both test-side only:
 - :class:`EchoEngine` serves the websocket ``/app/echo`` after the emulator's own checks
   (session cookies, CSRF token): it echoes each message with its type, closes with a given
   code on ``close <code> <reason>``, floods on ``flood <count> <size>``, and records the
-  close code the proxy sent. It lets tests push large and many frames, which the engine
-  subset (JSON-RPC, 1 MiB messages) does not;
+  close code the proxy sent; ``accept_delay`` holds each handshake that long (a slow
+  tenant). It lets tests push large and many frames, which the engine subset (JSON-RPC,
+  1 MiB messages) does not;
 - :class:`StaticAsset` answers ``GET /resources/test-asset.js`` as a CDN-cached asset (a
   public ``Cache-Control``), which the emulator does not serve.
 
@@ -34,6 +35,7 @@ import httpx
 from fastapi import FastAPI
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
+from websockets.sync.client import ClientConnection, connect
 
 from qlik_jwt import keys
 from qlik_jwt.emulator.errors import QlikError, error_response
@@ -115,6 +117,7 @@ class EchoEngine:
         self.closed_with: list[int] = []  # close codes the proxy sent, in order
         self.sent = 0  # messages sent by the latest flood so far
         self.done = threading.Event()  # set whenever an echo connection ends
+        self.accept_delay = 0.0  # seconds each handshake waits before it is accepted
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "websocket" or scope["path"] != ECHO_PATH:
@@ -126,6 +129,7 @@ class EchoEngine:
         except QlikError as refusal:
             await websocket.send_denial_response(error_response(refusal, strict=False))
             return
+        await asyncio.sleep(self.accept_delay)
         await websocket.accept()
         try:
             await self._serve(websocket)
@@ -271,6 +275,20 @@ def signed_in(url: str, user: DemoUser = ADA) -> Iterator[httpx.Client]:
 def cookie_header(client: httpx.Client) -> str:
     """The browser's cookies for the web app, for a websocket handshake."""
     return "; ".join(f"{name}={value}" for name, value in client.cookies.items())
+
+
+@contextmanager
+def engine(
+    web: ServerThread, browser: httpx.Client, path: str = ECHO_PATH, **options: Any
+) -> Iterator[ClientConnection]:
+    """A websocket to the web app's ``path`` with the browser's cookies and Origin."""
+    url = web.url.replace("http", "ws", 1) + path
+    headers = {"Cookie": cookie_header(browser)}
+    options.setdefault("max_size", 8 * 1024 * 1024)
+    with connect(
+        url, origin=web.url, additional_headers=headers, compression=None, **options
+    ) as websocket:  # type: ignore[arg-type]
+        yield websocket
 
 
 def rpc(method: str, params: Any = (), handle: int = -1, request_id: int = 1) -> str:

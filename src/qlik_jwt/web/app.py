@@ -120,7 +120,12 @@ def _parts(
     proxy = None
     if settings.web_mode == "proxy" or access_tokens is not None:
         proxy = QlikProxy(
-            settings, identify=hook, minter=minter, access_tokens=access_tokens, clock=clock
+            settings,
+            identify=hook,
+            minter=minter,
+            access_tokens=access_tokens,
+            clock=clock,
+            session_deadline=cookie.expires_at if identify is None else None,
         )
     return _Parts(
         settings=settings,

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from bench import emulator_login, mint, token_endpoint
+from bench import emulator_login, impersonation, mint, token_endpoint
 from bench.loadgen import Load, parse_wrk
 from bench.machine import cpu_seconds, facts
 
@@ -30,6 +30,17 @@ def test_mint_prints_its_table(capsys: pytest.CaptureFixture[str]) -> None:
     out = capsys.readouterr().out
     assert "| RSA-2048 |" in out and "| RSA-4096 |" in out
     assert "target: mint >= 0.9 x raw" in out
+
+
+def test_impersonation_prints_its_table_and_counts_one_grant_per_user(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    met = impersonation.main(["--seconds", "0.05", "--rounds", "1", "--users", "3", "--views", "4"])
+    out = capsys.readouterr().out
+    assert "| cached access_token/s |" in out
+    assert "12 (3 users x 4, 8 threads): 3 grants" in out
+    assert "(reloads): 0 grants" in out
+    assert met
 
 
 def test_wrk_results_are_read_and_refusals_fail_the_run() -> None:

@@ -29,8 +29,13 @@ def tenant() -> Iterator[RunningEmulator]:
 
 
 @pytest.fixture(scope="module")
-def tokens(tenant: RunningEmulator) -> Iterator[ImpersonationClient]:
-    client_id, secret = tenant.create_oauth_client(origins=[PAGE])
+def credentials(tenant: RunningEmulator) -> tuple[str, str]:
+    return tenant.create_oauth_client(origins=[PAGE])
+
+
+@pytest.fixture(scope="module")
+def tokens(tenant: RunningEmulator, credentials: tuple[str, str]) -> Iterator[ImpersonationClient]:
+    client_id, secret = credentials
     with (
         TenantClient(tenant.url, api_key=tenant.admin_key) as admin,
         ImpersonationClient(tenant.url, client_id, secret, admin=admin) as client,
@@ -46,25 +51,21 @@ def provisioned(tokens: ImpersonationClient, *groups: str) -> UserClaims:
     return user
 
 
-def qlik_api(tenant: RunningEmulator, tokens: ImpersonationClient, user: UserClaims) -> dict:
+def qlik_api(tenant: RunningEmulator, credentials: tuple[str, str], user: UserClaims) -> dict:
     require_node_modules("@qlik/api")
+    client_id, secret = credentials
     return dict(
         run_node_json(
-            "qlik_api_impersonation.mjs",
-            tenant.url,
-            tokens.client_id,
-            tokens._secret,
-            user.sub,
-            tenant.app_id,
+            "qlik_api_impersonation.mjs", tenant.url, client_id, secret, user.sub, tenant.app_id
         )
     )
 
 
 def test_qlik_api_reads_rest_and_opens_the_app_as_the_impersonated_user(
-    tenant: RunningEmulator, tokens: ImpersonationClient
+    tenant: RunningEmulator, tokens: ImpersonationClient, credentials: tuple[str, str]
 ) -> None:
     analyst = provisioned(tokens, "Analysts")
-    out = qlik_api(tenant, tokens, analyst)
+    out = qlik_api(tenant, credentials, analyst)
     assert out["me"]["status"] == 200
     assert out["me"]["subject"] == analyst.sub
     assert tenant.app_id in out["apps"]
@@ -74,10 +75,10 @@ def test_qlik_api_reads_rest_and_opens_the_app_as_the_impersonated_user(
 
 
 def test_qlik_api_as_a_user_without_space_access_is_refused_at_opendoc(
-    tenant: RunningEmulator, tokens: ImpersonationClient
+    tenant: RunningEmulator, tokens: ImpersonationClient, credentials: tuple[str, str]
 ) -> None:
     outsider = provisioned(tokens)
-    out = qlik_api(tenant, tokens, outsider)
+    out = qlik_api(tenant, credentials, outsider)
     assert out["me"]["subject"] == outsider.sub  # the token itself works
     assert out["apps"] == []
     assert "opened" not in out

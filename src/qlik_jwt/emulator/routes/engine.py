@@ -32,6 +32,7 @@ from qlik_jwt.emulator.auth import (
     bearer_token,
     check_csrf,
     own_origin,
+    query_token_user,
     session_of,
     web_integration_id,
 )
@@ -76,16 +77,8 @@ def authorize(websocket: WebSocket, tenant: EmulatedTenant) -> User:
         if found[1] is not None:
             _oauth_origin(websocket, tenant, found[1].client_id)
         return found[0]
-    query_token = websocket.query_params.get("accessToken")
-    if query_token is not None:
-        found = tenant.query_token_user(query_token, "websocket")
-        if found is None:
-            raise QlikError(
-                401,
-                detail="accessToken is not a live token exchanged for purpose websocket "
-                "(POST /oauth/token, grant urn:ietf:params:oauth:grant-type:token-exchange).",
-                reason="bad_access_token",
-            )
+    found = query_token_user(websocket, tenant, "websocket")
+    if found is not None:
         if found[1] is not None:
             _oauth_origin(websocket, tenant, found[1].client_id)
         return found[0]

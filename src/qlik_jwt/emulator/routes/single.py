@@ -18,7 +18,14 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from qlik_jwt.emulator.auth import CSRF_HEADER, WIID, TenantDep, check_csrf, session_of
+from qlik_jwt.emulator.auth import (
+    CSRF_HEADER,
+    WIID,
+    TenantDep,
+    check_csrf,
+    query_token_user,
+    session_of,
+)
 from qlik_jwt.emulator.engine import UnknownObjectError, render_single_page
 from qlik_jwt.emulator.errors import ERROR_RESPONSES, QlikError
 from qlik_jwt.emulator.tenant import EmulatedTenant
@@ -50,15 +57,8 @@ def single(
     sheet: Id = None,
     opt: Annotated[str, Query(max_length=256)] = "",
 ) -> Response:
-    access_token = request.query_params.get("accessToken")
-    if access_token is not None:
-        found = tenant.query_token_user(access_token, "webresource")
-        if found is None:
-            raise QlikError(
-                401,
-                detail="accessToken is not a live token exchanged for purpose webresource.",
-                reason="bad_access_token",
-            )
+    found = query_token_user(request, tenant, "webresource")
+    if found is not None:
         user = found[0]
     else:
         session = session_of(request, tenant)

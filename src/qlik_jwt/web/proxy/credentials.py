@@ -78,7 +78,15 @@ class CredentialSource(Protocol):
 
     async def announce(self, key: str, credential: TenantCredential) -> None: ...
 
+    async def stored(self, key: str) -> TenantCredential | None:
+        """The credential kept for the browser ``key``, if any (without making one)."""
+        ...
+
     async def forget(self, key: str) -> None: ...
+
+    async def log_out(self, credential: TenantCredential) -> bool:
+        """End ``credential`` at the tenant; True when it said so. Never raises."""
+        ...
 
 
 @dataclass(frozen=True)

@@ -37,6 +37,7 @@ class ImpersonatedSessions:
 
     def __init__(self, access_tokens: AccessTokenIssuer) -> None:
         self.access_tokens = access_tokens
+        self._owners: dict[str, str] = {}  # browser key → subject, to revoke at its end
         # httpx logs each request's URL at INFO: /single/'s carries a webresource token.
         log_redaction.install(("httpx",))
 
@@ -44,6 +45,7 @@ class ImpersonatedSessions:
         self, user: UserClaims, key: str, client: str | None = None, *, path: str = ""
     ) -> tuple[TenantCredential, bool]:
         token = await asyncio.to_thread(self.access_tokens.current, user)
+        self._owners[key] = user.sub
         if path.startswith(SINGLE):
             web = await asyncio.to_thread(self.access_tokens.exchange, token, "webresource")
             return BearerCredential(token.subject, token, web), False
@@ -63,5 +65,19 @@ class ImpersonatedSessions:
     async def announce(self, key: str, credential: TenantCredential) -> None:
         return None
 
+    async def stored(self, key: str) -> TenantCredential | None:
+        return None  # nothing is stored per browser
+
     async def forget(self, key: str) -> None:
-        return None  # tokens belong to the user, not the browser: revoked at sign-out
+        return None
+
+    async def log_out(self, credential: TenantCredential) -> bool:
+        return False
+
+    async def ended(self, key: str, reason: str) -> None:
+        """The session-end hook (every instance): revoke the token this instance cached for
+        the browser's user. Tokens belong to the user, so the user's other browsers get a
+        new grant on their next call."""
+        subject = self._owners.pop(key, None)
+        if subject is not None:
+            await asyncio.to_thread(self.access_tokens.revoke, subject)

@@ -10,6 +10,13 @@ Logins for one browser are serialised by a lock of this process: a page's first 
 requests produce one login, not several. (Instances sharing a Redis store may each log in
 once when a browser's first requests reach them at the same moment; the last session
 stored wins and both stay valid at the tenant.)
+
+A session replaced by another user's (the browser's host-app user changed) is handed to
+``replaced`` before the new login; :meth:`QlikSessions.log_out` ends one at the tenant.
+Qlik documents no API for ending a cookie session (qlik.dev's Login API has ``GET /login``
+and ``POST /login/jwt-session`` only); the app sends ``POST /logout`` with the session's
+cookies and CSRF token, which the emulator implements, and a tenant that refuses it keeps
+the session until its inactivity timeout (30 minutes by default).
 """
 
 from __future__ import annotations
@@ -17,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import functools
+import logging
 import time
 import weakref
 from collections.abc import Awaitable, Callable
@@ -40,10 +48,14 @@ from qlik_jwt.web.proxy.store import ProxySession, ProxySessionStore, SessionSto
 
 __all__ = ["QlikSessions"]
 
+log = logging.getLogger("qlik_jwt.web.proxy")
 T = TypeVar("T")
 
 JWT_SESSION = "/login/jwt-session"
 CSRF_TOKEN = "/api/v1/csrf-token"
+LOGOUT = "/logout"
+
+Replaced = Callable[[str, ProxySession], Awaitable[None]]
 
 
 class QlikSessions:
@@ -61,8 +73,10 @@ class QlikSessions:
         minter: TokenMinter,
         store: ProxySessionStore,
         clock: Callable[[], float] = time.time,
+        replaced: Replaced | None = None,
     ) -> None:
         self.http = http
+        self.replaced = replaced
         self.tenant_url = str(http.base_url).rstrip("/")
         self.minter = minter
         self.store = store
@@ -88,6 +102,8 @@ class QlikSessions:
             found = await self._get(key)  # a parallel request may have logged in meanwhile
             if found is not None and found.subject == user.sub:
                 return found, False
+            if found is not None and self.replaced is not None:
+                await self.replaced(key, found)  # the previous user's: ended, never reused
             session = await self._login(user, client)
             await self._put(key, session)
             return session, True
@@ -125,8 +141,31 @@ class QlikSessions:
         if isinstance(session, ProxySession):
             await self._put(key, dataclasses.replace(session, announced=True))
 
+    async def stored(self, key: str) -> ProxySession | None:
+        """The session stored for the browser ``key``, if any (no login)."""
+        return await self._get(key)
+
     async def forget(self, key: str) -> None:
         await self._call(self.store.delete(key))
+
+    async def log_out(self, session: TenantCredential) -> bool:
+        """End ``session`` at the tenant (see the module); True when the tenant said so.
+        Never raises: a tenant that cannot be reached keeps it until it times out."""
+        if not isinstance(session, ProxySession):
+            return False
+        jar = QlikCookieJar.from_json(session.cookies)
+        headers = {CSRF_HEADER: session.csrf_token, "Accept": "application/json"}
+        cookie = jar.header_for(self.tenant_url + LOGOUT)
+        if cookie:
+            headers["Cookie"] = cookie
+        try:
+            answer = await self.http.post(LOGOUT, headers=headers)
+        except httpx.TransportError as exc:
+            log.warning("the tenant could not be told the session ended: %s", type(exc).__name__)
+            return False
+        if not answer.is_success:
+            log.warning("the tenant did not end the session: %s %s", LOGOUT, answer.status_code)
+        return answer.is_success
 
     async def _login(self, user: UserClaims, client: str | None) -> ProxySession:
         mint = functools.partial(self.minter.mint, user, via="proxy", client=client)

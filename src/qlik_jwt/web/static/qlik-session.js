@@ -276,5 +276,16 @@ export function createQlikSession(options) {
     return withWiid(`/single/?appid=${encodeURIComponent(appId)}&${target}&opt=ctxmenu,currsel`);
   }
 
-  return { establish, login, engineUrl, singleUrl, interactiveLoginUrl };
+  // Ends the browser's Qlik session at the tenant (direct mode's sign-out). Qlik documents
+  // no logout API; POST /logout is the one the emulator implements (see the README). Never
+  // throws: a tenant that refuses keeps the session until its inactivity timeout.
+  async function logout(csrfToken) {
+    try {
+      await qlikFetch("/logout", { method: "POST", headers: csrfToken ? { "qlik-csrf-token": csrfToken } : {} });
+    } catch {
+      // nothing more a page can do
+    }
+  }
+
+  return { establish, login, logout, engineUrl, singleUrl, interactiveLoginUrl };
 }
