@@ -217,3 +217,17 @@ def test_a_wrong_client_secret_is_explained_with_its_fix(
     assert error["code"] == "oauth-client-refused"
     assert "QLIK_OAUTH_CLIENT_SECRET" in error["fix"]
     assert wrong[1] not in refused.text and credentials[1] not in refused.text
+
+
+def test_proxy_mode_sign_out_revokes_the_token_the_app_held(
+    tenant: RunningEmulator, proxy: Running
+) -> None:
+    with signed_in(proxy.url, ADA) as web:
+        assert web.get("/api/v1/users/me", follow_redirects=True).status_code == 200
+        held = proxy.client.cached("demo|ada")
+        assert held is not None
+        form = {"csrf_token": page_csrf_token(web)}
+        assert web.post("/sign-out", data=form, headers={"Origin": proxy.url}).status_code == 303
+    assert proxy.client.cached("demo|ada") is None
+    with tenant.client(headers={"Authorization": held.authorization}) as http:
+        assert http.get("/api/v1/users/me").status_code == 401

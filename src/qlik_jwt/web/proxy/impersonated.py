@@ -66,7 +66,10 @@ class ImpersonatedSessions:
         return None
 
     async def stored(self, key: str) -> TenantCredential | None:
-        return None  # nothing is stored per browser
+        """The token cached for the browser's user, while its session has not ended."""
+        subject = self._owners.get(key)
+        token = None if subject is None else self.access_tokens.client.cached(subject)
+        return None if token is None else _credential(token)
 
     async def forget(self, key: str) -> None:
         return None
