@@ -8,12 +8,28 @@ from __future__ import annotations
 
 import time
 
-from bench import emulator_login, impersonation, login_round_trips, mint, token_endpoint
+from bench import (
+    emulator_login,
+    impersonation,
+    login_round_trips,
+    mint,
+    proxy,
+    sign_out,
+    token_endpoint,
+)
 
 if __name__ == "__main__":
     started = time.monotonic()
     results = []
-    for benchmark in (mint, token_endpoint, login_round_trips, emulator_login, impersonation):
+    for benchmark in (
+        mint,
+        token_endpoint,
+        login_round_trips,
+        emulator_login,
+        impersonation,
+        proxy,
+        sign_out,
+    ):
         results.append(benchmark.main([]))
         print(flush=True)
     print(f"all benchmarks: {time.monotonic() - started:.0f} s")

@@ -25,6 +25,7 @@ import asyncio
 import json
 import os
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -33,11 +34,12 @@ from typing import Any
 
 import httpx
 from fastapi import FastAPI
-from starlette.types import Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 from starlette.websockets import WebSocket
 from websockets.sync.client import ClientConnection, connect
 
 from qlik_jwt import keys
+from qlik_jwt.emulator import EmulatorOptions
 from qlik_jwt.emulator.errors import QlikError, error_response
 from qlik_jwt.emulator.routes.engine import authorize
 from qlik_jwt.settings import Settings
@@ -73,11 +75,13 @@ class Received:
 
 
 class RequestLog:
-    """ASGI layer recording every request and handshake that reaches the app inside it."""
+    """ASGI layer recording every request and handshake that reaches the app inside it,
+    and (``answered``) when each HTTP request arrived and the status it was answered."""
 
     def __init__(self, app: Any) -> None:
         self.app = app
         self.received: list[Received] = []
+        self.answered: list[tuple[float, str, str, int]] = []  # (arrival, method, path, status)
         self._lock = threading.Lock()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -91,7 +95,19 @@ class RequestLog:
             )
             with self._lock:
                 self.received.append(entry)
-        await self.app(scope, receive, send)
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        arrived = time.monotonic()
+
+        async def noting(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                answer = (arrived, entry.method, entry.path, int(message["status"]))
+                with self._lock:
+                    self.answered.append(answer)
+            await send(message)
+
+        await self.app(scope, receive, noting)
 
     def requests(self, method: str | None = None, path: str | None = None) -> list[Received]:
         with self._lock:
@@ -107,6 +123,7 @@ class RequestLog:
     def clear(self) -> None:
         with self._lock:
             self.received.clear()
+            self.answered.clear()
 
 
 class EchoEngine:
@@ -219,7 +236,9 @@ def _wrap(holder: dict[str, Any]) -> Any:
 
 
 @contextmanager
-def proxied_tenant(key_dir: Path, *, clock: TestClock | None = None) -> Iterator[ProxiedTenant]:
+def proxied_tenant(
+    key_dir: Path, *, clock: TestClock | None = None, options: EmulatorOptions | None = None
+) -> Iterator[ProxiedTenant]:
     """A provisioned emulator (plain HTTP) with a request log and the echo engine.
 
     The group ``Finance`` is granted the sample app; the web integration lists a dummy
@@ -231,7 +250,7 @@ def proxied_tenant(key_dir: Path, *, clock: TestClock | None = None) -> Iterator
     signer = TokenSigner(
         keys.load_private_key(key_dir / "private.pem"), KEY_ID, ISSUER, clock=clock
     )
-    with running_emulator(clock=clock, wrap=_wrap(holder)) as emulator:
+    with running_emulator(clock=clock, wrap=_wrap(holder), options=options) as emulator:
         provisioned = emulator.provision(
             signer, (key_dir / "certificate.pem").read_bytes(), origins=["http://unused.invalid"]
         )

@@ -8,7 +8,7 @@
 // iframe cannot carry a token either (Qlik documents none for iframes), so it goes through
 // the web app (`frameBaseUrl`), which adds the user's token itself.
 //
-// Same interface as qlik-session.js (establish, login, engineUrl, singleUrl), same error
+// Same interface as qlik-session.js (establish, login, logout, engineUrl, singleUrl), same error
 // kinds, plus: client-refused, impersonation-refused, too-many-tokens.
 
 import { postForCredential, QlikFlowError } from "./qlik-session.js";
@@ -138,5 +138,8 @@ export function createQlikBearerSession(options) {
     return establish();
   }
 
-  return { establish, login, engineUrl, singleUrl, interactiveLoginUrl: () => null };
+  // Sign-out: the web app revokes the user's token itself; the page holds no Qlik session.
+  async function logout() {}
+
+  return { establish, login, logout, engineUrl, singleUrl, interactiveLoginUrl: () => null };
 }
