@@ -26,9 +26,10 @@ from collections.abc import Callable
 
 from qlik_jwt.admin.connect import client_from_settings
 from qlik_jwt.embedding.audit import TokenAudit
-from qlik_jwt.embedding.ratelimit import RateLimiter, rate_limited
+from qlik_jwt.embedding.ratelimit import rate_limited
 from qlik_jwt.embedding.refusals import WebError
 from qlik_jwt.embedding.requirements import IMPERSONATION_SETTINGS
+from qlik_jwt.embedding.tokens import token_limiter
 from qlik_jwt.errors import OAuthGrantError, QlikJwtError, TenantHTTPError, TenantUnreachableError
 from qlik_jwt.impersonation import AccessToken, ImpersonationClient, Purpose
 from qlik_jwt.settings import Settings
@@ -102,7 +103,8 @@ def grant_refused(exc: QlikJwtError) -> WebError:
 class AccessTokenIssuer:
     """User access tokens from ``client`` within the login mode, the rate limit and the
     audit trail. ``clock`` (UNIX time) dates audit lines; ``rate_clock`` drives the per-user
-    limit (``settings.token_rate_limit`` per minute, counted in this process).
+    limit (``settings.token_rate_limit`` per minute; see
+    :func:`~qlik_jwt.embedding.tokens.token_limiter`).
     """
 
     def __init__(
@@ -115,7 +117,7 @@ class AccessTokenIssuer:
     ) -> None:
         self.login_mode = settings.login_mode
         self.client = client
-        self.limiter = RateLimiter(settings.token_rate_limit, clock=rate_clock)
+        self.limiter = token_limiter(settings, rate_clock)
         self.audit = TokenAudit(clock)
 
     def issue(self, user: UserClaims, *, via: str, client: str | None = None) -> AccessToken:

@@ -10,10 +10,11 @@ import math
 import threading
 import time
 from collections.abc import Callable
+from typing import Protocol
 
 from qlik_jwt.embedding.refusals import WebError
 
-__all__ = ["RateLimiter", "rate_limited"]
+__all__ = ["Limit", "RateLimiter", "rate_limited"]
 
 PRUNE_EVERY = 1024
 
@@ -59,7 +60,15 @@ class RateLimiter:
             del self._buckets[key]
 
 
-def rate_limited(limiter: RateLimiter, wait: float, what: str, fix: str) -> WebError:
+class Limit(Protocol):
+    """What a refusal needs of a limiter (this module's, or the shared one in Redis)."""
+
+    limit: int
+
+    def retry_after(self, wait: float) -> str: ...
+
+
+def rate_limited(limiter: Limit, wait: float, what: str, fix: str) -> WebError:
     """The 429 for a user who asked ``limiter`` for more ``what`` than it allows, with
     ``Retry-After``."""
     return WebError(
