@@ -10,6 +10,7 @@ import time
 
 from bench import (
     emulator_login,
+    first_chart,
     impersonation,
     login_round_trips,
     mint,
@@ -29,6 +30,7 @@ if __name__ == "__main__":
         impersonation,
         proxy,
         sign_out,
+        first_chart,
     ):
         results.append(benchmark.main([]))
         print(flush=True)
