@@ -16,7 +16,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from starlette.testclient import TestClient
+from starlette.testclient import TestClient, WebSocketDenialResponse
 
 from qlik_jwt import jws
 from qlik_jwt.embedding.audit import AUDIT_LOGGER
@@ -250,6 +250,18 @@ def test_a_host_the_app_does_not_serve_is_421_even_signed_in(web: WebApp, host: 
             assert answer.json()["error"]["code"] == "unknown-host"
             assert answer.headers["cache-control"] == "no-store"
         assert client.get("/", headers={"Host": f"localhost:{web.server.port}"}).status_code == 200
+
+
+def test_an_engine_handshake_for_another_host_is_421(key_dir: Path) -> None:
+    settings = web_settings(key_dir, web_mode="proxy")
+    with (
+        TestClient(make_app(settings)) as client,
+        pytest.raises(WebSocketDenialResponse) as refused,
+        client.websocket_connect("/app/any", headers={"Host": "rebound.example"}),
+    ):
+        pass
+    assert refused.value.status_code == 421
+    assert refused.value.json()["error"]["code"] == "unknown-host"
 
 
 def test_allowed_hosts_and_the_public_origin_are_served(key_dir: Path) -> None:
