@@ -358,17 +358,24 @@ class Settings(BaseSettings):
             return cls(_env_file=env_file, **given)
         except ValidationError as exc:
             raise SettingsError([_problem(err) for err in exc.errors()]) from None
+        except (OSError, UnicodeDecodeError) as exc:  # only the settings file is read here
+            reason = exc.strerror if isinstance(exc, OSError) else f"not UTF-8 text: {exc.reason}"
+            raise SettingsError(
+                [
+                    ConfigurationError(
+                        "env_file",
+                        f"cannot be read ({reason or type(exc).__name__})",
+                        str(env_file),
+                        "Make it a readable UTF-8 file of NAME=value lines.",
+                    )
+                ]
+            ) from None
 
     def missing(self, *fields: str) -> list[ConfigurationError]:
-        """One error for each of ``fields`` that is unset, naming its variable."""
+        """One error for each of ``fields`` that is unset, naming its variable (a command
+        line that has a flag for it adds the flag)."""
         return [
-            ConfigurationError(
-                name,
-                "is not set",
-                None,
-                f"Set {ENV_PREFIX}{name.upper()} or pass --{name.replace('_', '-')}. "
-                f"{type(self).model_fields[name].description}",
-            )
+            ConfigurationError(name, "is not set", None, setting_fix(name))
             for name in fields
             if getattr(self, name) is None
         ]
@@ -409,9 +416,14 @@ def _problem(error: Any) -> ConfigurationError:
         value = "<hidden>"
     elif name in URL_FIELDS:
         value = _hide_url_passwords(value)
+    return ConfigurationError(name, message, value, setting_fix(name))
+
+
+def setting_fix(name: str) -> str:
+    """How to give setting ``name``: its variable and what it holds (never a flag: which
+    flags exist depends on the command, and the CLI adds its own)."""
     field = Settings.model_fields.get(name)
-    fix = f"Set {ENV_PREFIX}{name.upper()}." + (f" {field.description}" if field else "")
-    return ConfigurationError(name, message, value, fix)
+    return f"Set {ENV_PREFIX}{name.upper()}." + (f" {field.description}" if field else "")
 
 
 def settings_env_names() -> dict[str, str]:

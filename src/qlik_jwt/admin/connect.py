@@ -14,7 +14,20 @@ from qlik_jwt.errors import ConfigurationError, SettingsError
 from qlik_jwt.settings import ENV_PREFIX, Settings
 from qlik_jwt.signer import TokenSigner
 
-__all__ = ["client_from_settings", "signer_from_settings"]
+__all__ = ["client_from_settings", "missing_credential", "signer_from_settings"]
+
+
+def missing_credential(settings: Settings) -> ConfigurationError | None:
+    """The problem when ``settings`` hold neither an admin API key nor an admin OAuth client."""
+    if settings.admin_api_key is not None or settings.admin_oauth_client_id is not None:
+        return None
+    return ConfigurationError(
+        "admin_api_key",
+        "is not set, and no admin OAuth client is either",
+        None,
+        f"Set {ENV_PREFIX}ADMIN_API_KEY (a tenant admin's API key), or "
+        f"{ENV_PREFIX}ADMIN_OAUTH_CLIENT_ID and {ENV_PREFIX}ADMIN_OAUTH_CLIENT_SECRET.",
+    )
 
 
 def client_from_settings(
@@ -33,18 +46,9 @@ def client_from_settings(
     assert settings.tenant_url is not None
     api_key = settings.admin_api_key.get_secret_value() if settings.admin_api_key else None
     secret = settings.admin_oauth_client_secret
-    if require_credential and api_key is None and settings.admin_oauth_client_id is None:
-        raise SettingsError(
-            [
-                ConfigurationError(
-                    "admin_api_key",
-                    "is not set, and no admin OAuth client is either",
-                    None,
-                    f"Set {ENV_PREFIX}ADMIN_API_KEY (a tenant admin's API key) or pass "
-                    "--api-key; or set the admin OAuth client id and secret.",
-                )
-            ]
-        )
+    problem = missing_credential(settings) if require_credential else None
+    if problem is not None:
+        raise SettingsError([problem])
     return TenantClient(
         settings.tenant_url,
         api_key=api_key,

@@ -17,6 +17,7 @@ from qlik_jwt.admin.setup import (
     plan_setup,
     record_web_integration_id,
     request_from_settings,
+    setup_problems,
 )
 from qlik_jwt.cli.app import app, out
 from qlik_jwt.cli.tenant_options import (
@@ -28,6 +29,7 @@ from qlik_jwt.cli.tenant_options import (
     TenantUrl,
     load_settings,
 )
+from qlik_jwt.errors import SettingsError
 
 ACTION_STYLE = {"create": "green", "update": "yellow", "keep": "dim"}
 
@@ -88,6 +90,9 @@ def setup(
         oauth_client_secret=oauth_client_secret,
         app_origins=app_origin,
     )
+    problems = setup_problems(settings)
+    if problems:
+        raise SettingsError(problems)
     request = request_from_settings(
         settings,
         cert_path=cert,

@@ -45,9 +45,11 @@ def token(
     backdate: Annotated[
         int | None, typer.Option(help="Seconds to backdate iat/nbf [QLIK_TOKEN_BACKDATE].")
     ] = None,
+    env_file: Annotated[str, typer.Option(help="The .env file to read.")] = ".env",
 ) -> None:
     """Print one signed token for a user on stdout, and nothing else there."""
     settings = Settings.load(
+        env_file=env_file,
         private_key=str(key) if key else None,
         key_id=key_id,
         issuer=issuer,
