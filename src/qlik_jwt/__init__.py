@@ -13,6 +13,7 @@ from qlik_jwt.errors import (
     ConfigurationError,
     ContractError,
     MalformedTokenError,
+    OAuthGrantError,
     PrivateKeyError,
     QlikJwtError,
     SettingsError,
@@ -21,6 +22,7 @@ from qlik_jwt.errors import (
     TenantUnreachableError,
     TokenError,
 )
+from qlik_jwt.impersonation import AccessToken, ImpersonationClient
 from qlik_jwt.inspection import Report, inspect_token
 from qlik_jwt.keys import generate_private_key, load_private_key, load_public_key
 from qlik_jwt.settings import Settings
@@ -30,11 +32,14 @@ __version__ = "0.1.0"
 
 __all__ = [
     "AUDIENCE",
+    "AccessToken",
     "ClaimsError",
     "ConfigurationError",
     "ContractError",
+    "ImpersonationClient",
     "MalformedTokenError",
     "MintedToken",
+    "OAuthGrantError",
     "PrivateKeyError",
     "QlikJwtError",
     "Report",

@@ -12,6 +12,7 @@
     │   └── ContractError         decodes, but breaks Qlik's rules (``violations``)
     └── TenantError               the tenant (real or emulated) refused or failed
         ├── TenantHTTPError       an HTTP error answer (``status``, ``code``, ``detail``)
+        │   └── OAuthGrantError   ``/oauth/token`` or ``/oauth/revoke`` refused (``reason``)
         └── TenantUnreachableError  no answer at all
 
 Messages name what was wrong, the value seen and the fix. They never contain key material,
@@ -34,6 +35,7 @@ __all__ = [
     "ConfigurationError",
     "ContractError",
     "MalformedTokenError",
+    "OAuthGrantError",
     "PrivateKeyError",
     "QlikJwtError",
     "SettingsError",
@@ -152,6 +154,40 @@ class TenantHTTPError(TenantError):
         said = " ".join(part for part in (code, title, detail) if part).rstrip(".")
         message = f"{method} {url} answered {status}" + (f": {said}" if said else "")
         super().__init__(message + "." + (f" {fix}" if fix else ""))
+
+
+class OAuthGrantError(TenantHTTPError):
+    """The tenant refused an OAuth grant, exchange or revocation.
+
+    ``reason`` is the OAuth error name when the answer gave one (``invalid_client``,
+    ``user_disabled``, ``too_many_tokens``...), else None. ``subject`` is the user the grant
+    was for. A user created in the tenant for a grant that then failed is deleted again;
+    ``user_left`` holds its id when that deletion failed too (delete it by hand).
+    """
+
+    def __init__(
+        self,
+        method: str,
+        url: str,
+        status: int,
+        code: str | None = None,
+        title: str | None = None,
+        detail: str | None = None,
+        fix: str = "",
+        *,
+        reason: str | None = None,
+        subject: str | None = None,
+        user_left: str | None = None,
+    ) -> None:
+        self.reason = reason
+        self.subject = subject
+        self.user_left = user_left
+        if user_left:
+            fix = (
+                f"{fix} The user {user_left!r} created for this grant could not be deleted "
+                "again: delete it in the tenant."
+            ).strip()
+        super().__init__(method, url, status, code, title, detail, fix)
 
 
 class TenantUnreachableError(TenantError):

@@ -13,8 +13,6 @@ import hashlib
 import json
 import os
 import re
-import stat
-import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,6 +23,7 @@ from cryptography.x509.oid import NameOID
 
 from qlik_jwt.atomic_write import stage
 from qlik_jwt.errors import PrivateKeyError, describe
+from qlik_jwt.private_files import InsecureFileWarning, private_folder, warn_if_readable_by_others
 
 __all__ = [
     "ALLOWED_BITS",
@@ -54,7 +53,7 @@ CERTIFICATE_FILE = "certificate.pem"
 _ARMOUR = re.compile(r"-----(BEGIN|END) ([A-Z0-9 ]+)-----")
 
 
-class InsecureKeyFileWarning(UserWarning):
+class InsecureKeyFileWarning(InsecureFileWarning):
     """A private key file can be read by users other than its owner."""
 
 
@@ -209,7 +208,7 @@ def write_key_pair(
     files = key_pair_files(directory, force=force)
     staged: list[tuple[Path, Path]] = []
     try:
-        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        private_folder(directory)
         staged.append((stage(files.private_key, private_key_pem(key), 0o600), files.private_key))
         staged.append(
             (stage(files.certificate, certificate_pem(certificate), 0o644), files.certificate)
@@ -284,17 +283,6 @@ def _refuse_small(key: rsa.RSAPrivateKey | rsa.RSAPublicKey, field: str, shown: 
         )
 
 
-def _warn_if_readable_by_others(path: Path) -> None:
-    mode = path.stat().st_mode
-    if mode & (stat.S_IRWXG | stat.S_IRWXO):
-        warnings.warn(
-            f"private key {path} is readable by other users (mode {stat.S_IMODE(mode):o}); "
-            f"run `chmod 600 {path}`.",
-            InsecureKeyFileWarning,
-            stacklevel=3,
-        )
-
-
 def load_private_key(
     source: str | bytes | Path, *, field: str = "private_key"
 ) -> rsa.RSAPrivateKey:
@@ -356,7 +344,7 @@ def load_private_key(
         )
     _refuse_small(key, field, shown)
     if path is not None:
-        _warn_if_readable_by_others(path)
+        warn_if_readable_by_others(path, "private key", InsecureKeyFileWarning)
     return key
 
 

@@ -20,6 +20,7 @@ from qlik_jwt.keys import is_pem_text
 
 __all__ = [
     "ENV_PREFIX",
+    "LoginMode",
     "Settings",
     "hide_url_password",
     "normalize_tenant_url",
@@ -28,8 +29,15 @@ __all__ = [
 
 ENV_PREFIX = "QLIK_"
 SECRET_FIELDS = frozenset(
-    {"private_key", "session_secret", "admin_api_key", "admin_oauth_client_secret"}
+    {
+        "private_key",
+        "session_secret",
+        "admin_api_key",
+        "admin_oauth_client_secret",
+        "oauth_client_secret",
+    }
 )
+LoginMode = Literal["jwt", "interactive", "impersonation"]
 # URLs (or lists of them) that a user may write with a password: shown without it.
 URL_FIELDS = frozenset({"tenant_url", "public_origin", "app_origins", "proxy_session_store"})
 
@@ -158,8 +166,19 @@ class Settings(BaseSettings):
         description="The signing key: a PEM file path, or the PEM text itself "
         "(\\n escapes allowed).",
     )
-    login_mode: Literal["jwt", "interactive"] = Field(
-        "jwt", description="`jwt`: sign users in with tokens; `interactive`: Qlik's login page."
+    login_mode: LoginMode = Field(
+        "jwt",
+        description="How a user gets a Qlik identity: `jwt`: the app signs a token and the "
+        "tenant sets session cookies; `impersonation`: the app asks the tenant for an OAuth "
+        "access token on the user's behalf (no cookies); `interactive`: Qlik's login page.",
+    )
+    oauth_client_id: str | None = Field(
+        None,
+        description="Login mode `impersonation`: id of the OAuth client that mints user "
+        "access tokens (grant `urn:qlik:oauth:user-impersonation`; `qlik-jwt setup` makes it).",
+    )
+    oauth_client_secret: SecretStr | None = Field(
+        None, description="Login mode `impersonation`: the OAuth client's secret."
     )
     token_lifetime: int = Field(
         60, ge=1, le=3600, description="Seconds from issue to `exp` (1 to 3600)."
@@ -207,8 +226,9 @@ class Settings(BaseSettings):
     web_mode: Literal["direct", "proxy"] = Field(
         "direct",
         description="`direct`: the browser logs in to the tenant itself (needs third-party "
-        "cookies); `proxy`: the web app logs in for it and forwards its Qlik calls "
-        "(works when third-party cookies are blocked; needs login mode `jwt`).",
+        "cookies in login mode `jwt`); `proxy`: the web app gets the user's Qlik identity and "
+        "forwards the browser's Qlik calls (works when third-party cookies are blocked; not "
+        "with login mode `interactive`).",
     )
     proxy_session_store: str = Field(
         "sqlite:///.qlik-jwt/proxy-sessions.sqlite3",
@@ -232,6 +252,11 @@ class Settings(BaseSettings):
     )
     web_integration_name: str = Field(
         "qlik-jwt", description="Name of the web integration `qlik-jwt setup` finds or creates."
+    )
+    oauth_client_name: str = Field(
+        "qlik-jwt-impersonation",
+        description="Name of the impersonation OAuth client `qlik-jwt setup` finds or creates "
+        "(login mode `impersonation`).",
     )
     admin_api_key: SecretStr | None = Field(
         None,
@@ -297,9 +322,9 @@ class Settings(BaseSettings):
     def _web_mode(cls, value: str, info: ValidationInfo) -> str:
         if value == "proxy" and info.data.get("login_mode") == "interactive":
             raise ValueError(
-                "is 'proxy', which needs login mode 'jwt' (the web app logs in for the "
-                "browser); set QLIK_LOGIN_MODE=jwt, or QLIK_WEB_MODE=direct for Qlik's "
-                "interactive login"
+                "is 'proxy', which needs login mode 'jwt' or 'impersonation' (the web app "
+                "gets the user's Qlik identity for the browser); set QLIK_LOGIN_MODE=jwt or "
+                "impersonation, or QLIK_WEB_MODE=direct for Qlik's interactive login"
             )
         return value
 
@@ -331,6 +356,7 @@ class Settings(BaseSettings):
         "issuer",
         "key_id",
         "admin_oauth_client_id",
+        "oauth_client_id",
     )
     @classmethod
     def _trimmed(cls, value: str | None) -> str | None:
@@ -345,6 +371,17 @@ class Settings(BaseSettings):
     def _private_key(cls, value: SecretStr | None) -> SecretStr | None:
         if value is not None and not value.get_secret_value().strip():
             raise ValueError("is empty; give a PEM file path or the PEM text")
+        return value
+
+    @field_validator("oauth_client_secret")
+    @classmethod
+    def _client_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        text = None if value is None else value.get_secret_value()
+        if text is not None and (not text or text != text.strip()):
+            raise ValueError(
+                "is empty or has leading or trailing whitespace; copy the secret exactly as "
+                "the tenant showed it when the OAuth client was made"
+            )
         return value
 
     @classmethod

@@ -91,6 +91,7 @@ BAD_SIGNATURE = "401 bad_signature"
 ALG = "401 alg_not_allowed"
 ALG_AND_SIGNATURE = "alg-not-allowed bad-signature"
 UNKNOWN_KID = "401 unknown_kid"
+UNSUPPORTED_HEADER = "401 unsupported_header"
 HOUR = MAX_WINDOW_SECONDS
 
 ATTACKS: tuple[Attack, ...] = (
@@ -151,6 +152,29 @@ ATTACKS: tuple[Attack, ...] = (
         F.jwk_injection,
         BAD_SIGNATURE,
         "bad-signature",
+    ),
+    attack(
+        "crit-unknown",
+        '`crit: ["http://example.com/ext"]` naming an extension, signed with the registered key',
+        lambda f: f.sign(
+            f.header(crit=["http://example.com/ext"], **{"http://example.com/ext": 1})
+        ),
+        UNSUPPORTED_HEADER,
+        "unsupported-header",
+    ),
+    attack(
+        "crit-empty",
+        "`crit: []` (RFC 7515 forbids an empty list), signed with the registered key",
+        lambda f: f.sign(f.header(crit=[])),
+        UNSUPPORTED_HEADER,
+        "unsupported-header",
+    ),
+    attack(
+        "enc-header",
+        '`enc: "A256GCM"` (a JWE header field) in a signed token',
+        lambda f: f.sign(f.header(enc="A256GCM")),
+        UNSUPPORTED_HEADER,
+        "unsupported-header",
     ),
     # the key id
     attack(

@@ -229,6 +229,42 @@ class RunningEmulator:
         ).raise_for_status()
         return client
 
+    def create_oauth_client(
+        self,
+        *,
+        grant_types: Sequence[str] = ("urn:qlik:oauth:user-impersonation",),
+        origins: Sequence[str] = (),
+        scopes: Sequence[str] = ("user_default",),
+        lifetime_minutes: int = 360,
+    ) -> tuple[str, str]:
+        """An OAuth client (``appType`` web) through the REST API: ``(client_id, secret)``.
+
+        The secret is remembered by the run-wide secret scan. Raises ``httpx.HTTPStatusError``.
+        """
+        created = self.admin.post(
+            "/api/v1/oauth-clients",
+            json={
+                "clientName": f"tests {uuid.uuid4().hex[:8]}",
+                "appType": "web",
+                "allowedGrantTypes": list(grant_types),
+                "allowedScopes": list(scopes),
+                "allowedOrigins": list(origins),
+                "tokenLifetimeMinutes": lifetime_minutes,
+            },
+        ).raise_for_status()
+        body = created.json()
+        SCAN.remember(body["clientSecret"])
+        return body["clientId"], body["clientSecret"]
+
+    def create_user(self, subject: str, name: str = "Test user", email: str = "") -> str:
+        """A user created through ``POST /api/v1/users``; returns its id."""
+        email = email or f"{uuid.uuid4().hex[:8]}@example.com"
+        created = self.admin.post(
+            "/api/v1/users", json={"subject": subject, "name": name, "email": email}
+        ).raise_for_status()
+        user_id: str = created.json()["id"]
+        return user_id
+
     @staticmethod
     def csrf_token(client: httpx.Client) -> str:
         """The session's CSRF token, from ``GET /api/v1/csrf-token``."""

@@ -9,7 +9,9 @@ two ASGI layers around it, both test-side only:
   (session cookies, CSRF token): it echoes each message with its type, closes with a given
   code on ``close <code> <reason>``, floods on ``flood <count> <size>``, and records the
   close code the proxy sent. It lets tests push large and many frames, which the engine
-  subset (JSON-RPC, 1 MiB messages) does not.
+  subset (JSON-RPC, 1 MiB messages) does not;
+- :class:`StaticAsset` answers ``GET /resources/test-asset.js`` as a CDN-cached asset (a
+  public ``Cache-Control``), which the emulator does not serve.
 
 :func:`proxy_web_app` serves the web app in proxy mode for that tenant, and
 :func:`signed_in` is a browser-like client signed in to it. :class:`TcpRelay` sits
@@ -46,6 +48,8 @@ from tests.support.webapp import ADA, make_app, web_settings
 ISSUER = "tests.qlik-jwt.local"
 KEY_ID = "test-kid"
 ECHO_PATH = "/app/echo"
+ASSET_PATH = "/resources/test-asset.js"
+ASSET_CACHING = "public, max-age=3600"
 
 
 @dataclass(frozen=True)
@@ -153,6 +157,24 @@ class EchoEngine:
                 await websocket.send_bytes(message.get("bytes") or b"")
 
 
+class StaticAsset:
+    """ASGI layer serving :data:`ASSET_PATH` with :data:`ASSET_CACHING` (see the module)."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"] != ASSET_PATH:
+            await self.app(scope, receive, send)
+            return
+        headers = [
+            (b"content-type", b"text/javascript"),
+            (b"cache-control", ASSET_CACHING.encode()),
+        ]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": b"export const asset = 1;\n"})
+
+
 @dataclass
 class ProxiedTenant:
     """The running emulator, what it received, its echo engine, and the test signer."""
@@ -186,7 +208,7 @@ class ProxiedTenant:
 def _wrap(holder: dict[str, Any]) -> Any:
     def wrap(app: FastAPI) -> Any:
         holder["echo"] = EchoEngine(app)
-        holder["log"] = RequestLog(holder["echo"])
+        holder["log"] = RequestLog(StaticAsset(holder["echo"]))
         return holder["log"]
 
     return wrap

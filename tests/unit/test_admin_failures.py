@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from qlik_jwt.admin.client import MAX_RETRY_WAIT, http_error, parse_retry_after
-from qlik_jwt.admin.failures import CODE_FIXES, QlikError, first_error, fix_for
+from qlik_jwt.admin.failures import CODE_FIXES, ErrorEntry, first_error, fix_for
 from qlik_jwt.contract import RULES
 
 REQUEST = httpx.Request("POST", "https://t.example.com/login/jwt-session?x=secret-ish")
@@ -35,7 +35,7 @@ def test_first_error_reads_qlik_error_shape_with_the_emulator_reason() -> None:
         "traceId": "d4f3256ebd3ca1e7c7d71eadd70c4386",
     }
     error = first_error(response(400, body))
-    assert error == QlikError(
+    assert error == ErrorEntry(
         "INTERNAL-TOKEN-1",
         "Invalid token request",
         "JWT_LOGIN_VALIDATIONS Missing required claim: nbf",
@@ -47,23 +47,23 @@ def test_first_error_reads_qlik_error_shape_with_the_emulator_reason() -> None:
     "body", [{"errors": []}, {"errors": "x"}, ["x"], {"message": "nope"}, {"errors": [1]}]
 )
 def test_first_error_of_other_bodies_is_empty(body: object) -> None:
-    assert first_error(response(500, body)) == QlikError()
+    assert first_error(response(500, body)) == ErrorEntry()
 
 
 def test_first_error_of_a_non_json_body_is_empty() -> None:
-    assert first_error(response(502, content=b"<html>bad gateway</html>")) == QlikError()
+    assert first_error(response(502, content=b"<html>bad gateway</html>")) == ErrorEntry()
 
 
 def test_fix_prefers_reason_then_code_then_detail_then_status() -> None:
-    assert fix_for(401, QlikError(reason="unknown_kid")) == RULES["kid-mismatch"].fix
-    assert fix_for(400, QlikError(code="INTERNAL-TOKEN-1")) == CODE_FIXES["INTERNAL-TOKEN-1"]
-    real_tenant = QlikError(code="INTERNAL-TOKEN-1", detail="Missing required claim: jti")
+    assert fix_for(401, ErrorEntry(reason="unknown_kid")) == RULES["kid-mismatch"].fix
+    assert fix_for(400, ErrorEntry(code="INTERNAL-TOKEN-1")) == CODE_FIXES["INTERNAL-TOKEN-1"]
+    real_tenant = ErrorEntry(code="INTERNAL-TOKEN-1", detail="Missing required claim: jti")
     assert fix_for(400, real_tenant) == RULES["missing-claim"].fix
-    cors = QlikError(detail="Origin has not been granted access")
+    cors = ErrorEntry(detail="Origin has not been granted access")
     assert "validOrigins" in fix_for(403, cors)
-    assert "TenantAdmin" in fix_for(403, QlikError())
-    assert "retry later" in fix_for(503, QlikError())
-    assert fix_for(418, QlikError()) == ""
+    assert "TenantAdmin" in fix_for(403, ErrorEntry())
+    assert "retry later" in fix_for(503, ErrorEntry())
+    assert fix_for(418, ErrorEntry()) == ""
 
 
 def test_http_error_carries_status_code_and_fix_but_not_the_query() -> None:

@@ -6,11 +6,14 @@ import qlik_jwt
 
 EXPECTED = {
     "AUDIENCE",
+    "AccessToken",
     "ClaimsError",
     "ConfigurationError",
     "ContractError",
     "MalformedTokenError",
+    "ImpersonationClient",
     "MintedToken",
+    "OAuthGrantError",
     "PrivateKeyError",
     "QlikJwtError",
     "Report",
@@ -45,6 +48,7 @@ def test_error_tree() -> None:
     assert issubclass(qlik_jwt.ContractError, qlik_jwt.TokenError)
     assert issubclass(qlik_jwt.MalformedTokenError, qlik_jwt.TokenError)
     assert issubclass(qlik_jwt.TenantHTTPError, qlik_jwt.TenantError)
+    assert issubclass(qlik_jwt.OAuthGrantError, qlik_jwt.TenantHTTPError)
     for family in (qlik_jwt.ConfigurationError, qlik_jwt.TokenError, qlik_jwt.TenantError):
         assert issubclass(family, qlik_jwt.QlikJwtError)
 

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from qlik_jwt.embedding.requirements import required_settings
 from qlik_jwt.errors import SettingsError
 from qlik_jwt.settings import Settings, normalize_tenant_url
 
@@ -145,3 +146,46 @@ def test_a_password_in_a_url_is_refused_without_being_shown(
     assert "credentials" in str(caught.value)
     assert "hunter22" not in str(caught.value)
     assert "admin:***@" in str(caught.value)
+
+
+def test_impersonation_combines_with_both_web_modes() -> None:
+    for web_mode in ("direct", "proxy"):
+        settings = Settings.load(env_file=None, login_mode="impersonation", web_mode=web_mode)
+        assert (settings.login_mode, settings.web_mode) == ("impersonation", web_mode)
+
+
+def test_impersonation_needs_the_oauth_client_not_the_web_integration() -> None:
+    settings = Settings.load(env_file=None, login_mode="impersonation")
+    assert required_settings(settings) == (
+        "tenant_url",
+        "app_id",
+        "oauth_client_id",
+        "oauth_client_secret",
+    )
+    with pytest.raises(SettingsError) as caught:
+        settings.require(*required_settings(settings))
+    assert "QLIK_OAUTH_CLIENT_SECRET" in str(caught.value)
+    assert "web_integration_id" not in required_settings(settings)
+
+
+def test_the_oauth_client_secret_is_hidden_everywhere(monkeypatch: pytest.MonkeyPatch) -> None:
+    secret = "s3cr3t-" + "Zq9" * 10
+    monkeypatch.setenv("QLIK_OAUTH_CLIENT_SECRET", secret)
+    monkeypatch.setenv("QLIK_OAUTH_CLIENT_ID", "c0ffee")
+    settings = Settings.load(env_file=None)
+    assert settings.redacted()["oauth_client_secret"] == "<set, hidden>"
+    assert settings.redacted()["oauth_client_id"] == "c0ffee"
+    assert secret not in repr(settings) and secret not in str(settings.redacted())
+    monkeypatch.setenv("QLIK_OAUTH_CLIENT_SECRET", f" {secret}")
+    with pytest.raises(SettingsError) as caught:
+        Settings.load(env_file=None)
+    assert caught.value.field == "oauth_client_secret"
+    assert "leading or trailing whitespace" in str(caught.value)
+    assert "(got '<hidden>')" in str(caught.value) and secret not in str(caught.value)
+
+
+def test_proxy_mode_with_interactive_login_names_both_working_modes() -> None:
+    with pytest.raises(SettingsError) as caught:
+        Settings.load(env_file=None, login_mode="interactive", web_mode="proxy")
+    assert caught.value.field == "web_mode"
+    assert "'jwt' or 'impersonation'" in str(caught.value)

@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import email.utils
 import logging
-import ssl
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -24,10 +23,12 @@ from typing import Any
 import httpx
 
 from qlik_jwt.admin import failures
+from qlik_jwt.cookieless import cookieless_jar
 from qlik_jwt.errors import ConfigurationError, TenantError, TenantHTTPError, TenantUnreachableError
 from qlik_jwt.settings import hide_url_password, normalize_tenant_url
+from qlik_jwt.tls import tls_context
 
-__all__ = ["MAX_RETRY_WAIT", "TenantClient", "parse_retry_after", "tls_context"]
+__all__ = ["MAX_RETRY_WAIT", "TenantClient", "parse_retry_after"]
 
 log = logging.getLogger("qlik_jwt.admin")
 
@@ -191,14 +192,17 @@ class TenantClient:
         return self._api_key is not None or self._oauth is not None
 
     def session_client(self) -> httpx.Client:
-        """A fresh client on the same tenant and transport, with its own cookie jar.
+        """A fresh client on the same tenant and transport.
 
         Used for cookie sessions (``/login/jwt-session``), which must not mix with the
-        admin credential. Closing it leaves this client's transport open.
+        admin credential. Like this client's own, it keeps no cookies: a session's calls
+        send its cookies in their own ``Cookie`` header. Closing it leaves this client's
+        transport open.
         """
         return httpx.Client(
             base_url=self.tenant_url,
             transport=_Borrowed(self._transport),
+            cookies=cookieless_jar(),
             timeout=self.timeout,
             follow_redirects=False,
         )
@@ -433,21 +437,6 @@ class TenantClient:
                 "check that the OAuth client is a machine-to-machine client."
             )
         return access
-
-
-def tls_context(verify: bool | str) -> ssl.SSLContext | bool:
-    """httpx wants an SSLContext for a CA file; a missing file is a settings error."""
-    if not isinstance(verify, str):
-        return verify
-    try:
-        return ssl.create_default_context(cafile=verify)
-    except (OSError, ssl.SSLError) as exc:
-        raise ConfigurationError(
-            "tenant_ca_file",
-            f"cannot be used as a CA bundle ({getattr(exc, 'strerror', None) or exc})",
-            verify,
-            "Give a PEM file holding the CA or self-signed certificate of the tenant.",
-        ) from None
 
 
 def http_error(response: httpx.Response, *, fix: str | None = None) -> TenantHTTPError:

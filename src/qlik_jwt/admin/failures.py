@@ -14,11 +14,11 @@ import httpx
 
 from qlik_jwt.contract import RULES
 
-__all__ = ["QlikError", "first_error", "fix_for", "transport_fix", "transport_reason"]
+__all__ = ["ErrorEntry", "first_error", "fix_for", "transport_fix", "transport_reason"]
 
 
 @dataclass(frozen=True)
-class QlikError:
+class ErrorEntry:
     """The first entry of a Qlik error body; every field may be missing."""
 
     code: str | None = None
@@ -27,15 +27,15 @@ class QlikError:
     reason: str | None = None  # the emulator's meta.reason
 
 
-def first_error(response: httpx.Response) -> QlikError:
-    """The first ``errors[]`` entry of ``response``, or an empty QlikError for other bodies."""
+def first_error(response: httpx.Response) -> ErrorEntry:
+    """The first ``errors[]`` entry of ``response``, or an empty ErrorEntry for other bodies."""
     try:
         body: Any = response.json()
     except ValueError:
-        return QlikError()
+        return ErrorEntry()
     errors = body.get("errors") if isinstance(body, dict) else None
     if not isinstance(errors, list) or not errors or not isinstance(errors[0], dict):
-        return QlikError()
+        return ErrorEntry()
     entry = errors[0]
     meta = entry.get("meta")
     if not isinstance(meta, dict):
@@ -44,7 +44,7 @@ def first_error(response: httpx.Response) -> QlikError:
     def text(value: Any) -> str | None:
         return value if isinstance(value, str) and value else None
 
-    return QlikError(
+    return ErrorEntry(
         text(entry.get("code")),
         text(entry.get("title")),
         text(entry.get("detail")),
@@ -73,30 +73,30 @@ CODE_FIXES: dict[str, str] = {
     "INVALID-IDP-CONFIG": "The identity provider is misconfigured: run `qlik-jwt doctor`.",
 }
 
-# The emulator's meta.reason values (reference §3) mapped to the contract's rule codes.
-REASON_RULES: dict[str, str] = {
-    "malformed_token": "malformed-token",
-    "alg_not_allowed": "alg-not-allowed",
-    "kid_missing": "missing-kid",
-    "unknown_kid": "kid-mismatch",
-    "bad_signature": "bad-signature",
-    "missing_claim": "missing-claim",
-    "aud_mismatch": "wrong-audience",
-    "subtype_invalid": "bad-subtype",
-    "bad_claim_type": "bad-claim-type",
-    "not_yet_valid": "not-yet-valid",
-    "expired": "expired",
-    "window_too_long": "window-too-long",
-    "iat_in_future": "iat-in-future",
-    "jti_replayed": "jti-replayed",
-}
+# The emulator's meta.reason values mapped to the contract's rules, from the rules themselves:
+# a reason several rules share is explained by the first of them (reversed: the first one is
+# written last), so bad_claim_type by bad-claim-type.
+REASON_RULES: dict[str, str] = {rule.reason: rule.code for rule in reversed(RULES.values())}
 
+# Reasons no contract rule names.
 REASON_FIXES: dict[str, str] = {
     "missing_bearer": "Send the token as `Authorization: Bearer <token>`.",
-    "unknown_issuer": "No active JWT identity provider has this issuer: set QLIK_ISSUER to the "
-    "registered issuer, or run `qlik-jwt setup`.",
     "origin_not_allowed": "Add the page's origin to the web integration's validOrigins "
     "(exact scheme, host and port) with `qlik-jwt setup`.",
+    "invalid_client": "Check the OAuth client's id and secret: the tenant knows no such client "
+    "or the secret is wrong (a secret is shown once, at creation; create a new one if lost).",
+    "unauthorized_client": "Allow the grant on the OAuth client: appType web with "
+    "allowedGrantTypes urn:qlik:oauth:user-impersonation.",
+    "invalid_scope": "Ask only for scopes the OAuth client allows (usually user_default).",
+    "unknown_user": "Qlik impersonates existing users only: give the ImpersonationClient an "
+    "admin TenantClient so it creates users, or create the user first (POST /api/v1/users).",
+    "user_disabled": "The user is disabled in the tenant: enable them in the Management "
+    "Console (or PATCH /api/v1/users/{id} /status active).",
+    "too_many_tokens": "The user holds the tenant's maximum number of access tokens: reuse a "
+    "token until it expires and revoke it at sign-out (ImpersonationClient caches and "
+    "revokes for you; do not make one per request).",
+    "admin_not_impersonable": "Impersonate the end user, not the tenant administrator.",
+    "invalid_grant": "The access token expired or was revoked: get a new one.",
     "rate_limited": "The tenant's rate limit was reached even after retries (Tier 2: 100 "
     "logins or writes a minute): wait a minute, and reuse sessions instead of logging in "
     "again.",
@@ -106,6 +106,8 @@ REASON_FIXES: dict[str, str] = {
 DETAIL_HINTS: tuple[tuple[str, str], ...] = (
     ("origin has not been granted access", "origin_not_allowed"),
     ("missing required claim", "missing_claim"),
+    ("maximum number of tokens", "too_many_tokens"),
+    ("invalid origin header", "origin_not_allowed"),
 )
 
 STATUS_FIXES: dict[int, str] = {
@@ -118,7 +120,7 @@ STATUS_FIXES: dict[int, str] = {
 }
 
 
-def fix_for(status: int, error: QlikError) -> str:
+def fix_for(status: int, error: ErrorEntry) -> str:
     """The fix for an error answer, most specific first: reason, code, detail, status."""
     reason = error.reason
     if reason is None and error.detail:

@@ -172,8 +172,6 @@ def emulator(
     sign_in_users = [DirectoryUser.parse(text) for text in user or []]
     state = db if db == ":memory:" else str(Path(db).expanduser())
     try:
-        if state != ":memory:":
-            Path(state).parent.mkdir(parents=True, exist_ok=True)
         application = create_emulator(
             options,
             db=state,

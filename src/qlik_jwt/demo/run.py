@@ -27,7 +27,7 @@ from qlik_jwt.emulator import create_app as create_emulator
 from qlik_jwt.emulator.engine import SampleApp, sample_apps
 from qlik_jwt.emulator.options import EmulatorOptions
 from qlik_jwt.emulator.state.users import DirectoryUser
-from qlik_jwt.settings import Settings
+from qlik_jwt.settings import LoginMode, Settings
 from qlik_jwt.signer import TokenSigner
 from qlik_jwt.web import DEMO_USERS, DemoUser, UserStore, create_app
 from qlik_jwt.web.database import Database
@@ -44,7 +44,7 @@ class DemoOptions:
     state_dir: Path = Path(".qlik-jwt/demo")
     web_port: int = 8000
     emulator_port: int = 8443
-    login_mode: Literal["jwt", "interactive"] = "jwt"
+    login_mode: LoginMode = "jwt"
     web_mode: Literal["direct", "proxy"] = "proxy"
     granted_group: str = "Finance"
     # More pages that embed from this tenant (the integration examples): listed in the web

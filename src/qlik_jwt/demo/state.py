@@ -1,20 +1,22 @@
 """The demo's local state folder: signing key, HTTPS certificate, admin key and databases.
 
 Everything is created on first use and reused afterwards, so a second ``qlik-jwt demo``
-starts with the same keys, users and tenant state. Secrets are written with mode 0600.
+starts with the same keys, users and tenant state. The folder (and any parent it creates)
+is 0700, every file in it 0600 but the certificates.
 """
 
 from __future__ import annotations
 
-import os
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
 from qlik_jwt import keys
+from qlik_jwt.atomic_write import write_atomically
 from qlik_jwt.emulator.https import write_tls_certificate
 from qlik_jwt.env_file import update_env_file
 from qlik_jwt.errors import ConfigurationError
+from qlik_jwt.private_files import private_folder, warn_if_readable_by_others
 from qlik_jwt.settings import ENV_PREFIX, Settings
 
 __all__ = ["DemoState"]
@@ -67,7 +69,7 @@ class DemoState:
     def prepare(self) -> None:
         """Create the folder (mode 0700); raise ConfigurationError if it cannot be."""
         try:
-            self.root.mkdir(mode=0o700, parents=True, exist_ok=True)
+            private_folder(self.root)
         except OSError as exc:
             raise ConfigurationError(
                 "state_dir",
@@ -101,11 +103,8 @@ class DemoState:
         """The emulator's admin API key, generated once and kept (mode 0600)."""
         path = self.root / "admin-key"
         if path.exists():
+            warn_if_readable_by_others(path, "the emulator's admin key")
             return path.read_text(encoding="utf-8").strip()
         value = secrets.token_urlsafe(32)
-        tmp = path.with_suffix(".tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(value)
-        os.replace(tmp, path)
+        write_atomically(path, value.encode(), 0o600)
         return value

@@ -6,11 +6,9 @@ exactly which identity provider to forge tokens for.
 
 from __future__ import annotations
 
-from typing import Literal
-
 from pydantic import BaseModel
 
-from qlik_jwt.settings import Settings
+from qlik_jwt.settings import LoginMode, Settings
 
 __all__ = ["PublicConfig", "public_config"]
 
@@ -23,7 +21,7 @@ class PublicConfig(BaseModel):
     appId: str | None
     objectId: str | None
     sheetId: str | None
-    loginMode: Literal["jwt", "interactive"]
+    loginMode: LoginMode
 
 
 def public_config(settings: Settings) -> PublicConfig:

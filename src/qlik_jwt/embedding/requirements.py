@@ -9,6 +9,7 @@ from qlik_jwt.signer import TokenSigner
 
 __all__ = [
     "EMBED_SETTINGS",
+    "IMPERSONATION_SETTINGS",
     "SIGNER_SETTINGS",
     "require_direct_mode",
     "required_settings",
@@ -17,10 +18,14 @@ __all__ = [
 
 EMBED_SETTINGS = ("tenant_url", "web_integration_id", "app_id")
 SIGNER_SETTINGS = ("private_key", "issuer")
+# Impersonation needs no web integration: the tenant allows browser calls per OAuth client.
+IMPERSONATION_SETTINGS = ("tenant_url", "app_id", "oauth_client_id", "oauth_client_secret")
 
 
 def required_settings(settings: Settings, *, signer_given: bool = False) -> tuple[str, ...]:
     """The settings an embedding cannot run without, for this login mode."""
+    if settings.login_mode == "impersonation":
+        return IMPERSONATION_SETTINGS
     if settings.login_mode == "jwt" and not signer_given:
         return EMBED_SETTINGS + SIGNER_SETTINGS
     return EMBED_SETTINGS

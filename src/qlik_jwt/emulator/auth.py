@@ -2,8 +2,9 @@
 
 FastAPI dependencies, resolved per request:
 
-- ``Authorization: Bearer <admin key | OAuth access token>`` → the emulator's administrator.
-  Any other bearer value is refused (401), never silently ignored.
+- ``Authorization: Bearer <admin key | client-credentials token>`` → the emulator's
+  administrator; ``Bearer <impersonation access token>`` → that token's user (never an
+  administrator). Any other bearer value is refused (401), never silently ignored.
 - Otherwise the signed session cookies → the session's user. A cookie-authenticated
   ``POST``/``PUT``/``PATCH``/``DELETE`` must carry header ``qlik-csrf-token`` equal to the
   session's token, else 403 ``CSRF-TOKEN-2``. Bearer requests never need it.
@@ -52,7 +53,7 @@ TenantDep = Annotated[EmulatedTenant, Depends(tenant_of)]
 
 @dataclass(frozen=True)
 class Caller:
-    """An authenticated caller; ``session`` is None for bearer (admin) callers."""
+    """An authenticated caller; ``session`` is None for bearer callers."""
 
     user: User
     session: Session | None = None
@@ -139,11 +140,13 @@ def check_csrf(session: Session, supplied: str | None, *, needed: str) -> None:
 def maybe_caller(request: Request, tenant: TenantDep) -> Caller | None:
     token = bearer_token(request)
     if token is not None:
-        if tenant.is_admin_token(token):
-            return Caller(tenant.admin)
+        found = tenant.bearer_user(token)
+        if found is not None:
+            return Caller(found[0])
         raise QlikError(
             401,
-            detail="The bearer token is neither the admin key nor a live OAuth access token.",
+            detail="The bearer token is neither the admin key nor a live OAuth access token "
+            "(expired, revoked, or its user disabled).",
             reason="bad_bearer",
         )
     session = session_of(request, tenant)

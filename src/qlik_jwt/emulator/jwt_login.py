@@ -3,7 +3,7 @@
 Steps 1 (rate limit) and 2 (Origin / web integration) run in middleware before this; then:
 
 3. bearer: a compact JWS that decodes (:func:`qlik_jwt.jws.decode`)
-4. header: ``alg`` allowed, ``kid`` present
+4. header: ``alg`` allowed, no ``crit`` or ``enc``, ``kid`` present
 5. identity provider: an active JWT provider with ``issuer == iss`` and ``kid``
 6. signature, with the provider's certificate or public key
 7. required claims present
@@ -26,8 +26,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from qlik_jwt import contract, jws
-from qlik_jwt.contract import Violation
+from qlik_jwt.contract import RULES, Step, Violation
 from qlik_jwt.emulator.errors import Problem, QlikError
+from qlik_jwt.emulator.state.identity_providers import IdentityProvider
 from qlik_jwt.emulator.state.sessions import Session
 from qlik_jwt.emulator.state.users import LoginProfile, User
 from qlik_jwt.emulator.tenant import EmulatedTenant
@@ -44,28 +45,9 @@ KEY_CODE = "INVALID-TOKEN"
 KEY_TITLE = "Invalid token"
 PROFILE_CLAIMS = frozenset({"subType", "name", "email", "email_verified"})
 
-# contract violation code -> meta.reason
-REASONS: dict[str, str] = {
-    "malformed-token": "malformed_token",
-    "alg-not-allowed": "alg_not_allowed",
-    "missing-kid": "kid_missing",
-    "kid-mismatch": "unknown_kid",
-    "issuer-mismatch": "unknown_issuer",
-    "bad-signature": "bad_signature",
-    "missing-claim": "missing_claim",
-    "bad-claim-type": "bad_claim_type",
-    "empty-claim": "bad_claim_type",
-    "untrimmed-value": "bad_claim_type",
-    "bad-groups": "bad_claim_type",
-    "wrong-audience": "aud_mismatch",
-    "bad-subtype": "subtype_invalid",
-    "not-yet-valid": "not_yet_valid",
-    "expired": "expired",
-    "window-too-long": "window_too_long",
-    "iat-in-future": "iat_in_future",
-    "jti-replayed": "jti_replayed",
-}
-_TIME_CODES = frozenset({"not-yet-valid", "expired", "window-too-long", "iat-in-future"})
+# contract violation code -> meta.reason, from the rules themselves
+REASONS: dict[str, str] = {code: rule.reason for code, rule in RULES.items()}
+CLAIM_STEPS = (Step.PRESENCE, Step.VALUES, Step.TIME)  # refused in INTERNAL-TOKEN-1's shape
 
 
 @dataclass(frozen=True)
@@ -93,11 +75,11 @@ class _Refusal:
             KEY_CODE,
             KEY_TITLE,
             self.detail(message, code),
-            reason=reason or REASONS[code],
+            reason=reason or RULES[code].reason,
         )
 
     def claims(self, violations: Sequence[Violation]) -> QlikError:
-        timed = all(v.code in _TIME_CODES for v in violations)
+        timed = all(RULES[v.code].step is Step.TIME for v in violations)
         status = self.options.time_fault_status if timed else self.options.claim_fault_status
         problems = [
             Problem(
@@ -109,11 +91,15 @@ class _Refusal:
                     else v.message,
                     v.code,
                 ),
-                REASONS[v.code],
+                RULES[v.code].reason,
             )
             for v in violations
         ]
         return QlikError(status, problems=problems)
+
+
+def _at_step(violations: Sequence[Violation], step: Step) -> list[Violation]:
+    return [v for v in violations if RULES[v.code].step is step]
 
 
 def _text(claims: dict[str, Any], name: str, default: str) -> str:
@@ -142,121 +128,141 @@ def exchange(
     ``current`` is the session the request already carries (kept when the
     ``reuse_session_on_relogin`` option is on and it belongs to the same user).
     """
-    options = tenant.options
-    refuse = _Refusal(tenant)
-    now = tenant.now()
+    login = _Login(tenant)
+    token = login.bearer(authorization)
+    login.header(token.header)
+    idp = login.identity_provider(token)
+    login.signature(token, idp)
+    login.claims(token.claims, idp)
+    jti, jti_expires = login.replay(token.claims, idp)
+    return login.sign_in(token.claims, idp, jti, jti_expires, current)
 
-    # 3. bearer
-    scheme, _, token = (authorization or "").partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        raise refuse.key(
-            "malformed-token",
-            "The request has no 'Authorization: Bearer <JWT>' header",
-            "missing_bearer",
-        )
-    try:
-        decoded = jws.decode(token, max_length=options.max_token_length)
-    except MalformedTokenError as exc:
-        raise refuse.key("malformed-token", str(exc)) from None
-    header, claims = decoded.header, decoded.claims
 
-    # 4. header (the claims are checked after the signature)
-    algorithms = options.algorithms()
-    header_faults = [
-        v
-        for v in contract.check(header, {}, now=now, algorithms=algorithms)
-        if v.code in ("alg-not-allowed", "missing-kid")
-    ]
-    if header_faults:
-        first = header_faults[0]
-        raise refuse.key(first.code, first.message)
+class _Login:
+    """One attempt at ``/login/jwt-session``: a method per step, each raising QlikError."""
 
-    # 5. identity provider
-    iss = claims.get("iss")
-    if "iss" not in claims:
-        raise refuse.claims([Violation("missing-claim", "", "", "iss")])
-    if not isinstance(iss, str):
-        raise refuse.key("issuer-mismatch", f"iss must be a string, got {iss!r}", "unknown_issuer")
-    kid = str(header["kid"])
-    idp, why = tenant.identity_providers.for_login(iss, kid)
-    if idp is None:
+    def __init__(self, tenant: EmulatedTenant) -> None:
+        self.tenant = tenant
+        self.options = tenant.options
+        self.refuse = _Refusal(tenant)
+        self.now = tenant.now()
+
+    def bearer(self, authorization: str | None) -> jws.DecodedToken:
+        """3. A compact JWS in ``Authorization: Bearer``."""
+        scheme, _, token = (authorization or "").partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise self.refuse.key(
+                "malformed-token",
+                "The request has no 'Authorization: Bearer <JWT>' header",
+                "missing_bearer",
+            )
+        try:
+            return jws.decode(token, max_length=self.options.max_token_length)
+        except MalformedTokenError as exc:
+            raise self.refuse.key("malformed-token", str(exc)) from None
+
+    def header(self, header: dict[str, Any]) -> None:
+        """4. ``alg``, ``crit``/``enc`` and ``kid``; the first fault is reported."""
+        found = contract.check_header(header, algorithms=self.options.algorithms())
+        faults = _at_step(found, Step.HEADER)
+        if faults:
+            raise self.refuse.key(faults[0].code, faults[0].message)
+
+    def identity_provider(self, token: jws.DecodedToken) -> IdentityProvider:
+        """5. The active JWT provider with the token's ``iss`` and ``kid``."""
+        claims = token.claims
+        if "iss" not in claims:
+            raise self.refuse.claims([Violation("missing-claim", "", "", "iss")])
+        iss = claims["iss"]
+        if not isinstance(iss, str):
+            raise self.refuse.key("issuer-mismatch", f"iss must be a string, got {iss!r}")
+        kid = str(token.header["kid"])
+        idp, why = self.tenant.identity_providers.for_login(iss, kid)
+        if idp is not None:
+            return idp
         if why == "unknown_issuer":
             message = f"No active JWT identity provider has issuer {iss!r}"
-        else:
-            message = f"The identity provider for issuer {iss!r} has no key id {kid!r}"
-        raise refuse.key("issuer-mismatch" if why == "unknown_issuer" else "kid-mismatch", message)
+            raise self.refuse.key("issuer-mismatch", message)
+        message = f"The identity provider for issuer {iss!r} has no key id {kid!r}"
+        raise self.refuse.key("kid-mismatch", message)
 
-    # 6. signature
-    if not jws.verify_signature(decoded, tenant.identity_providers.public_key(idp)):
-        raise refuse.key(
-            "bad-signature",
-            f"The signature does not verify with the certificate of identity provider {idp.id}",
-        )
-
-    # 7-9. claims, by step
-    violations = contract.check(
-        header,
-        claims,
-        now=now,
-        issuer=iss,
-        key_id=kid,
-        clock_tolerance=idp.clock_tolerance,
-        algorithms=algorithms,
-        audience_list=options.audience_list,
-        reject_future_iat=options.reject_future_iat,
-    )
-    if not options.strict_profile_claims:
-        violations = [
-            v for v in violations if not (v.code == "missing-claim" and v.field in PROFILE_CLAIMS)
-        ]
-    groups = claims.get("groups")
-    if (
-        options.max_groups is not None
-        and isinstance(groups, list)
-        and len(groups) > options.max_groups
-    ):
-        violations.append(
-            Violation(
-                "bad-groups",
-                f"groups holds {len(groups)} names, over the limit of {options.max_groups}",
-                "Send fewer groups.",
-                "groups",
+    def signature(self, token: jws.DecodedToken, idp: IdentityProvider) -> None:
+        """6. The signature, with the provider's certificate or public key."""
+        if not jws.verify_signature(token, self.tenant.identity_providers.public_key(idp)):
+            raise self.refuse.key(
+                "bad-signature",
+                f"The signature does not verify with the certificate of identity provider {idp.id}",
             )
+
+    def claims(self, claims: dict[str, Any], idp: IdentityProvider) -> None:
+        """7-9. Presence, values, time: all faults of the first failing step are reported."""
+        options = self.options
+        violations = contract.check_claims(
+            claims,
+            now=self.now,
+            issuer=idp.issuer,
+            clock_tolerance=idp.clock_tolerance,
+            audience_list=options.audience_list,
+            reject_future_iat=options.reject_future_iat,
         )
-    for step in (
-        [v for v in violations if v.code == "missing-claim"],
-        [v for v in violations if v.code not in _TIME_CODES and v.code != "missing-claim"],
-        [v for v in violations if v.code in _TIME_CODES],
-    ):
-        if step:
-            raise refuse.claims(step)
+        if not options.strict_profile_claims:
+            violations = [
+                v
+                for v in violations
+                if not (v.code == "missing-claim" and v.field in PROFILE_CLAIMS)
+            ]
+        violations += self._too_many_groups(claims)
+        for step in CLAIM_STEPS:
+            faults = _at_step(violations, step)
+            if faults:
+                raise self.refuse.claims(faults)
 
-    # 10. replay
-    jti = str(claims["jti"])  # a numeric jti and its text are the same jti
-    replayed = refuse.key(
-        "jti-replayed",
-        f"jti {jti!r} of issuer {iss!r} was already used for a login; mint a new token",
-        status=options.replay_status,
-    )
-    if tenant.sessions.jti_used(iss, jti, now=now):
-        raise replayed
-    if options.jti_retention_seconds is None:
-        jti_expires = float(claims["exp"]) + idp.clock_tolerance
-    else:
-        jti_expires = now + options.jti_retention_seconds
+    def _too_many_groups(self, claims: dict[str, Any]) -> list[Violation]:
+        limit, groups = self.options.max_groups, claims.get("groups")
+        if limit is None or not isinstance(groups, list) or len(groups) <= limit:
+            return []
+        message = f"groups holds {len(groups)} names, over the limit of {limit}"
+        return [Violation("bad-groups", message, "Send fewer groups.", "groups")]
 
-    # 11. user, jti and session in one transaction
-    profile = _profile(claims)
-    if options.burn_jti_on_failure:
+    def replay(self, claims: dict[str, Any], idp: IdentityProvider) -> tuple[str, float]:
+        """10. The ``(iss, jti)`` pair unused; returns the ``jti`` and until when to keep it."""
+        jti = str(claims["jti"])  # a numeric jti and its text are the same jti
+        if self.tenant.sessions.jti_used(idp.issuer, jti, now=self.now):
+            raise self._replayed(idp.issuer, jti)
+        if self.options.jti_retention_seconds is None:
+            return jti, float(claims["exp"]) + idp.clock_tolerance
+        return jti, self.now + self.options.jti_retention_seconds
+
+    def _replayed(self, iss: str, jti: str) -> QlikError:
+        return self.refuse.key(
+            "jti-replayed",
+            f"jti {jti!r} of issuer {iss!r} was already used for a login; mint a new token",
+            status=self.options.replay_status,
+        )
+
+    def sign_in(
+        self,
+        claims: dict[str, Any],
+        idp: IdentityProvider,
+        jti: str,
+        jti_expires: float,
+        current: Session | None,
+    ) -> LoginResult:
+        """11. The user (created just in time, groups set), the ``jti`` recorded and a
+        session started, in one transaction (the ``jti`` burnt first with
+        ``burn_jti_on_failure``)."""
+        tenant, options, now, iss = self.tenant, self.options, self.now, idp.issuer
+        profile = _profile(claims)
+        if options.burn_jti_on_failure:
+            with tenant.db.transaction() as conn:
+                if not tenant.sessions.consume_jti(conn, iss, jti, expires=jti_expires, now=now):
+                    raise self._replayed(iss, jti)
+        keep = current if options.reuse_session_on_relogin else None
         with tenant.db.transaction() as conn:
-            if not tenant.sessions.consume_jti(conn, iss, jti, expires=jti_expires, now=now):
-                raise replayed
-    keep = current if options.reuse_session_on_relogin else None
-    with tenant.db.transaction() as conn:
-        if not options.burn_jti_on_failure and not tenant.sessions.consume_jti(
-            conn, iss, jti, expires=jti_expires, now=now
-        ):
-            raise replayed
-        user, session = tenant.sign_in(profile, now=now, keep=keep)
-    log.info("jwt-session accepted: sub=%s jti=%s", profile.subject, jti)
-    return LoginResult(user, session, jti)
+            if not options.burn_jti_on_failure and not tenant.sessions.consume_jti(
+                conn, iss, jti, expires=jti_expires, now=now
+            ):
+                raise self._replayed(iss, jti)
+            user, session = tenant.sign_in(profile, now=now, keep=keep)
+        log.info("jwt-session accepted: sub=%s jti=%s", profile.subject, jti)
+        return LoginResult(user, session, jti)

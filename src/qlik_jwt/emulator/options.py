@@ -126,7 +126,26 @@ class EmulatorOptions:
     send_retry_after: bool = _opt(True, "429 answers carry Retry-After.")
     max_body_bytes: int = _opt(65536, "Largest request body; more gets 413.")
     max_token_length: int = _opt(16384, "Largest bearer token on jwt-session; more is malformed.")
-    oauth_token_lifetime: int = _opt(21600, "Lifetime of OAuth access tokens in seconds.")
+    oauth_token_lifetime: int = _opt(
+        21600, "Lifetime in seconds of the emulator's own OAuth client's access tokens."
+    )
+    # --- OAuth impersonation ----------------------------------------------------------------
+    oauth_max_tokens_per_user: int = _opt(
+        25, "Live access tokens one user may hold; one more grant gets 403 too_many_tokens."
+    )
+    oauth_unknown_user_status: int = _opt(
+        400, "HTTP status of an impersonation grant whose user_lookup finds no user."
+    )
+    oauth_exchanged_token_seconds: int = _opt(
+        300,
+        "Lifetime of a token exchanged for purpose websocket/webresource (at most the "
+        "access token's remaining lifetime).",
+    )
+    oauth_query_token_needs_exchange: bool = _opt(
+        True,
+        "The accessToken query parameter (engine websocket, /single/) takes only exchanged "
+        "tokens; False: plain access tokens too.",
+    )
     # --- answers ----------------------------------------------------------------------------
     strict: bool = _opt(
         False,
@@ -140,6 +159,7 @@ class EmulatorOptions:
             "key_fault_status",
             "replay_status",
             "origin_refused_status",
+            "oauth_unknown_user_status",
         ):
             status = getattr(self, name)
             if not 400 <= status <= 499:
@@ -160,6 +180,8 @@ class EmulatorOptions:
             "max_body_bytes",
             "max_token_length",
             "oauth_token_lifetime",
+            "oauth_max_tokens_per_user",
+            "oauth_exchanged_token_seconds",
         ):
             if getattr(self, name) < 1:
                 raise ConfigurationError(name, "must be at least 1", getattr(self, name))

@@ -17,9 +17,11 @@ from qlik_jwt.emulator.cookies import CookieJar
 from qlik_jwt.emulator.engine import SampleApp
 from qlik_jwt.emulator.faults import Faults
 from qlik_jwt.emulator.options import EmulatorOptions
+from qlik_jwt.emulator.state.access_tokens import AccessTokens, TokenRecord
 from qlik_jwt.emulator.state.csp_origins import CspOrigins
 from qlik_jwt.emulator.state.db import Database, new_key
 from qlik_jwt.emulator.state.identity_providers import IdentityProviders
+from qlik_jwt.emulator.state.oauth_clients import OAuthClients
 from qlik_jwt.emulator.state.sessions import Session, Sessions
 from qlik_jwt.emulator.state.spaces import Space, Spaces
 from qlik_jwt.emulator.state.tenant import ensure_tenant, group_settings
@@ -38,7 +40,9 @@ DEFAULT_DIRECTORY = (
 
 @dataclass(frozen=True)
 class OAuthClient:
-    """The one OAuth client (``client_credentials``) whose tokens act as the admin key."""
+    """The emulator's own OAuth client (``client_credentials``), printed at start, whose
+    tokens act as the admin key. Clients created through ``/api/v1/oauth-clients`` are
+    state (:class:`~qlik_jwt.emulator.state.oauth_clients.OAuthClients`)."""
 
     client_id: str
     client_secret: str = field(repr=False)
@@ -87,6 +91,8 @@ class EmulatedTenant:
         self.csp_origins = CspOrigins(self.db)
         self.users = Users(self.db)
         self.spaces = Spaces(self.db)
+        self.oauth_clients = OAuthClients(self.db)
+        self.access_tokens = AccessTokens(self.db)
         self.sessions = Sessions(
             self.db,
             inactivity=options.session_inactivity_seconds,
@@ -100,11 +106,29 @@ class EmulatedTenant:
         """The tenant's current time: the injected clock plus the fault clock offset."""
         return self.clock() + self.faults.clock_offset
 
+    def is_admin_key(self, token: str) -> bool:
+        return hmac.compare_digest(token.encode(), self.admin_key.encode())
+
+    def bearer_user(self, token: str) -> tuple[User, TokenRecord | None] | None:
+        """Whom a Bearer token speaks for: the administrator for the admin key or a
+        client-credentials token, the user of a live access token (purpose ``access``),
+        or None. A disabled or deleted user's tokens speak for nobody."""
+        if self.is_admin_key(token):
+            return self.admin, None
+        record = self.access_tokens.find(token, now=self.now())
+        if record is None or record.purpose != "access":
+            return None
+        if record.user_id is None:
+            return self.admin, record
+        user = self.users.find(record.user_id)
+        if user is None or user.status == "disabled":
+            return None
+        return user, record
+
     def is_admin_token(self, token: str) -> bool:
-        """True for the admin key or a live OAuth access token."""
-        if hmac.compare_digest(token.encode(), self.admin_key.encode()):
-            return True
-        return self.sessions.access_token_valid(token, now=self.now())
+        """True for the admin key or a live client-credentials access token."""
+        found = self.bearer_user(token)
+        return found is not None and found[0].is_admin
 
     def sign_in(
         self, profile: LoginProfile, *, now: float, keep: Session | None = None

@@ -50,12 +50,12 @@ from qlik_jwt.settings import Settings
 from qlik_jwt.signer import TokenSigner, UserClaims
 from qlik_jwt.web.bodies import read_empty_json
 from qlik_jwt.web.errors import error_responses, refusal_response
-from qlik_jwt.web.forgery import app_origin, check_same_origin
-from qlik_jwt.web.identity import Identify
+from qlik_jwt.web.forgery import app_origin, check_request_origin
+from qlik_jwt.web.identity import Identify, identify_user
 from qlik_jwt.web.proxy import QlikProxy, engine_routes, rest_routes
 from qlik_jwt.web.public_config import config_routes
 from qlik_jwt.web.static_files import static_routes
-from qlik_jwt.web.tokens import TokenResponse, identify_user
+from qlik_jwt.web.tokens import TokenResponse
 
 __all__ = ["CsrfToken", "QlikEmbedding"]
 
@@ -131,7 +131,7 @@ class QlikEmbedding:
 
     async def _user_for_token(self, request: Request) -> UserClaims:
         """The token request's checks before minting, in the web app's order."""
-        check_same_origin(request, self.settings.public_origin)
+        check_request_origin(request, self.settings.public_origin)
         await read_empty_json(request)
         user = require_user(await identify_user(self.identify, request))
         valid = None

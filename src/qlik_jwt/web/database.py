@@ -6,7 +6,6 @@ transaction (:meth:`Database.transaction`), so a failure leaves nothing half-wri
 
 from __future__ import annotations
 
-import os
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -14,6 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from qlik_jwt.errors import ConfigurationError
+from qlik_jwt.private_files import private_file
 
 __all__ = ["Database"]
 
@@ -43,7 +43,8 @@ class Database:
     """An open SQLite database at ``path`` (``":memory:"`` for tests) with ``schema``
     (default: the users and sessions above).
 
-    ``private`` creates a new file readable by its owner only (for secrets). Raises
+    A new file is created readable by its owner only (its folder too): it holds secrets,
+    ``what`` says which, for the warning about an existing one readable by others. Raises
     ConfigurationError naming ``setting`` (with ``fix``) when the file cannot be opened or
     created.
     """
@@ -55,16 +56,12 @@ class Database:
         schema: str = SCHEMA,
         setting: str = "users_db",
         fix: str = "Set QLIK_USERS_DB to a writable file path.",
-        private: bool = False,
+        what: str = "the users database",
     ) -> None:
         self.path = path
         try:
             if str(path) != ":memory:":
-                Path(path).parent.mkdir(parents=True, exist_ok=True)
-                if private:
-                    # Created 0600 before SQLite opens it; SQLite gives its -wal and -shm
-                    # files the database file's permissions.
-                    os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+                private_file(path, what, sqlite=True)
             self._conn = sqlite3.connect(
                 str(path), check_same_thread=False, isolation_level=None, timeout=10
             )

@@ -11,10 +11,9 @@ from __future__ import annotations
 from fastapi import Request
 from starlette.requests import HTTPConnection
 
-from qlik_jwt.embedding.forgery import CSRF_HEADER, check_csrf_header, matches
-from qlik_jwt.embedding.forgery import check_same_origin as check_origin
+from qlik_jwt.embedding.forgery import CSRF_HEADER, check_csrf_header, check_same_origin, matches
 
-__all__ = ["CSRF_HEADER", "app_origin", "check_csrf_token", "check_same_origin"]
+__all__ = ["CSRF_HEADER", "app_origin", "check_csrf_token", "check_request_origin"]
 
 
 def app_origin(request: HTTPConnection, public_origin: str | None) -> str:
@@ -26,10 +25,10 @@ def app_origin(request: HTTPConnection, public_origin: str | None) -> str:
     return f"{scheme}://{request.url.netloc}"
 
 
-def check_same_origin(request: HTTPConnection, public_origin: str | None) -> None:
+def check_request_origin(request: HTTPConnection, public_origin: str | None) -> None:
     """Raise WebError 403 when ``Origin`` or ``Sec-Fetch-Site`` shows another origin
     (for HTTP requests and websocket handshakes alike)."""
-    check_origin(
+    check_same_origin(
         app_origin(request, public_origin),
         request.headers.get("origin"),
         request.headers.get("sec-fetch-site"),

@@ -13,15 +13,17 @@ sign-in session and the SQLite user store.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Awaitable, Callable
 
 from fastapi import Request
 
+from qlik_jwt.embedding.tokens import require_user
 from qlik_jwt.signer import UserClaims
 from qlik_jwt.web.signin import HostSessionCookie
 from qlik_jwt.web.users import User, UserStore
 
-__all__ = ["Identify", "SessionIdentity"]
+__all__ = ["Identify", "SessionIdentity", "identify_user"]
 
 Identify = Callable[[Request], UserClaims | Awaitable[UserClaims | None] | None]
 
@@ -40,3 +42,11 @@ class SessionIdentity:
     def __call__(self, request: Request) -> UserClaims | None:
         user = self.user(request)
         return None if user is None else user.claims()
+
+
+async def identify_user(identify: Identify, request: Request) -> UserClaims | None:
+    """Call the hook; it may be a plain function or a coroutine function."""
+    found: object = identify(request)
+    if inspect.isawaitable(found):
+        found = await found
+    return None if found is None else require_user(found)

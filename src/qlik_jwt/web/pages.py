@@ -21,12 +21,11 @@ from qlik_jwt.embedding.ratelimit import RateLimiter
 from qlik_jwt.settings import Settings
 from qlik_jwt.web.bodies import read_form
 from qlik_jwt.web.errors import WebError
-from qlik_jwt.web.forgery import CSRF_HEADER, app_origin, check_same_origin
-from qlik_jwt.web.identity import Identify
+from qlik_jwt.web.forgery import CSRF_HEADER, app_origin, check_request_origin
+from qlik_jwt.web.identity import Identify, identify_user
 from qlik_jwt.web.mint_hint import MintHint
 from qlik_jwt.web.proxy.context import QlikProxy
 from qlik_jwt.web.signin import HostSessionCookie
-from qlik_jwt.web.tokens import identify_user
 from qlik_jwt.web.users import UserStore
 
 __all__ = ["page_routes", "sign_in_routes"]
@@ -34,6 +33,10 @@ __all__ = ["page_routes", "sign_in_routes"]
 log = logging.getLogger("qlik_jwt.web")
 
 NO_STORE = {"Cache-Control": "no-store"}
+# Sign-out: the browser drops what it cached or stored for this origin (answers, and the
+# page's storage). Not "cookies": that clears every cookie of the whole registrable domain,
+# the host app's others included; the app clears its own cookies by name.
+CLEAR_SITE_DATA = {"Clear-Site-Data": '"cache", "storage"'}
 
 
 class Layout:
@@ -139,7 +142,7 @@ def sign_in_routes(
 
     @router.post("/sign-in", response_class=HTMLResponse, include_in_schema=False)
     async def sign_in(request: Request) -> Response:
-        check_same_origin(request, settings.public_origin)
+        check_request_origin(request, settings.public_origin)
         form = await read_form(request, {"username": 64, "password": 1024})
         wait = limiter.acquire(form["username"].lower())
         if wait:
@@ -165,14 +168,16 @@ def sign_in_routes(
 
     @router.post("/sign-out", include_in_schema=False)
     async def sign_out(request: Request) -> Response:
-        check_same_origin(request, settings.public_origin)
+        check_request_origin(request, settings.public_origin)
         form = await read_form(request, {"csrf_token": 128})
         session = cookie.session(request)
         if session is not None:
             if not hmac.compare_digest(form["csrf_token"].encode(), session.csrf_token.encode()):
                 raise WebError(403, "csrf-token-mismatch", "The sign-out form is stale.")
             cookie.sessions.delete(session.id)
-        response = RedirectResponse("/sign-in", status_code=303, headers=NO_STORE)
+        response = RedirectResponse(
+            "/sign-in", status_code=303, headers={**NO_STORE, **CLEAR_SITE_DATA}
+        )
         cookie.clear(request, response)
         hint.clear(request, response)
         if proxy is not None:

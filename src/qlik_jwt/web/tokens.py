@@ -9,8 +9,6 @@ audit line. Proxy mode mounts no ``/token`` but logs in with the same minter.
 
 from __future__ import annotations
 
-import inspect
-
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
@@ -23,15 +21,14 @@ from qlik_jwt.embedding.tokens import (
     require_user,
     token_answer,
 )
-from qlik_jwt.signer import UserClaims
 from qlik_jwt.web.bodies import read_empty_json
 from qlik_jwt.web.errors import error_responses
-from qlik_jwt.web.forgery import check_csrf_token, check_same_origin
-from qlik_jwt.web.identity import Identify
+from qlik_jwt.web.forgery import check_csrf_token, check_request_origin
+from qlik_jwt.web.identity import Identify, identify_user
 from qlik_jwt.web.mint_hint import MintHint
 from qlik_jwt.web.signin import HostSessionCookie
 
-__all__ = ["AUDIT_LOGGER", "TokenMinter", "TokenResponse", "identify_user", "token_routes"]
+__all__ = ["AUDIT_LOGGER", "TokenResponse", "token_routes"]
 
 
 class TokenResponse(BaseModel):
@@ -39,14 +36,6 @@ class TokenResponse(BaseModel):
 
     token: str
     expiresAt: int
-
-
-async def identify_user(identify: Identify, request: Request) -> UserClaims | None:
-    """Call the hook; it may be a plain function or a coroutine function."""
-    found: object = identify(request)
-    if inspect.isawaitable(found):
-        found = await found
-    return None if found is None else require_user(found)
 
 
 def token_routes(
@@ -68,7 +57,7 @@ def token_routes(
         summary="Mint a Qlik JWT for the signed-in user",
     )
     async def token(request: Request) -> JSONResponse:
-        check_same_origin(request, public_origin)
+        check_request_origin(request, public_origin)
         await read_empty_json(request)
         user = require_user(await identify_user(identify, request), "Open / and sign in.")
         session = cookie.session(request)

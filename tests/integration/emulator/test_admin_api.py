@@ -46,7 +46,7 @@ def test_oauth_client_credentials_give_an_admin_token(emulator: RunningEmulator)
         )
         assert answer.status_code == 200
         token = answer.json()
-        assert token["token_type"] == "Bearer" and token["expires_in"] == 21600
+        assert token["token_type"] == "bearer" and token["expires_in"] == 21600
         headers = {"Authorization": f"Bearer {token['access_token']}"}
         me = client.get("/api/v1/users/me", headers=headers, follow_redirects=True)
         assert me.status_code == 200 and me.json()["tenantId"] == emulator.tenant_id

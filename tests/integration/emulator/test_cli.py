@@ -99,7 +99,7 @@ def test_an_unusable_state_file_exits_2_naming_db(tmp_path: Path) -> None:
     for db, shown in (
         (tmp_path, "unable to open database file"),
         (not_a_database, "file is not a database"),
-        (blocked / "state.sqlite3", "File exists"),  # mkdir of the folder
+        (blocked / "state.sqlite3", "Not a directory"),  # the folder is a file
     ):
         result = runner.invoke(app, ["emulator", "--db", str(db)])
         assert result.exit_code == 2, (db, result.output)

@@ -52,7 +52,9 @@ def test_sheets_list_existing_objects_in_reading_order(sales: SampleApp) -> None
     assert sales.sheet_cells("sales-overview") == [
         "kpi-total-sales",
         "sales-by-region",
+        "sales-by-category",
         "sales-by-year",
+        "sales-by-month",
         "top-customers",
     ]
 
@@ -91,3 +93,28 @@ def test_app_definitions_are_valid_json_with_the_declared_csv() -> None:
     for name in ("sales.json", "support.json"):
         definition = json.loads((DATA / name).read_text(encoding="utf-8"))
         assert (DATA / definition["data"]).is_file()
+
+
+# What each chart module reads from a stored object before it draws (found by rendering the
+# objects with nebula.js: a missing one throws inside the chart).
+CHART_PROPERTIES = {
+    "barchart": {"color", "legend", "dataPoint", "dimensionAxis", "measureAxis", "gridLine"},
+    "linechart": {"color", "legend", "dataPoint", "dimensionAxis", "measureAxis", "gridLine"},
+    "piechart": {"color", "legend", "dataPoint", "donut"},
+    "kpi": {"showMeasureTitle", "textAlign", "fontSize"},
+    "table": {"totals", "usePagination"},
+}
+
+
+def test_stored_objects_are_complete_for_their_chart_type(apps: dict[str, SampleApp]) -> None:
+    for app in apps.values():
+        for object_id, properties in app.objects.items():
+            qtype = properties["qInfo"]["qType"]
+            if qtype == "sheet":
+                continue
+            assert properties["qInfo"]["qId"] == object_id
+            assert properties["visualization"] == qtype, object_id
+            assert CHART_PROPERTIES[qtype] <= set(properties), object_id
+            cube = properties["qHyperCubeDef"]
+            for entry in (*cube["qDimensions"], *cube["qMeasures"]):
+                assert entry["qDef"]["cId"] and "qAttributeExpressions" in entry, object_id

@@ -152,13 +152,13 @@ def test_predefined_objects_and_sheets(client: Client, doc: int) -> None:
     ]
     sheet = client.result(doc, "GetObject", ["sales-overview"])["qReturn"]["qHandle"]
     sheet_layout = client.result(sheet, "GetLayout")["qLayout"]
-    assert sheet_layout["qMeta"] == {"title": "Sales overview"}
+    assert sheet_layout["qMeta"] == {"title": "Sales overview", "description": ""}
     items = sheet_layout["qChildList"]["qItems"]
     assert items[1] == {
         "qInfo": {"qId": "sales-by-region", "qType": "barchart"},
         "qData": {"title": "Sales by Region", "visualization": "barchart"},
     }
-    assert len(client.result(sheet, "GetChildInfos")["qInfos"]) == 4
+    assert len(client.result(sheet, "GetChildInfos")["qInfos"]) == 6
     assert client.result(doc, "GetObject", ["nope"]) == {
         "qReturn": {"qType": None, "qHandle": None}
     }

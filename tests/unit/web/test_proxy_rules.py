@@ -137,17 +137,42 @@ def test_qliks_cookies_token_cors_and_hop_headers_never_reach_the_browser() -> N
         ("Transfer-Encoding", "chunked"),
         ("Strict-Transport-Security", "max-age=1"),
         ("Location", f"{TENANT}/api/v1/users/abc"),
-        ("Cache-Control", "no-store"),
         ("Content-Security-Policy", "frame-ancestors 'self'"),
     ]
-    assert response_headers(given, tenant_url=TENANT) == [
+    assert response_headers(given, tenant_url=TENANT, path="/api/v1/users/me") == [
         ("Content-Type", "application/json"),
         ("Location", "/api/v1/users/abc"),
-        ("Cache-Control", "no-store"),
         ("Content-Security-Policy", "frame-ancestors 'self'"),
+        ("Cache-Control", "private, no-store"),
     ]
     elsewhere = [("Location", "https://idp.example/login")]
-    assert response_headers(elsewhere, tenant_url=TENANT) == elsewhere
+    assert response_headers(elsewhere, tenant_url=TENANT, path="/single/") == [
+        *elsewhere,
+        ("Cache-Control", "private, no-store"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("path", "tenant_says", "browser_gets"),
+    [
+        # Answers for a user: never kept, whatever the tenant says.
+        ("/api/v1/users/me", [], "private, no-store"),
+        ("/api/v1/users/me", [("Cache-Control", "public, max-age=3600")], "private, no-store"),
+        ("/single/", [("Cache-Control", "max-age=60")], "private, no-store"),
+        # A static asset: the tenant's caching when it states one, else not kept either.
+        ("/resources/a.js", [("Cache-Control", "public, max-age=3600")], "public, max-age=3600"),
+        ("/assets/b.css", [("Cache-Control", "max-age=60")], "max-age=60"),
+        ("/resources/a.js", [], "private, no-store"),
+        ("/resources/a.js", [("Expires", "Wed, 21 Oct 2099 07:28:00 GMT")], "private, no-store"),
+    ],
+)
+def test_answers_that_depend_on_the_user_are_never_cached(
+    path: str, tenant_says: list[tuple[str, str]], browser_gets: str
+) -> None:
+    kept = response_headers(tenant_says, tenant_url=TENANT, path=path)
+    assert [value for name, value in kept if name.lower() == "cache-control"] == [browser_gets]
+    if browser_gets == "private, no-store":
+        assert not any(name.lower() in ("expires", "pragma") for name, _ in kept)
 
 
 @pytest.mark.parametrize(

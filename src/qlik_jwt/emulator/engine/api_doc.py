@@ -156,9 +156,3 @@ def evaluate_ex(state: SessionState, handle: Handle, args: dict[str, Any]) -> Re
     result = {"qText": format_number(value), "qIsNumeric": value is not None}
     result["qNumber"] = json_number(value) if value is not None else 0
     return Reply({"qValue": result})
-
-
-@DOC.method("ClearAll", Param("qLockedAlso", bool, False), Param("qStateName", str, ""))
-def clear_all(state: SessionState, handle: Handle, args: dict[str, Any]) -> Reply:
-    changed = state.document_of(handle).selections.clear()
-    return Reply({}, change=state.data_handles() if changed else [])

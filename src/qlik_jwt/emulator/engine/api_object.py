@@ -1,4 +1,7 @@
-"""GenericObject: layouts, properties, hypercube pages and selections through a hypercube."""
+"""GenericObject: layouts, properties and property trees, hypercube and list object pages.
+
+Selections through an object are in :mod:`.api_selections`.
+"""
 
 from __future__ import annotations
 
@@ -6,10 +9,8 @@ import copy
 from typing import Any
 
 from qlik_jwt.emulator.engine.cube_definition import parse_pages
-from qlik_jwt.emulator.engine.errors import INVALID_PARAMETERS, EngineError
 from qlik_jwt.emulator.engine.params import Param
 from qlik_jwt.emulator.engine.state import Api, Handle, Reply, SessionState
-from qlik_jwt.errors import describe
 
 __all__ = ["GENERIC_OBJECT"]
 
@@ -65,37 +66,28 @@ def get_hypercube_data(state: SessionState, handle: Handle, args: dict[str, Any]
 
 
 @GENERIC_OBJECT.method(
-    "SelectHyperCubeValues",
+    "GetHyperCubeReducedData",
     Param("qPath", str, required=True),
-    Param("qDimNo", int, required=True),
-    Param("qValues", list, required=True),
-    Param("qToggleMode", bool, False),
+    Param("qPages", list, required=True),
+    Param("qZoomFactor", int, -1),
+    Param("qReductionMode", str, "N"),
 )
-def select_hypercube_values(state: SessionState, handle: Handle, args: dict[str, Any]) -> Reply:
-    """Select dimension values by ``qElemNumber``; answer which layouts changed."""
-    document = state.document_of(handle)
-    cube = document.hypercube(handle.target, args["qPath"])
-    dimensions = cube.definition.dimensions
-    number = args["qDimNo"]
-    if not 0 <= number < len(dimensions):
-        raise EngineError(
-            INVALID_PARAMETERS,
-            f"qDimNo {number} is not a dimension of this hypercube; "
-            f"it has {len(dimensions)} (numbered from 0)",
-        )
-    field = dimensions[number].field
-    elements = args["qValues"]
-    if not all(isinstance(e, int) and not isinstance(e, bool) for e in elements):
-        raise EngineError(
-            INVALID_PARAMETERS, f"qValues must be qElemNumber integers, got {describe(elements)}"
-        )
-    unknown = [e for e in elements if not 0 <= e < field.cardinal]
-    if unknown:
-        raise EngineError(
-            INVALID_PARAMETERS,
-            f"qValues {describe(unknown)} are not qElemNumbers of field {describe(field.name)} "
-            f"(0 to {field.cardinal - 1}); take them from the cells' qElemNumber",
-        )
-    values = [field.values[e] for e in elements]
-    changed = document.selections.select(field.name, values, toggle=args["qToggleMode"])
-    return Reply({"qSuccess": True}, change=state.data_handles() if changed else [])
+def get_hypercube_reduced_data(state: SessionState, handle: Handle, args: dict[str, Any]) -> Reply:
+    """The pages unreduced: the emulator's apps are small enough to send every row."""
+    return get_hypercube_data(state, handle, {"qPath": args["qPath"], "qPages": args["qPages"]})
+
+
+@GENERIC_OBJECT.method(
+    "GetListObjectData",
+    Param("qPath", str, required=True),
+    Param("qPages", list, required=True),
+)
+def get_list_object_data(state: SessionState, handle: Handle, args: dict[str, Any]) -> Reply:
+    pages = parse_pages(args["qPages"], "qPages")
+    listed = state.document_of(handle).list_object(handle.target, args["qPath"])
+    return Reply({"qDataPages": [listed.page(page) for page in pages]})
+
+
+@GENERIC_OBJECT.method("GetFullPropertyTree")
+def get_full_property_tree(state: SessionState, handle: Handle, args: dict[str, Any]) -> Reply:
+    return Reply({"qPropEntry": state.document_of(handle).full_property_tree(handle.target)})

@@ -37,6 +37,7 @@ __all__ = [
     "Page",
     "SortCriterion",
     "compile_cube",
+    "compile_dimension",
     "parse_pages",
 ]
 
@@ -169,7 +170,8 @@ def _criteria(
     return tuple(found)
 
 
-def _dimension(spec: Any, app: SampleApp, path: str) -> DimensionDef:
+def compile_dimension(spec: Any, app: SampleApp, path: str) -> DimensionDef:
+    """Check one ``NxDimension`` (or a list object's definition: same ``qDef``)."""
     spec = _object(spec, path)
     if spec.get("qLibraryId"):
         raise _invalid(
@@ -220,6 +222,8 @@ def _measure(spec: Any, app: SampleApp, path: str) -> MeasureDef:
     num_format = qdef.get("qNumFormat")
     if num_format is not None:
         num_format = _object(num_format, f"{path}.qDef.qNumFormat")
+        if num_format.get("qType", "U") == "U":
+            num_format = None  # Sense stores the automatic format as qType "U"
     where = f"{path}.qSortBy"
     sort = _criteria(_object(spec.get("qSortBy"), where), app, where, _MEASURE_CRITERIA)
     return MeasureDef(expression, title, num_format or None, sort)
@@ -282,7 +286,9 @@ def compile_cube(definition: Any, app: SampleApp, path: str = "qHyperCubeDef") -
         )
     dims = _list(spec.get("qDimensions"), f"{path}.qDimensions")
     measures = _list(spec.get("qMeasures"), f"{path}.qMeasures")
-    dimensions = tuple(_dimension(d, app, f"{path}.qDimensions[{i}]") for i, d in enumerate(dims))
+    dimensions = tuple(
+        compile_dimension(d, app, f"{path}.qDimensions[{i}]") for i, d in enumerate(dims)
+    )
     measure_defs = tuple(_measure(m, app, f"{path}.qMeasures[{i}]") for i, m in enumerate(measures))
     width = len(dimensions) + len(measure_defs)
     fetch = spec.get("qInitialDataFetch")

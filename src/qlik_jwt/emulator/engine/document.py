@@ -21,7 +21,8 @@ from qlik_jwt.emulator.engine.errors import (
 )
 from qlik_jwt.emulator.engine.expressions import ExpressionError, compile_expression
 from qlik_jwt.emulator.engine.hypercube import HyperCube
-from qlik_jwt.emulator.engine.objects import check_properties, cube_at, object_layout
+from qlik_jwt.emulator.engine.list_object import ListObject
+from qlik_jwt.emulator.engine.objects import check_properties, cube_at, list_at, object_layout
 from qlik_jwt.emulator.engine.selections import Selections
 from qlik_jwt.errors import describe
 
@@ -44,6 +45,8 @@ class Document:
         self.app = app
         self.selections = Selections()
         self._session_objects: dict[str, dict[str, Any]] = {}
+        # The object in a modal selection (BeginSelections ... EndSelections), if any.
+        self.modal_object: str | None = None
 
     # -- objects -----------------------------------------------------------------------------
 
@@ -125,7 +128,13 @@ class Document:
         def children(data: Mapping[str, Any]) -> list[dict[str, Any]]:
             return [self._child_item(info, data) for info in self.child_infos(object_id)]
 
-        return object_layout(properties, self.app, self.selections, children)
+        return object_layout(
+            properties,
+            self.app,
+            self.selections,
+            children,
+            in_selections=self.modal_object == object_id,
+        )
 
     def _child_item(self, info: dict[str, str], data: Mapping[str, Any]) -> dict[str, Any]:
         child = self.app.objects[info["qId"]]
@@ -142,6 +151,38 @@ class Document:
         properties = self.properties(object_id)
         assert properties is not None, object_id
         return HyperCube(cube_at(properties, path, self.app), self.app, self.selections)
+
+    def list_object(self, object_id: str, path: str) -> ListObject:
+        """The list object at ``path`` of an object, computed under the current selections."""
+        properties = self.properties(object_id)
+        assert properties is not None, object_id
+        return ListObject(list_at(properties, path, self.app), self.app, self.selections)
+
+    def full_property_tree(self, object_id: str) -> dict[str, Any]:
+        """``GetFullPropertyTree``'s ``qPropEntry``: the properties and the children's trees."""
+        properties = self.properties(object_id)
+        assert properties is not None, object_id
+        return {
+            "qProperty": copy.deepcopy(dict(properties)),
+            "qChildren": [
+                self.full_property_tree(info["qId"]) for info in self.child_infos(object_id)
+            ],
+            "qEmbeddedSnapshotRef": None,
+        }
+
+    # -- modal selections --------------------------------------------------------------------
+
+    def begin_selections(self, object_id: str) -> None:
+        """Put an object in a modal selection; another object's one is accepted first."""
+        if self.modal_object not in (None, object_id):
+            self.selections.end_modal(accept=True)
+        self.modal_object = object_id
+        self.selections.begin_modal()
+
+    def end_selections(self, *, accept: bool) -> bool:
+        """End the modal selection; True if undoing it changed the selections."""
+        self.modal_object = None
+        return self.selections.end_modal(accept=accept)
 
     def evaluate(self, expression: str) -> float | None:
         """An expression's value over the possible rows (``Evaluate``/``EvaluateEx``)."""

@@ -24,7 +24,7 @@ from qlik_jwt.emulator.engine.cube_definition import (
 from qlik_jwt.emulator.engine.formatting import format_number, json_number
 from qlik_jwt.emulator.engine.selections import Selections
 
-__all__ = ["HyperCube", "value_text"]
+__all__ = ["HyperCube", "dimension_info", "numeric_key", "value_text"]
 
 Row = Mapping[str, Value]
 _STATE_RANK = {"S": 0, "O": 1}
@@ -97,7 +97,7 @@ class HyperCube:
         if criterion.kind == "ascii":
             return (lambda r: value_text(r.keys[column]).casefold()), direction < 0
         if criterion.kind == "numeric":
-            return (lambda r: _numeric_key(r.keys[column], direction)), False
+            return (lambda r: numeric_key(r.keys[column], direction)), False
         if criterion.kind == "load":
             return (lambda r: direction * dim.field.elem_number(r.keys[column])), False
         if criterion.kind == "state":
@@ -110,15 +110,15 @@ class HyperCube:
             return (lambda r: direction * len(by_value[r.keys[column]])), False
         assert criterion.expression is not None
         totals = {value: criterion.expression.evaluate(rows) for value, rows in by_value.items()}
-        return (lambda r: _numeric_key(totals[r.keys[column]], direction)), False
+        return (lambda r: numeric_key(totals[r.keys[column]], direction)), False
 
     def _measure_key(
         self, index: int, criterion: SortCriterion
     ) -> Callable[[_CubeRow], tuple[bool, float]]:
         direction, expression = criterion.direction, criterion.expression
         if expression is None:
-            return lambda r: _numeric_key(r.values[index], direction)
-        return lambda r: _numeric_key(expression.evaluate(r.rows), direction)
+            return lambda r: numeric_key(r.values[index], direction)
+        return lambda r: numeric_key(expression.evaluate(r.rows), direction)
 
     # -- output ------------------------------------------------------------------------------
 
@@ -172,43 +172,6 @@ class HyperCube:
             cells.append(cell)
         return cells
 
-    def _dimension_info(self, column: int, dim: DimensionDef) -> dict[str, Any]:
-        field = dim.field
-        shown = {row.keys[column] for row in self.rows}
-        selected = self.selections.selected(field.name)
-        numbers = [v for v in field.values if isinstance(v, float)]
-        counts = {"qLocked": 0, "qSelected": len(selected), "qOption": 0, "qDeselected": 0}
-        counts.update(qAlternative=0, qExcluded=0, qSelectedExcluded=0, qLockedExcluded=0)
-        possible = {row[field.name] for row in self.possible}
-        if selected:
-            counts["qExcluded"] = field.cardinal - len(selected)
-        else:
-            counts.update(qOption=len(possible), qExcluded=field.cardinal - len(possible))
-        return {
-            "qFallbackTitle": dim.title,
-            "qApprMaxGlyphCount": max((len(value_text(v)) for v in shown), default=0),
-            "qCardinal": field.cardinal,
-            "qSortIndicator": _indicator(dim.sort),
-            "qGroupFallbackTitles": [dim.title],
-            "qGroupPos": 0,
-            "qStateCounts": counts,
-            "qTags": ["$numeric"] if field.numeric else ["$text"],
-            "qDimensionType": "N" if field.numeric else "D",
-            "qGrouping": "N",
-            "qNumFormat": {"qType": "U", "qnDec": 0, "qUseThou": 0},
-            "qIsAutoFormat": True,
-            "qGroupFieldDefs": [field.name],
-            "qMin": json_number(min(numbers)) if numbers else "NaN",
-            "qMax": json_number(max(numbers)) if numbers else "NaN",
-            "qAttrExprInfo": [],
-            "qAttrDimInfo": [],
-            "qCardinalities": {
-                "qCardinal": field.cardinal,
-                "qHypercubeCardinal": len(shown),
-                "qAllValuesCardinal": -1,
-            },
-        }
-
     def _measure_info(self, index: int, measure: MeasureDef) -> dict[str, Any]:
         values = [r.values[index] for r in self.rows]
         numbers = [v for v in values if v is not None]
@@ -234,7 +197,10 @@ class HyperCube:
             "qStateName": "$",
             "qSize": self.size,
             "qDimensionInfo": [
-                self._dimension_info(i, d) for i, d in enumerate(definition.dimensions)
+                dimension_info(
+                    d, {row.keys[i] for row in self.rows}, self.possible, self.selections
+                )
+                for i, d in enumerate(definition.dimensions)
             ],
             "qMeasureInfo": [self._measure_info(i, m) for i, m in enumerate(definition.measures)],
             "qEffectiveInterColumnSortOrder": list(definition.sort_order),
@@ -249,7 +215,53 @@ class HyperCube:
         }
 
 
-def _numeric_key(value: Value | None, direction: int) -> tuple[bool, float]:
+def dimension_info(
+    dim: DimensionDef, shown: set[Value], possible: Sequence[Row], selections: Selections
+) -> dict[str, Any]:
+    """An ``NxDimensionInfo``: titles, cardinalities and state counts of a dimension that
+    shows the values ``shown`` when the rows in ``possible`` are possible."""
+    field = dim.field
+    selected = selections.selected(field.name)
+    numbers = [v for v in field.values if isinstance(v, float)]
+    counts = {"qLocked": 0, "qSelected": len(selected), "qOption": 0, "qDeselected": 0}
+    counts.update(qAlternative=0, qExcluded=0, qSelectedExcluded=0, qLockedExcluded=0)
+    values = {row[field.name] for row in possible}
+    if selected:
+        counts["qExcluded"] = field.cardinal - len(selected)
+    else:
+        counts.update(qOption=len(values), qExcluded=field.cardinal - len(values))
+    return {
+        "qFallbackTitle": dim.title,
+        "qApprMaxGlyphCount": max((len(value_text(v)) for v in shown), default=0),
+        "qCardinal": field.cardinal,
+        "qLocked": False,
+        "qSortIndicator": _indicator(dim.sort),
+        "qGroupFallbackTitles": [dim.title],
+        "qGroupPos": 0,
+        "qStateCounts": counts,
+        "qTags": ["$numeric"] if field.numeric else ["$text"],
+        "qDimensionType": "N" if field.numeric else "D",
+        "qGrouping": "N",
+        "qNumFormat": {"qType": "U", "qnDec": 0, "qUseThou": 0},
+        "qIsAutoFormat": True,
+        "qGroupFieldDefs": [field.name],
+        "qMin": json_number(min(numbers)) if numbers else "NaN",
+        "qMax": json_number(max(numbers)) if numbers else "NaN",
+        "qContinuousAxes": False,
+        "qIsCyclic": False,
+        "qDerivedField": False,
+        "qIsOneAndOnlyOne": False,
+        "qAttrExprInfo": [],
+        "qAttrDimInfo": [],
+        "qCardinalities": {
+            "qCardinal": field.cardinal,
+            "qHypercubeCardinal": len(shown),
+            "qAllValuesCardinal": -1,
+        },
+    }
+
+
+def numeric_key(value: Value | None, direction: int) -> tuple[bool, float]:
     """Numbers in ``direction``; text and null always after them."""
     if isinstance(value, float):
         return (False, direction * value)

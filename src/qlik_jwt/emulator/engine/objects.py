@@ -1,10 +1,12 @@
 """Generic objects: checking their properties and computing their layouts.
 
 A layout is the properties with every computed definition replaced by its result, as
-Qlik does: ``qHyperCubeDef`` becomes ``qHyperCube``, ``qMetaDef`` becomes ``qMeta``,
-``qChildListDef`` becomes ``qChildList``, and a member holding ``{"qStringExpression":
-{"qExpr": ...}}`` (or ``qValueExpression``) becomes the expression's text (or number).
-Definitions may sit at any depth; ``qPath`` arguments are JSON Pointers to them.
+Qlik does: ``qHyperCubeDef`` becomes ``qHyperCube``, ``qListObjectDef`` becomes
+``qListObject``, ``qSelectionObjectDef`` becomes ``qSelectionObject``, ``qMetaDef``
+becomes ``qMeta``, ``qChildListDef`` becomes ``qChildList``, and a member holding
+``{"qStringExpression": {"qExpr": ...}}`` (or ``qValueExpression``) becomes the
+expression's text (or number). Definitions may sit at any depth; ``qPath`` arguments
+are JSON Pointers to them.
 """
 
 from __future__ import annotations
@@ -19,10 +21,19 @@ from qlik_jwt.emulator.engine.errors import INVALID_PARAMETERS, EngineError
 from qlik_jwt.emulator.engine.expressions import ExpressionError, compile_expression
 from qlik_jwt.emulator.engine.formatting import format_number, json_number
 from qlik_jwt.emulator.engine.hypercube import HyperCube
+from qlik_jwt.emulator.engine.list_object import ListDefinition, ListObject, compile_list
+from qlik_jwt.emulator.engine.selection_object import selection_object
 from qlik_jwt.emulator.engine.selections import Selections
 from qlik_jwt.errors import describe
 
-__all__ = ["MAX_PROPERTY_DEPTH", "ChildItems", "check_properties", "cube_at", "object_layout"]
+__all__ = [
+    "MAX_PROPERTY_DEPTH",
+    "ChildItems",
+    "check_properties",
+    "cube_at",
+    "list_at",
+    "object_layout",
+]
 
 # Layouts, copies and delta patches recurse once or twice per level of an object's properties,
 # and Python stops near 1,000 frames; Qlik's own properties nest about ten levels deep.
@@ -89,6 +100,13 @@ def _walk(
                 layout["qHyperCube"] = HyperCube(cube, app, selections).layout()
         elif expression_key is not None:
             layout[key] = _evaluate(expression_key, member[expression_key], app, selections, where)
+        elif key == "qListObjectDef":
+            definition = compile_list(member, app, where)
+            if compute:
+                layout["qListObject"] = ListObject(definition, app, selections).layout()
+        elif key == "qSelectionObjectDef":
+            if compute:
+                layout["qSelectionObject"] = selection_object(app, selections)
         elif key == "qMetaDef":
             layout["qMeta"] = copy.deepcopy(member)
         elif key == "qChildListDef":
@@ -129,10 +147,17 @@ def object_layout(
     app: SampleApp,
     selections: Selections,
     children: ChildItems,
+    *,
+    in_selections: bool = False,
 ) -> dict[str, Any]:
-    """The object's layout under the current selections."""
+    """The object's layout under the current selections (``in_selections``: the object is
+    in a modal selection, between ``BeginSelections`` and ``EndSelections``)."""
     layout: dict[str, Any] = _walk(properties, app, selections, children, "", compute=True)
-    layout.setdefault("qSelectionInfo", {})
+    layout["qSelectionInfo"] = (
+        {"qInSelections": True, "qMadeSelections": selections.made_in_modal()}
+        if in_selections
+        else {}
+    )
     return layout
 
 
@@ -140,16 +165,29 @@ def _pointer_parts(pointer: str) -> list[str]:
     return [part.replace("~1", "/").replace("~0", "~") for part in pointer.split("/")[1:]]
 
 
-def cube_at(properties: Mapping[str, Any], path: str, app: SampleApp) -> CubeDefinition:
-    """The hypercube definition at JSON Pointer ``path`` (e.g. ``/qHyperCubeDef``)."""
+def definition_at(properties: Mapping[str, Any], path: str, key: str) -> Mapping[str, Any]:
+    """The ``key`` definition (``qHyperCubeDef``, ``qListObjectDef``) at JSON Pointer
+    ``path`` (e.g. ``/qHyperCubeDef``); ``EngineError`` if there is none."""
     target: Any = properties
     parts = _pointer_parts(path) if path.startswith("/") else []
     for part in parts:
         target = target.get(part) if isinstance(target, Mapping) else None
-    if not parts or parts[-1] != "qHyperCubeDef" or not isinstance(target, Mapping):
+    if not parts or parts[-1] != key or not isinstance(target, Mapping):
         raise EngineError(
             INVALID_PARAMETERS,
-            f"qPath {describe(path)} does not lead to a qHyperCubeDef of this object; "
-            "use the JSON Pointer of one, usually '/qHyperCubeDef'",
+            f"qPath {describe(path)} does not lead to a {key} of this object; "
+            f"use the JSON Pointer of one, usually '/{key}'",
         )
-    return compile_cube(target, app, path.lstrip("/").replace("/", "."))
+    return target
+
+
+def cube_at(properties: Mapping[str, Any], path: str, app: SampleApp) -> CubeDefinition:
+    """The hypercube definition at JSON Pointer ``path`` (e.g. ``/qHyperCubeDef``)."""
+    definition = definition_at(properties, path, "qHyperCubeDef")
+    return compile_cube(definition, app, path.lstrip("/").replace("/", "."))
+
+
+def list_at(properties: Mapping[str, Any], path: str, app: SampleApp) -> ListDefinition:
+    """The list object definition at JSON Pointer ``path`` (e.g. ``/qListObjectDef``)."""
+    definition = definition_at(properties, path, "qListObjectDef")
+    return compile_list(definition, app, path.lstrip("/").replace("/", "."))

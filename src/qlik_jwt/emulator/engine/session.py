@@ -23,6 +23,7 @@ import math
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from qlik_jwt.emulator.engine import api_selections  # noqa: F401  (adds Doc/object methods)
 from qlik_jwt.emulator.engine.api_doc import DOC
 from qlik_jwt.emulator.engine.api_field import FIELD
 from qlik_jwt.emulator.engine.api_global import GLOBAL

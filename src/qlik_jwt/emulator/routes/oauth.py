@@ -1,22 +1,23 @@
-"""``POST /oauth/token``: the ``client_credentials`` grant for the emulator's OAuth client.
-
-The access token acts as the admin key (Qlik's machine-to-machine tokens for provisioning).
-The body may be JSON or a form, as OAuth clients send either.
+"""``POST /oauth/token`` and ``POST /oauth/revoke`` over HTTP; the grants are in
+:mod:`qlik_jwt.emulator.oauth_grants`. The body may be JSON or a form, as OAuth clients send
+either.
 """
 
 from __future__ import annotations
 
-import hmac
 import json
 from typing import Any
 from urllib.parse import parse_qsl
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel
+from starlette.concurrency import run_in_threadpool
 
+from qlik_jwt.emulator import oauth_grants
 from qlik_jwt.emulator.auth import TenantDep
 from qlik_jwt.emulator.errors import ERROR_RESPONSES, QlikError, unreadable_json
-from qlik_jwt.emulator.state.db import iso
+from qlik_jwt.emulator.oauth_grants import TOKEN_EXCHANGE
+from qlik_jwt.emulator.state.oauth_clients import CLIENT_CREDENTIALS, IMPERSONATION
 
 __all__ = ["router"]
 
@@ -29,6 +30,7 @@ class AccessToken(BaseModel):
     expires_in: int
     expires_at: str
     scope: str
+    issued_token_type: str | None = None
 
 
 def _fields(raw: bytes, content_type: str) -> dict[str, Any]:
@@ -41,28 +43,42 @@ def _fields(raw: bytes, content_type: str) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise QlikError(
             400,
-            detail="Send a JSON object {client_id, client_secret, grant_type}.",
+            detail="Send a JSON object, e.g. {client_id, client_secret, grant_type}.",
             reason="invalid_request",
         )
     return body
 
 
+_GRANTS = [CLIENT_CREDENTIALS, IMPERSONATION, TOKEN_EXCHANGE]
+
+
 @router.post(
     "/oauth/token",
-    summary="An access token for the OAuth client (grant_type client_credentials)",
+    summary="An access token: client credentials, user impersonation or token exchange",
     responses=ERROR_RESPONSES,
+    response_model_exclude_none=True,
     openapi_extra={
         "requestBody": {
             "content": {
                 "application/json": {
                     "schema": {
                         "type": "object",
-                        "required": ["client_id", "client_secret", "grant_type"],
+                        "required": ["grant_type"],
                         "properties": {
+                            "grant_type": {"type": "string", "enum": _GRANTS},
                             "client_id": {"type": "string"},
                             "client_secret": {"type": "string"},
-                            "grant_type": {"type": "string", "enum": ["client_credentials"]},
                             "scope": {"type": "string"},
+                            "user_lookup": {
+                                "type": "object",
+                                "properties": {
+                                    "field": {"type": "string", "enum": ["subject", "userId"]},
+                                    "value": {"type": "string"},
+                                },
+                            },
+                            "subject_token": {"type": "string"},
+                            "subject_token_type": {"type": "string"},
+                            "purpose": {"type": "string", "enum": ["websocket", "webresource"]},
                         },
                     }
                 },
@@ -71,36 +87,39 @@ def _fields(raw: bytes, content_type: str) -> dict[str, Any]:
         }
     },
 )
-async def token(request: Request, tenant: TenantDep) -> AccessToken:
+async def token(request: Request, response: Response, tenant: TenantDep) -> AccessToken:
     fields = _fields(await request.body(), request.headers.get("content-type", ""))
-    grant = fields.get("grant_type")
-    if grant != "client_credentials":
-        raise QlikError(
-            400,
-            detail=f"grant_type {grant!r} is not supported here; use client_credentials.",
-            reason="unsupported_grant_type",
-        )
-    client_id, secret = fields.get("client_id"), fields.get("client_secret")
-    client = tenant.oauth_client
-    if not (
-        isinstance(client_id, str)
-        and isinstance(secret, str)
-        and hmac.compare_digest(client_id.encode(), client.client_id.encode())
-        and hmac.compare_digest(secret.encode(), client.client_secret.encode())
-    ):
-        raise QlikError(
-            401,
-            detail="client_id or client_secret is wrong; the emulator prints its OAuth client "
-            "at start.",
-            reason="invalid_client",
-        )
-    now = tenant.now()
-    lifetime = tenant.options.oauth_token_lifetime
-    access = tenant.sessions.issue_access_token(client.client_id, now=now, lifetime=lifetime)
-    return AccessToken(
-        access_token=access,
-        token_type="Bearer",
-        expires_in=lifetime,
-        expires_at=iso(now + lifetime),
-        scope=str(fields.get("scope") or "user_default"),
-    )
+    answer = await run_in_threadpool(oauth_grants.grant, tenant, fields)
+    response.headers["Cache-Control"] = "no-store"
+    return AccessToken(**answer)
+
+
+@router.post(
+    "/oauth/revoke",
+    summary="Revoke an access token (and the tokens exchanged from it)",
+    response_class=Response,
+    responses={200: {"description": "Revoked, or unknown already (RFC 7009)."}, **ERROR_RESPONSES},
+    openapi_extra={
+        "requestBody": {
+            "content": {
+                "application/json": {
+                    "schema": {
+                        "type": "object",
+                        "required": ["token"],
+                        "properties": {
+                            "token": {"type": "string"},
+                            "token_type_hint": {"type": "string"},
+                            "client_id": {"type": "string"},
+                            "client_secret": {"type": "string"},
+                        },
+                    }
+                },
+                "application/x-www-form-urlencoded": {"schema": {"type": "object"}},
+            }
+        }
+    },
+)
+async def revoke(request: Request, tenant: TenantDep) -> Response:
+    fields = _fields(await request.body(), request.headers.get("content-type", ""))
+    await run_in_threadpool(oauth_grants.revoke, tenant, fields)
+    return Response(status_code=200)

@@ -68,6 +68,25 @@ class CreateUser(BaseModel):
     status: Literal["active", "invited", "disabled"] = "active"
 
 
+class CreateGroup(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    name: Annotated[str, Field(min_length=1, max_length=256)]
+    providerType: Literal["idp", "custom"] = "idp"
+    description: Annotated[str, Field(max_length=1024)] = ""
+    status: Literal["active"] = "active"
+
+
+class UserPatchOperation(BaseModel):
+    """One operation of ``PATCH /api/v1/users/{id}`` (Qlik's ops include ``remove-value``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    op: Literal["replace", "add", "remove-value"]
+    path: Annotated[str, Field(max_length=256)]
+    value: Any = None
+
+
 class GroupOut(BaseModel):
     id: str
     tenantId: str
@@ -104,7 +123,7 @@ def user_out(request: Request, tenant: EmulatedTenant, user: User) -> UserOut:
         status=user.status,
         email=user.email if shown and user.email else None,
         assignedGroups=[
-            AssignedGroup(id=g.id, name=g.name, providerType="idp") for g in user.groups
+            AssignedGroup(id=g.id, name=g.name, providerType=g.provider_type) for g in user.groups
         ],
         assignedRoles=[ADMIN_ROLE] if user.is_admin else [],
         assignedScopes=[],
@@ -120,7 +139,7 @@ def _group_out(request: Request, tenant: EmulatedTenant, group: Group) -> GroupO
         tenantId=tenant.tenant_id,
         name=group.name,
         status="active",
-        providerType="idp",
+        providerType=group.provider_type,
         assignedRoles=[],
         createdAt=iso(group.created),
         lastUpdatedAt=iso(group.last_updated),
@@ -174,6 +193,70 @@ def get_user(request: Request, user_id: str, tenant: TenantDep, caller: AnyCalle
     if not caller.user.is_admin and caller.user.id != user_id:
         raise QlikError(403, detail="A user may read only their own record.", reason="not_admin")
     return user_out(request, tenant, tenant.users.get(user_id))
+
+
+def _group_refs(tenant: EmulatedTenant, number: int, value: Any) -> list[str]:
+    """Group ids from ``value``: a ``{"id"}`` or ``{"name"}`` object, or a list of them."""
+    items = value if isinstance(value, list) else [value]
+    by_name = {g.name: g.id for g in tenant.users.groups()}
+    ids = []
+    for item in items:
+        if isinstance(item, dict) and isinstance(item.get("id"), str):
+            ids.append(item["id"])
+        elif isinstance(item, dict) and item.get("name") in by_name:
+            ids.append(by_name[item["name"]])
+        else:
+            raise QlikError(
+                400,
+                detail=f'[{number}]: /assignedGroups values are {{"id": ...}} objects of '
+                f"existing groups (got {item!r}); create groups with POST /api/v1/groups.",
+                reason="invalid_patch",
+            )
+    return ids
+
+
+@router.patch(
+    f"{USERS}/{{user_id}}", status_code=204, response_class=Response, responses=ERROR_RESPONSES
+)
+def patch_user(
+    user_id: str,
+    body: Annotated[list[UserPatchOperation], Field(min_length=1, max_length=20)],
+    tenant: TenantDep,
+    _: AdminCaller,
+) -> Response:
+    """``replace``/``add``/``remove-value`` of ``/assignedGroups``; ``replace`` of ``/name``
+    and ``/status``. All operations apply together or not at all."""
+    now = tenant.now()
+    with tenant.db.transaction():
+        user = tenant.users.get(user_id)
+        groups = [g.id for g in user.groups]
+        name, status = None, None
+        for number, operation in enumerate(body):
+            where = (operation.op, operation.path)
+            if operation.path == "/assignedGroups":
+                refs = _group_refs(tenant, number, operation.value)
+                if operation.op == "replace":
+                    groups = refs
+                elif operation.op == "add":
+                    groups += [g for g in refs if g not in groups]
+                else:
+                    groups = [g for g in groups if g not in refs]
+            elif where == ("replace", "/status") and operation.value in ("active", "disabled"):
+                status = operation.value
+            elif where == ("replace", "/name") and isinstance(operation.value, str):
+                name = operation.value.strip() or None
+            else:
+                raise QlikError(
+                    400,
+                    detail=f"[{number}]: {operation.op} {operation.path} with value "
+                    f"{operation.value!r} is not supported; use /assignedGroups (replace, add, "
+                    "remove-value), /status (replace: active or disabled) or /name (replace).",
+                    reason="invalid_patch",
+                )
+        tenant.users.set_groups(user_id, groups, now=now)
+        if name or status:
+            tenant.users.update(user_id, name=name, status=status, now=now)
+    return Response(status_code=204)
 
 
 @router.delete(
@@ -247,6 +330,14 @@ def list_groups(
     return GroupList(
         data=[_group_out(request, tenant, g) for g in chosen], links=Links.model_validate(links)
     )
+
+
+@router.post(GROUPS, status_code=201, responses=ERROR_RESPONSES, tags=["groups"])
+def create_group(
+    request: Request, body: CreateGroup, tenant: TenantDep, _: AdminCaller
+) -> GroupOut:
+    group = tenant.users.create_group(body.name, provider_type=body.providerType, now=tenant.now())
+    return _group_out(request, tenant, group)
 
 
 @router.get(f"{GROUPS}/{{group_id}}", responses=ERROR_RESPONSES, tags=["groups"])

@@ -5,13 +5,12 @@ One connection is shared by every thread behind a re-entrant lock; every write h
 exception), so a refused request never leaves state half-written. Nested ``transaction()``
 calls join the outer one. Files use WAL journaling, so a second process reading the same
 file (another emulator, a debugging ``sqlite3`` shell) does not block writers, and are
-readable by their owner only.
+created readable by their owner only (:mod:`qlik_jwt.private_files`).
 """
 
 from __future__ import annotations
 
 import json
-import os
 import secrets
 import sqlite3
 import string
@@ -20,6 +19,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
+
+from qlik_jwt.private_files import private_file
 
 __all__ = ["Database", "from_json", "iso", "new_id", "new_key", "to_json"]
 
@@ -130,10 +131,46 @@ CREATE TABLE IF NOT EXISTS consumed_jtis (
 );
 -- Every login drops the expired records first: without this index, a full scan of them all.
 CREATE INDEX IF NOT EXISTS consumed_jtis_expiry ON consumed_jtis (expires);
-CREATE TABLE IF NOT EXISTS oauth_tokens (
+-- Replaced by access_tokens (which names the user and purpose); its tokens were short-lived.
+DROP TABLE IF EXISTS oauth_tokens;
+CREATE TABLE IF NOT EXISTS oauth_clients (
+    client_id TEXT PRIMARY KEY,
+    client_name TEXT NOT NULL,
+    app_type TEXT NOT NULL,
+    description TEXT NOT NULL,
+    client_uri TEXT NOT NULL,
+    allowed_grant_types TEXT NOT NULL,
+    allowed_scopes TEXT NOT NULL,
+    allowed_origins TEXT NOT NULL,
+    redirect_uris TEXT NOT NULL,
+    consent_method TEXT NOT NULL,
+    token_lifetime_minutes INTEGER NOT NULL,
+    created_by TEXT NOT NULL,
+    created REAL NOT NULL,
+    updated REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS oauth_client_secrets (
+    secret_hash TEXT PRIMARY KEY,
+    client_id TEXT NOT NULL REFERENCES oauth_clients(client_id) ON DELETE CASCADE,
+    hint TEXT NOT NULL,
+    created_by TEXT NOT NULL,
+    created REAL NOT NULL
+);
+-- user_id NULL: a client-credentials token (the administrator's); parent: the access token
+-- an exchanged (websocket/webresource) token came from, revoked with it.
+CREATE TABLE IF NOT EXISTS access_tokens (
     token_hash TEXT PRIMARY KEY,
     client_id TEXT NOT NULL,
+    user_id TEXT REFERENCES users(id) ON DELETE CASCADE,
+    purpose TEXT NOT NULL,
+    scope TEXT NOT NULL,
+    parent TEXT,
+    created REAL NOT NULL,
     expires REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS access_tokens_user ON access_tokens (user_id, expires);
+CREATE TABLE IF NOT EXISTS custom_groups (
+    group_id TEXT PRIMARY KEY REFERENCES groups(id) ON DELETE CASCADE
 );
 CREATE TABLE IF NOT EXISTS login_states (
     state TEXT PRIMARY KEY,
@@ -182,6 +219,9 @@ class Database:
         self.path = path
         self._lock = threading.RLock()
         self._depth = 0
+        if path != ":memory:":
+            # it holds the cookie secret, sessions and users
+            private_file(path, "the emulator's state", sqlite=True)
         self._conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self._conn.row_factory = sqlite3.Row
         self._conn.execute("PRAGMA foreign_keys = ON")
@@ -189,7 +229,6 @@ class Database:
             self._conn.execute("PRAGMA busy_timeout = 5000")
             self._conn.execute("PRAGMA journal_mode = WAL")
             self._conn.execute("PRAGMA synchronous = NORMAL")
-            os.chmod(path, 0o600)  # it holds the cookie secret; SQLite gives -wal/-shm the same
         with self._lock:  # executescript commits on its own, so the script holds BEGIN/COMMIT
             self._conn.executescript(f"BEGIN IMMEDIATE;{SCHEMA}COMMIT;")
 

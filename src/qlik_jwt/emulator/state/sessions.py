@@ -1,13 +1,11 @@
-"""Login sessions, used ``jti`` values, OAuth access tokens and interactive-login states.
+"""Login sessions, used ``jti`` values and interactive-login states.
 
 A session ends after ``inactivity`` seconds without a request or ``max_age`` seconds after
-it began, whichever comes first (Qlik's tenant defaults: 30 min and 24 h). OAuth tokens are
-stored as SHA-256 digests only.
+it began, whichever comes first (Qlik's tenant defaults: 30 min and 24 h).
 """
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 import sqlite3
 from dataclasses import dataclass
@@ -31,10 +29,6 @@ class Session:
 
     def __repr__(self) -> str:  # sid and CSRF token are secrets
         return f"Session(user_id={self.user_id!r}, created={self.created})"
-
-
-def _digest(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
 class Sessions:
@@ -103,23 +97,6 @@ class Sessions:
         except sqlite3.IntegrityError:
             return False
         return True
-
-    # --- OAuth access tokens ------------------------------------------------------------------
-    def issue_access_token(self, client_id: str, *, now: float, lifetime: float) -> str:
-        token = secrets.token_urlsafe(32)
-        with self._db.transaction() as conn:
-            conn.execute("DELETE FROM oauth_tokens WHERE expires <= ?", (now,))
-            conn.execute(
-                "INSERT INTO oauth_tokens VALUES (?,?,?)",
-                (_digest(token), client_id, now + lifetime),
-            )
-        return token
-
-    def access_token_valid(self, token: str, *, now: float) -> bool:
-        row = self._db.one(
-            "SELECT 1 FROM oauth_tokens WHERE token_hash = ? AND expires > ?", (_digest(token), now)
-        )
-        return row is not None
 
     # --- interactive login states -------------------------------------------------------------
     def begin_login(self, returnto: str, *, now: float) -> str:

@@ -1,8 +1,10 @@
 """Users and groups: created just in time by logins, matched by subject.
 
-Groups exist only once a login carried them while ``autoCreateGroups`` was on (Qlik has no
-bulk import). A user's groups from the identity provider are replaced at every login
-(``merge_groups`` adds instead). The emulator's own administrator is a user too, so
+Identity-provider groups exist once a login carried them while ``autoCreateGroups`` was
+on, or once created through the API; custom groups are created through the API and
+assigned with ``PATCH /api/v1/users/{id}`` (``/assignedGroups``). A user's groups from
+the identity provider are replaced at every login (``merge_groups`` adds instead); custom
+groups stay. The emulator's own administrator is a user too, so
 ``users/me`` answers for the admin key as it does for a session.
 """
 
@@ -23,14 +25,19 @@ ADMIN_SUBJECT = "qlik-jwt-emulator|admin"
 
 @dataclass(frozen=True)
 class Group:
+    """A group: ``provider_type`` ``idp`` (from logins) or ``custom`` (made through the API,
+    kept by logins, which replace only the identity provider's groups)."""
+
     id: str
     name: str
     created: float
     last_updated: float
+    provider_type: str = "idp"
 
     @classmethod
     def from_row(cls, row: sqlite3.Row) -> Group:
-        return cls(row["id"], row["name"], row["created"], row["last_updated"])
+        custom = "custom" if row["custom"] else "idp"
+        return cls(row["id"], row["name"], row["created"], row["last_updated"], custom)
 
 
 @dataclass(frozen=True)
@@ -92,7 +99,9 @@ class Users:
     # --- reading ------------------------------------------------------------------------------
     def _with_groups(self, row: sqlite3.Row) -> User:
         groups = self._db.query(
-            "SELECT g.* FROM groups g JOIN user_groups ug ON ug.group_id = g.id "
+            "SELECT g.*, c.group_id IS NOT NULL AS custom FROM groups g "
+            "JOIN user_groups ug ON ug.group_id = g.id "
+            "LEFT JOIN custom_groups c ON c.group_id = g.id "
             "WHERE ug.user_id = ? ORDER BY g.name",
             (row["id"],),
         )
@@ -241,7 +250,11 @@ class Users:
                 elif row is not None:
                     group_ids.append(row["id"])
             if not merge_groups:
-                conn.execute("DELETE FROM user_groups WHERE user_id = ?", (user_id,))
+                conn.execute(
+                    "DELETE FROM user_groups WHERE user_id = ? AND group_id NOT IN "
+                    "(SELECT group_id FROM custom_groups)",
+                    (user_id,),
+                )
             conn.executemany(
                 "INSERT OR IGNORE INTO user_groups VALUES (?, ?)",
                 [(user_id, group_id) for group_id in group_ids],
@@ -250,14 +263,68 @@ class Users:
 
     # --- groups -------------------------------------------------------------------------------
     def groups(self) -> list[Group]:
-        rows = self._db.query("SELECT * FROM groups ORDER BY created, rowid")
+        rows = self._db.query(
+            "SELECT g.*, c.group_id IS NOT NULL AS custom FROM groups g "
+            "LEFT JOIN custom_groups c ON c.group_id = g.id ORDER BY g.created, g.rowid"
+        )
         return [Group.from_row(r) for r in rows]
 
     def group(self, group_id: str) -> Group:
-        row = self._db.one("SELECT * FROM groups WHERE id = ?", (group_id,))
+        row = self._db.one(
+            "SELECT g.*, c.group_id IS NOT NULL AS custom FROM groups g "
+            "LEFT JOIN custom_groups c ON c.group_id = g.id WHERE g.id = ?",
+            (group_id,),
+        )
         if row is None:
             raise QlikError(404, detail=f"No group with id {group_id!r}.", reason="not_found")
         return Group.from_row(row)
+
+    def create_group(self, name: str, *, provider_type: str, now: float) -> Group:
+        """A new group (``POST /api/v1/groups``); 409 when the name is taken."""
+        with self._db.transaction() as conn:
+            if conn.execute("SELECT 1 FROM groups WHERE name = ?", (name,)).fetchone():
+                raise QlikError(409, detail=f"A group named {name!r} exists.", reason="duplicate")
+            group_id = new_id()
+            conn.execute("INSERT INTO groups VALUES (?,?,?,?)", (group_id, name, now, now))
+            if provider_type == "custom":
+                conn.execute("INSERT INTO custom_groups VALUES (?)", (group_id,))
+        return self.group(group_id)
+
+    def set_groups(self, user_id: str, group_ids: Sequence[str], *, now: float) -> User:
+        """Replace the user's groups with ``group_ids`` (each must exist: 400 otherwise)."""
+        with self._db.transaction() as conn:
+            self.get(user_id)
+            for group_id in group_ids:
+                if not conn.execute("SELECT 1 FROM groups WHERE id = ?", (group_id,)).fetchone():
+                    raise QlikError(
+                        400,
+                        detail=f"assignedGroups: no group with id {group_id!r}; create it "
+                        "first (POST /api/v1/groups).",
+                        reason="invalid_patch",
+                    )
+            conn.execute("DELETE FROM user_groups WHERE user_id = ?", (user_id,))
+            conn.executemany(
+                "INSERT OR IGNORE INTO user_groups VALUES (?, ?)",
+                [(user_id, group_id) for group_id in group_ids],
+            )
+            conn.execute("UPDATE users SET last_updated = ? WHERE id = ?", (now, user_id))
+        return self.get(user_id)
+
+    def update(self, user_id: str, *, name: str | None, status: str | None, now: float) -> User:
+        """Change the user's name or status (``active`` / ``disabled``)."""
+        with self._db.transaction() as conn:
+            user = self.get(user_id)
+            if user.is_admin and status == "disabled":
+                raise QlikError(
+                    400,
+                    detail="The emulator's administrator cannot be disabled.",
+                    reason="invalid_patch",
+                )
+            conn.execute(
+                "UPDATE users SET name = ?, status = ?, last_updated = ? WHERE id = ?",
+                (name or user.name, status or user.status, now, user_id),
+            )
+        return self.get(user_id)
 
     # --- the interactive sign-in page's people ------------------------------------------------
     def directory(self) -> list[DirectoryUser]:

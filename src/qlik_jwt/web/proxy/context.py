@@ -20,15 +20,16 @@ import httpx
 from starlette.requests import HTTPConnection, Request
 from starlette.responses import Response
 
-from qlik_jwt.admin.client import tls_context
+from qlik_jwt.cookieless import cookieless_jar
+from qlik_jwt.embedding.tokens import TokenMinter
 from qlik_jwt.settings import Settings
 from qlik_jwt.signer import UserClaims
+from qlik_jwt.tls import tls_context
 from qlik_jwt.web.cookies import FirstPartyCookie
 from qlik_jwt.web.errors import WebError
-from qlik_jwt.web.identity import Identify
+from qlik_jwt.web.identity import Identify, identify_user
 from qlik_jwt.web.proxy.sessions import QlikSessions
 from qlik_jwt.web.proxy.store import ProxySession, open_session_store, store_key
-from qlik_jwt.web.tokens import TokenMinter, identify_user
 
 __all__ = ["COOKIE_BASE_NAME", "MAX_CONNECT_SECONDS", "ProxyCall", "QlikProxy"]
 
@@ -76,6 +77,7 @@ class QlikProxy:
             transport=httpx.AsyncHTTPTransport(verify=self.tls),
             timeout=httpx.Timeout(self.timeout, connect=min(self.timeout, MAX_CONNECT_SECONDS)),
             follow_redirects=False,
+            cookies=cookieless_jar(),  # shared by every browser: each call sends its own
         )
         self.store = open_session_store(
             settings.proxy_session_store, lifetime=settings.web_session_lifetime, clock=clock

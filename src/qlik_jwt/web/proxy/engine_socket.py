@@ -30,7 +30,7 @@ from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidSta
 from websockets.typing import Subprotocol
 
 from qlik_jwt.web.errors import WebError
-from qlik_jwt.web.forgery import check_same_origin
+from qlik_jwt.web.forgery import check_request_origin
 from qlik_jwt.web.proxy.context import ProxyCall, QlikProxy
 from qlik_jwt.web.proxy.cookie_jar import QlikCookieJar
 from qlik_jwt.web.proxy.failures import (
@@ -193,7 +193,7 @@ def engine_routes(proxy: QlikProxy) -> APIRouter:
     @router.websocket("/app/{path:path}")
     async def engine_socket(websocket: WebSocket, path: str) -> None:
         try:
-            check_same_origin(websocket, proxy.public_origin)
+            check_request_origin(websocket, proxy.public_origin)
             reason = bad_path_reason(websocket.url.path)
             if reason is not None:
                 raise WebError(400, "bad-path", f"The engine path {reason}.")

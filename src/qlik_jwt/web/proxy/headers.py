@@ -7,6 +7,11 @@ the browser every header passes except Qlik's cookies (``Set-Cookie``), its CSRF
 CORS headers (the browser talks to one origin), hop-by-hop headers and the tenant's
 ``Strict-Transport-Security``/``Server``/``Date``; a redirect to the tenant comes back as
 a path on this app.
+
+Every answer depends on whose session the proxy added, so none may be kept by a shared
+cache or by the browser for its next user: each gets ``Cache-Control: private, no-store``
+(:data:`USER_SPECIFIC`), replacing the tenant's, except a static asset (``/resources/*``,
+``/assets/*``) for which the tenant sent a ``Cache-Control`` of its own.
 """
 
 from __future__ import annotations
@@ -17,6 +22,8 @@ from urllib.parse import parse_qsl, unquote, urlencode
 __all__ = [
     "CSRF_HEADER",
     "CSRF_PARAMETER",
+    "STATIC_PREFIXES",
+    "USER_SPECIFIC",
     "bad_path_reason",
     "request_headers",
     "response_headers",
@@ -25,6 +32,8 @@ __all__ = [
 
 CSRF_HEADER = "qlik-csrf-token"
 CSRF_PARAMETER = "qlik-csrf-token"
+STATIC_PREFIXES = ("/resources/", "/assets/")
+USER_SPECIFIC = "private, no-store"
 
 FORWARDED_REQUEST_HEADERS = frozenset(
     {
@@ -82,9 +91,14 @@ def request_headers(given: Iterable[tuple[str, str]]) -> dict[str, str]:
     return kept
 
 
-def response_headers(given: Iterable[tuple[str, str]], *, tenant_url: str) -> list[tuple[str, str]]:
-    """The tenant's answer headers that may reach the browser, in order, duplicates kept."""
+def response_headers(
+    given: Iterable[tuple[str, str]], *, tenant_url: str, path: str
+) -> list[tuple[str, str]]:
+    """The tenant's answer headers that may reach the browser, in order, duplicates kept,
+    with the ``Cache-Control`` the answer to ``path`` gets (see the module)."""
     pairs = list(given)
+    static = path.startswith(STATIC_PREFIXES)
+    tenant_caching = static and any(name.lower() == "cache-control" for name, _ in pairs)
     named_hops = {
         token.strip().lower()
         for name, value in pairs
@@ -98,9 +112,13 @@ def response_headers(given: Iterable[tuple[str, str]], *, tenant_url: str) -> li
             continue
         if lower.startswith("access-control-"):
             continue
+        if lower in ("cache-control", "expires", "pragma") and not tenant_caching:
+            continue
         if lower == "location" and value.startswith(tenant_url + "/"):
             value = value.removeprefix(tenant_url)
         kept.append((name, value))
+    if not tenant_caching:
+        kept.append(("Cache-Control", USER_SPECIFIC))
     return kept
 
 

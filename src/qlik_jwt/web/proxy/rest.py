@@ -30,7 +30,7 @@ from fastapi.responses import Response, StreamingResponse
 from qlik_jwt.admin.failures import transport_reason
 from qlik_jwt.embedding.tokens import length_within
 from qlik_jwt.web.errors import WebError, refusal_response
-from qlik_jwt.web.forgery import check_same_origin
+from qlik_jwt.web.forgery import check_request_origin
 from qlik_jwt.web.proxy.context import ProxyCall, QlikProxy
 from qlik_jwt.web.proxy.cookie_jar import QlikCookieJar
 from qlik_jwt.web.proxy.failures import session_refused, tenant_failure
@@ -187,7 +187,7 @@ def _answer(proxy: QlikProxy, request: Request, call: ProxyCall, response: Respo
 async def forward(proxy: QlikProxy, request: Request) -> Response:
     """One browser call, forwarded to the tenant as the signed-in user (see the module)."""
     if request.method not in SAFE_METHODS:
-        check_same_origin(request, proxy.public_origin)
+        check_request_origin(request, proxy.public_origin)
     reason = bad_path_reason(request.url.path)
     if reason is not None:
         raise WebError(
@@ -210,7 +210,7 @@ async def forward(proxy: QlikProxy, request: Request) -> Response:
     response = StreamingResponse(_chunks(answer), status_code=answer.status_code)
     response.raw_headers = [
         (name.lower().encode("latin-1"), value.encode("latin-1"))
-        for name, value in response_headers(raw, tenant_url=proxy.tenant_url)
+        for name, value in response_headers(raw, tenant_url=proxy.tenant_url, path=request.url.path)
     ]
     return _answer(proxy, request, call, response)
 

@@ -24,6 +24,7 @@ from typing import TypeVar
 
 import httpx
 
+from qlik_jwt.embedding.tokens import TokenMinter
 from qlik_jwt.signer import UserClaims
 from qlik_jwt.web.errors import WebError
 from qlik_jwt.web.proxy.cookie_jar import CSRF_COOKIE, QlikCookieJar
@@ -35,7 +36,6 @@ from qlik_jwt.web.proxy.failures import (
 )
 from qlik_jwt.web.proxy.headers import CSRF_HEADER
 from qlik_jwt.web.proxy.store import ProxySession, ProxySessionStore, SessionStoreError
-from qlik_jwt.web.tokens import TokenMinter
 
 __all__ = ["QlikSessions"]
 

@@ -45,7 +45,7 @@ class SqliteSessionStore:
             schema=SCHEMA,
             setting="proxy_session_store",
             fix="Set QLIK_PROXY_SESSION_STORE to sqlite:///<a writable file path>.",
-            private=True,
+            what="the proxy session store (Qlik session cookies)",
         )
 
     async def get(self, key: str) -> ProxySession | None:
