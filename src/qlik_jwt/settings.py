@@ -2,17 +2,31 @@
 
 Every field carries its default and help text here; the CLI, ``qlik-jwt config`` and the
 README's settings table are all derived from these fields (a test keeps the README in step).
+
+:meth:`Settings.load` reads the variables and the file itself (python-dotenv parses the
+file), rather than through pydantic-settings, whose import alone took a third of the CLI's
+start-up budget. Every value reaches the model as the text written (a list setting is split
+on commas by its own validator); names match case-insensitively, as on Windows.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from dotenv import dotenv_values
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 
 from qlik_jwt.contract import MAX_WINDOW_SECONDS
 from qlik_jwt.errors import ConfigurationError, SettingsError
@@ -128,17 +142,13 @@ def normalize_tenant_url(value: str) -> str:
     return f"{parts.scheme}://{host}" + (f":{port}" if port and port != default_port else "")
 
 
-class Settings(BaseSettings):
-    """Tenant, identity-provider and token settings shared by every qlik-jwt command."""
+class Settings(BaseModel):
+    """Tenant, identity-provider and token settings shared by every qlik-jwt command.
 
-    model_config = SettingsConfigDict(
-        env_prefix=ENV_PREFIX,
-        env_file=".env",
-        env_file_encoding="utf-8",
-        extra="ignore",
-        validate_default=True,
-        frozen=True,
-    )
+    Read them with :meth:`load`; the constructor takes the values as given, no variables.
+    """
+
+    model_config = ConfigDict(extra="ignore", validate_default=True, frozen=True)
 
     tenant_url: str | None = Field(
         None,
@@ -245,7 +255,7 @@ class Settings(BaseSettings):
     )
 
     # -- provisioning and diagnostics (`qlik-jwt setup`, `doctor`, `rotate-key`) ----------
-    app_origins: Annotated[list[str], NoDecode] = Field(
+    app_origins: list[str] = Field(
         default_factory=list,
         description="Origins (scheme://host[:port]) of the pages that embed Qlik, "
         "comma-separated; setup lists them in the web integration and CSP.",
@@ -386,27 +396,18 @@ class Settings(BaseSettings):
 
     @classmethod
     def load(cls, env_file: str | Path | None = ".env", **overrides: Any) -> Settings:
-        """Read the environment and ``env_file``, then apply ``overrides`` (``None`` = unset).
+        """The settings in ``env_file`` (when it exists), then the ``QLIK_*`` variables,
+        which win over it, then ``overrides`` (``None`` = unset), which win over both.
 
-        Raises SettingsError listing every invalid field with the value seen and the fix.
+        Raises SettingsError listing every invalid field with the value seen and the fix,
+        or naming ``env_file`` when it exists but cannot be read.
         """
-        given = {k: v for k, v in overrides.items() if v is not None}
+        values = {**_read_env_file(env_file), **_named_settings(os.environ)}
+        values.update({k: v for k, v in overrides.items() if v is not None})
         try:
-            return cls(_env_file=env_file, **given)
+            return cls(**values)
         except ValidationError as exc:
             raise SettingsError([_problem(err) for err in exc.errors()]) from None
-        except (OSError, UnicodeDecodeError) as exc:  # only the settings file is read here
-            reason = exc.strerror if isinstance(exc, OSError) else f"not UTF-8 text: {exc.reason}"
-            raise SettingsError(
-                [
-                    ConfigurationError(
-                        "env_file",
-                        f"cannot be read ({reason or type(exc).__name__})",
-                        str(env_file),
-                        "Make it a readable UTF-8 file of NAME=value lines.",
-                    )
-                ]
-            ) from None
 
     def missing(self, *fields: str) -> list[ConfigurationError]:
         """One error for each of ``fields`` that is unset, naming its variable (a command
@@ -443,6 +444,41 @@ class Settings(BaseSettings):
                 value = _hide_url_passwords(value)
             shown[name] = value
         return shown
+
+
+def _named_settings(variables: Mapping[str, str | None]) -> dict[str, str]:
+    """The settings among ``variables``: ``QLIK_TENANT_URL`` -> ``tenant_url``; other names
+    and names without a value are left out."""
+    found = {}
+    for name, value in variables.items():
+        upper = name.upper()
+        field = upper.removeprefix(ENV_PREFIX).lower()
+        if upper.startswith(ENV_PREFIX) and field in Settings.model_fields and value is not None:
+            found[field] = value
+    return found
+
+
+def _read_env_file(env_file: str | Path | None) -> dict[str, str]:
+    """The settings a dotenv file holds; none when ``env_file`` is None or not a file."""
+    if env_file is None:
+        return {}
+    path = Path(env_file).expanduser()
+    if not path.is_file():
+        return {}
+    try:
+        return _named_settings(dotenv_values(path, encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) else f"not UTF-8 text: {exc.reason}"
+        raise SettingsError(
+            [
+                ConfigurationError(
+                    "env_file",
+                    f"cannot be read ({reason or type(exc).__name__})",
+                    str(env_file),
+                    "Make it a readable UTF-8 file of NAME=value lines.",
+                )
+            ]
+        ) from None
 
 
 def _problem(error: Any) -> ConfigurationError:

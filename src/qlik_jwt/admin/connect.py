@@ -8,7 +8,6 @@ from collections.abc import Callable
 import httpx
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from qlik_jwt import keys
 from qlik_jwt.admin.client import TenantClient
 from qlik_jwt.errors import ConfigurationError, SettingsError
 from qlik_jwt.settings import ENV_PREFIX, Settings
@@ -66,19 +65,5 @@ def signer_from_settings(
     key: rsa.RSAPrivateKey | None = None,
     clock: Callable[[], float] = time.time,
 ) -> TokenSigner:
-    """The TokenSigner the settings describe: their key (or ``key`` when the caller loaded
-    it already), key id, issuer, lifetime and backdate; ``clock`` as for TokenSigner.
-
-    Raises SettingsError when the private key or the issuer is unset, PrivateKeyError when
-    the key does not load.
-    """
-    settings.require("private_key", "issuer")
-    assert settings.issuer is not None
-    return TokenSigner(
-        key or keys.load_private_key(settings.private_key_source()),
-        settings.key_id,
-        settings.issuer,
-        lifetime=settings.token_lifetime,
-        backdate=settings.token_backdate,
-        clock=clock,
-    )
+    """:meth:`TokenSigner.from_settings <qlik_jwt.signer.TokenSigner.from_settings>`."""
+    return TokenSigner.from_settings(settings, key=key, clock=clock)

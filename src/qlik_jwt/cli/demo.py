@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 
 from qlik_jwt.cli.app import app, out
 from qlik_jwt.cli.serve import audit_to_stderr
@@ -33,6 +32,8 @@ def wait_for_interrupt() -> None:
 
 
 def show(info: DemoInfo) -> None:
+    from rich.table import Table
+
     out.print(f"[bold green]qlik-jwt demo is running:[/] open [bold]{info.web_url}[/]")
     out.print(f"emulated tenant : {info.tenant_url} (HTTPS, self-signed; a different site)")
     if info.web_mode == "proxy":

@@ -4,20 +4,16 @@ from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-import uvicorn
-from pydantic import ValidationError
 from rich.markup import escape
 
-from qlik_jwt import log_redaction
 from qlik_jwt.cli.app import app, out
-from qlik_jwt.emulator import EmulatorOptions, Faults, FaultSettings, ForcedError, OAuthClient
-from qlik_jwt.emulator import create_app as create_emulator
-from qlik_jwt.emulator.https import write_tls_certificate
-from qlik_jwt.emulator.state.users import DirectoryUser
 from qlik_jwt.errors import ConfigurationError
+
+if TYPE_CHECKING:
+    from qlik_jwt.emulator import EmulatorOptions, Faults
 
 DEFAULT_DB = Path(".qlik-jwt/emulator.sqlite3")
 # FaultSettings field -> the flag that sets it
@@ -32,6 +28,8 @@ FAULT_FLAGS = {
 
 
 def _options(settings: list[str], strict: bool) -> EmulatorOptions:
+    from qlik_jwt.emulator import EmulatorOptions
+
     values: dict[str, str] = {}
     for item in settings:
         name, sep, value = item.partition("=")
@@ -46,6 +44,10 @@ def _options(settings: list[str], strict: bool) -> EmulatorOptions:
 
 def _faults(**settings: Any) -> Faults:
     """The faults the flags ask for; ConfigurationError naming the flag of a value out of range."""
+    from pydantic import ValidationError
+
+    from qlik_jwt.emulator import Faults, FaultSettings
+
     try:
         return Faults(FaultSettings(**settings))
     except ValidationError as exc:
@@ -152,6 +154,14 @@ def emulator(
     log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "warning",
 ) -> None:
     """Serve an emulated Qlik Cloud tenant; print its URL, admin key and what it holds."""
+    import uvicorn
+
+    from qlik_jwt import log_redaction
+    from qlik_jwt.emulator import ForcedError, OAuthClient
+    from qlik_jwt.emulator import create_app as create_emulator
+    from qlik_jwt.emulator.https import write_tls_certificate
+    from qlik_jwt.emulator.state.users import DirectoryUser
+
     options = _options(set_ or [], strict)
     faults = _faults(
         clock_offset=clock_offset,

@@ -6,19 +6,15 @@ import logging
 from typing import Annotated
 
 import typer
-import uvicorn
 from rich.markup import escape
 
-from qlik_jwt import log_redaction
 from qlik_jwt.cli.app import app, err
-from qlik_jwt.embedding.audit import AUDIT_LOGGER
-from qlik_jwt.settings import Settings
-from qlik_jwt.web import UserStore, create_app, required_settings
-from qlik_jwt.web.database import Database
 
 
 def audit_to_stderr() -> None:
     """One line per minted token on stderr (see :mod:`qlik_jwt.embedding.audit`; never a token)."""
+    from qlik_jwt.embedding.audit import AUDIT_LOGGER
+
     audit = logging.getLogger(AUDIT_LOGGER)
     if not audit.handlers:
         handler = logging.StreamHandler()
@@ -41,6 +37,13 @@ def serve(
 
     Refuses to start, listing every missing setting, when the settings are incomplete.
     """
+    import uvicorn
+
+    from qlik_jwt import log_redaction
+    from qlik_jwt.settings import Settings
+    from qlik_jwt.web import UserStore, create_app, required_settings
+    from qlik_jwt.web.database import Database
+
     settings = Settings.load(env_file=env_file, web_host=host, web_port=port)
     settings.require(*required_settings(settings))
     users = UserStore(Database(settings.users_db))

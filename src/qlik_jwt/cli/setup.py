@@ -3,22 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 
-from qlik_jwt.admin import client_from_settings
-from qlik_jwt.admin.plan import Step
-from qlik_jwt.admin.setup import (
-    SetupPlan,
-    apply_setup,
-    plan_setup,
-    record_web_integration_id,
-    request_from_settings,
-    setup_problems,
-)
 from qlik_jwt.cli.app import app, out
 from qlik_jwt.cli.tenant_options import (
     ApiKey,
@@ -31,10 +20,18 @@ from qlik_jwt.cli.tenant_options import (
 )
 from qlik_jwt.errors import SettingsError
 
+if TYPE_CHECKING:
+    from rich.table import Table
+
+    from qlik_jwt.admin.plan import Step
+    from qlik_jwt.admin.setup import SetupPlan
+
 ACTION_STYLE = {"create": "green", "update": "yellow", "keep": "dim"}
 
 
 def plan_table(plan: SetupPlan) -> Table:
+    from rich.table import Table
+
     table = Table(title="plan", header_style="bold")
     for column in ("resource", "target", "action", "detail"):
         table.add_column(column, overflow="fold")
@@ -82,6 +79,15 @@ def setup(
     the web integration id into the settings file. Safe to run again: it creates nothing
     twice.
     """
+    from qlik_jwt.admin import client_from_settings
+    from qlik_jwt.admin.setup import (
+        apply_setup,
+        plan_setup,
+        record_web_integration_id,
+        request_from_settings,
+        setup_problems,
+    )
+
     settings = load_settings(
         env_file,
         tenant_url=tenant_url,

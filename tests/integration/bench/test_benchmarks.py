@@ -13,7 +13,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from bench import emulator_login, mint, token_endpoint
+from bench import cli_startup, emulator_login, mint, token_endpoint
 from bench.loadgen import Load, parse_wrk
 from bench.machine import cpu_seconds, facts
 
@@ -30,6 +30,14 @@ def test_mint_prints_its_table(capsys: pytest.CaptureFixture[str]) -> None:
     out = capsys.readouterr().out
     assert "| RSA-2048 |" in out and "| RSA-4096 |" in out
     assert "target: mint >= 0.9 x raw" in out
+
+
+def test_cli_startup_prints_its_table(capsys: pytest.CaptureFixture[str]) -> None:
+    cli_startup.main(["--rounds", "1"])
+    out = capsys.readouterr().out
+    for row in ("| python -c pass |", "| qlik-jwt --help |", "| qlik-jwt token |"):
+        assert row in out
+    assert "| qlik-jwt inspect |" in out and "target: qlik-jwt --help" in out
 
 
 def test_wrk_results_are_read_and_refusals_fail_the_run() -> None:
