@@ -8,12 +8,30 @@ from __future__ import annotations
 
 import time
 
-from bench import cli_startup, emulator_login, login_round_trips, mint, token_endpoint
+from bench import (
+    cli_startup,
+    emulator_login,
+    impersonation,
+    login_round_trips,
+    mint,
+    proxy,
+    sign_out,
+    token_endpoint,
+)
 
 if __name__ == "__main__":
     started = time.monotonic()
     results = []
-    for benchmark in (mint, token_endpoint, login_round_trips, emulator_login, cli_startup):
+    for benchmark in (
+        mint,
+        token_endpoint,
+        login_round_trips,
+        emulator_login,
+        impersonation,
+        proxy,
+        sign_out,
+        cli_startup,
+    ):
         results.append(benchmark.main([]))
         print(flush=True)
     print(f"all benchmarks: {time.monotonic() - started:.0f} s")

@@ -22,6 +22,7 @@ __all__ = [
     "facts",
     "node_package_version",
     "print_facts",
+    "print_node_peer_facts",
     "rates",
     "tool_version",
 ]
@@ -128,3 +129,9 @@ def print_facts(*tools: tuple[str, ...]) -> None:
     """Print :func:`facts` as one Markdown line per fact."""
     for name, value in facts(*tools).items():
         print(f"- {name}: {value}")
+
+
+def print_node_peer_facts(*packages: str) -> None:
+    """:func:`print_facts` with node and wrk, and the versions of the npm ``packages``."""
+    print_facts(("node", "--version"), ("wrk", "--version"))
+    print("- npm: " + ", ".join(f"{name} {node_package_version(name)}" for name in packages))

@@ -31,7 +31,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from tests.support.servers import ServerProcess, free_port
 
 from bench.loadgen import Load, Target, median_load, missing_tools, run_wrk, spread, wrk_script
-from bench.machine import REPO, node_package_version, print_facts
+from bench.machine import REPO, print_node_peer_facts
 from qlik_jwt import keys
 from qlik_jwt.inspection import inspect_token
 from qlik_jwt.settings import Settings
@@ -288,11 +288,7 @@ def main(argv: list[str] | None = None) -> bool:
         f"## token_endpoint  (RSA-{KEY_BITS}, wrk 1 thread, c={args.connections}, "
         f"{args.seconds:.0f} s per endpoint, median of {args.rounds} interleaved rounds)",
     )
-    print_facts(("node", "--version"), ("wrk", "--version"))
-    print(
-        f"- npm: express {node_package_version('express')}, "
-        f"jsonwebtoken {node_package_version('jsonwebtoken')}"
-    )
+    print_node_peer_facts("express", "jsonwebtoken")
     return met
 
 

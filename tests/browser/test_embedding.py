@@ -123,3 +123,36 @@ def test_a_qlik_session_of_another_user_is_replaced(
         assert "Grace Hopper (demo|grace)" in page.inner_text("#qlik-user")
         assert page.get_attribute("body", "data-qlik-session") == "new"
         assert mints.count("demo|grace") == 1
+
+
+def test_sign_out_ends_the_qlik_session_so_the_next_user_never_sees_the_last(
+    demo: DemoInfo, tmp_path: Path, mints: MintCounter
+) -> None:
+    """Direct mode: the browser holds Qlik's cookies, so the page's sign-out first ends the
+    session at the tenant. Grace, next in the same browser, gets 401 from users/me (then
+    her own login), never Ada's user."""
+    with chromium(tmp_path, third_party_cookies=True) as context:
+        page = context.new_page()
+        sign_in_page(page, demo.web_url, ADA.username, ADA.password)
+        wait_until_done(page, "user", "chart")
+        logouts: list[int] = []
+        page.on(
+            "response",
+            lambda r: logouts.append(r.status) if r.url.split("?")[0].endswith("/logout") else None,
+        )
+        page.click("#sign-out")
+        page.wait_for_url(demo.web_url + "/sign-in")
+        assert logouts == [204]
+        seen: list[str] = []
+        page.on(
+            "response",
+            lambda r: (
+                seen.append(r.json()["subject"])
+                if "/api/v1/users/" in r.url and r.status == 200
+                else None
+            ),
+        )
+        sign_in_page(page, demo.web_url, GRACE.username, GRACE.password)
+        wait_until_done(page, "user", "chart")
+        assert seen and set(seen) == {"demo|grace"}
+        assert page.get_attribute("body", "data-qlik-session") == "new"

@@ -13,6 +13,7 @@ from tests.browser.conftest import MintCounter
 from tests.support.browser import (
     assert_group_refusal_explained,
     chromium,
+    problem_of,
     shows_adas_chart,
     sign_in_page,
     wait_until_done,
@@ -78,3 +79,26 @@ def test_proxy_mode_round_trips_before_the_engine_session(
 
 def test_proxy_mode_explains_a_group_without_the_app(proxy_demo: DemoInfo, tmp_path: Path) -> None:
     assert_group_refusal_explained(proxy_demo, tmp_path, third_party=False)
+
+
+def test_sign_out_in_one_tab_closes_the_engine_socket_of_the_other(
+    proxy_demo: DemoInfo, tmp_path: Path
+) -> None:
+    """Two tabs of one browser: signing out in the second closes the first's engine socket
+    within a second (code 4401), and the first tab says the session ended."""
+    with chromium(tmp_path, third_party_cookies=False) as context:
+        first = context.new_page()
+        sign_in_page(first, proxy_demo.web_url, ADA.username, ADA.password)
+        wait_until_done(first, "chart")
+        second = context.new_page()
+        second.goto(proxy_demo.web_url + "/")
+        wait_until_done(second, "chart")
+        signed_out_at = second.evaluate("Date.now()")
+        second.click("#sign-out")
+        second.wait_for_url(proxy_demo.web_url + "/sign-in")
+        first.wait_for_selector("body[data-engine-closed]", timeout=5000)
+        assert first.get_attribute("body", "data-engine-closed") == "4401 signed-out"
+        closed_at = int(first.get_attribute("body", "data-engine-closed-at") or 0)
+        assert closed_at - signed_out_at < 1000
+        kind, text = problem_of(first)
+        assert kind == "session-ended" and "Sign in again" in text

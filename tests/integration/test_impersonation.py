@@ -20,13 +20,7 @@ from tests.support.emulator import RunningEmulator, running_emulator
 @pytest.fixture(scope="module")
 def tenant() -> Iterator[RunningEmulator]:
     with running_emulator(options=EmulatorOptions(oauth_max_tokens_per_user=2)) as running:
-        granted = running.admin.post(
-            "/api/v1/groups", json={"name": "Finance", "providerType": "custom"}
-        ).json()
-        running.admin.post(
-            f"/api/v1/spaces/{running.space_id}/assignments",
-            json={"type": "group", "assigneeId": granted["id"], "roles": ["consumer"]},
-        ).raise_for_status()
+        running.grant_custom_group("Finance")
         yield running
 
 

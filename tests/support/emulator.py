@@ -256,6 +256,19 @@ class RunningEmulator:
         SCAN.remember(body["clientSecret"])
         return body["clientId"], body["clientSecret"]
 
+    def grant_custom_group(self, name: str) -> str:
+        """A custom group (``POST /api/v1/groups``) given the consumer role in the sample
+        app's space; returns its id."""
+        group = self.admin.post(
+            "/api/v1/groups", json={"name": name, "providerType": "custom"}
+        ).raise_for_status()
+        group_id: str = group.json()["id"]
+        self.admin.post(
+            f"/api/v1/spaces/{self.space_id}/assignments",
+            json={"type": "group", "assigneeId": group_id, "roles": ["consumer"]},
+        ).raise_for_status()
+        return group_id
+
     def create_user(self, subject: str, name: str = "Test user", email: str = "") -> str:
         """A user created through ``POST /api/v1/users``; returns its id."""
         email = email or f"{uuid.uuid4().hex[:8]}@example.com"

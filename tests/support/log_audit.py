@@ -17,7 +17,8 @@
    for production, as the README says).
 3. **The run's secrets.** ``Starlette.__call__`` is wrapped so every request and response of
    every in-process app (threaded servers and ``TestClient`` alike) hands its session
-   cookies, CSRF tokens and bearer credentials to :class:`~tests.support.secret_scan.SecretScan`.
+   cookies, CSRF tokens, bearer credentials, and the OAuth secrets and tokens of ``/oauth/*``
+   and ``/api/v1/oauth-clients`` bodies to :class:`~tests.support.secret_scan.SecretScan`.
 4. **Subprocesses.** Server subprocesses (``ServerProcess``) give their output at stop.
 5. **The verdict.** :func:`pytest_sessionfinish` runs the scan; each finding is printed
    masked and the exit status becomes 1. Under xdist, workers send findings to the controller.
@@ -37,7 +38,7 @@ from starlette.applications import Starlette
 from starlette.types import Message, Receive, Scope, Send
 
 import qlik_jwt
-from tests.support.secret_scan import SecretScan
+from tests.support.secret_scan import OAUTH_PATHS, SecretScan
 
 __all__ = ["SCAN", "record_process_output"]
 
@@ -93,13 +94,22 @@ def _install_secret_harvest() -> None:
             await original(self, scope, receive, send)
             return
         SCAN.harvest_request(scope.get("headers") or (), scope.get("query_string") or b"")
+        oauth = scope["type"] == "http" and str(scope.get("path", "")).startswith(OAUTH_PATHS)
+
+        async def observed_receive() -> Message:
+            message = await receive()
+            if oauth and message["type"] == "http.request" and message.get("body"):
+                SCAN.harvest_body(message["body"])
+            return message
 
         async def observed_send(message: Message) -> None:
             if message["type"] in RESPONSE_STARTS or message["type"].endswith("response.start"):
                 SCAN.harvest_response(message.get("headers") or ())
+            elif oauth and message["type"] == "http.response.body" and message.get("body"):
+                SCAN.harvest_body(message["body"])
             await send(message)
 
-        await original(self, scope, receive, observed_send)
+        await original(self, scope, observed_receive, observed_send)
 
     Starlette.__call__ = observed  # type: ignore[method-assign]
 

@@ -8,8 +8,9 @@ two ASGI layers around it, both test-side only:
 - :class:`EchoEngine` serves the websocket ``/app/echo`` after the emulator's own checks
   (session cookies, CSRF token): it echoes each message with its type, closes with a given
   code on ``close <code> <reason>``, floods on ``flood <count> <size>``, and records the
-  close code the proxy sent. It lets tests push large and many frames, which the engine
-  subset (JSON-RPC, 1 MiB messages) does not;
+  close code the proxy sent; ``accept_delay`` holds each handshake that long (a slow
+  tenant). It lets tests push large and many frames, which the engine subset (JSON-RPC,
+  1 MiB messages) does not;
 - :class:`StaticAsset` answers ``GET /resources/test-asset.js`` as a CDN-cached asset (a
   public ``Cache-Control``), which the emulator does not serve.
 
@@ -24,6 +25,7 @@ import asyncio
 import json
 import os
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -32,10 +34,12 @@ from typing import Any
 
 import httpx
 from fastapi import FastAPI
-from starlette.types import Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 from starlette.websockets import WebSocket
+from websockets.sync.client import ClientConnection, connect
 
 from qlik_jwt import keys
+from qlik_jwt.emulator import EmulatorOptions
 from qlik_jwt.emulator.errors import QlikError, error_response
 from qlik_jwt.emulator.routes.engine import authorize
 from qlik_jwt.settings import Settings
@@ -71,11 +75,13 @@ class Received:
 
 
 class RequestLog:
-    """ASGI layer recording every request and handshake that reaches the app inside it."""
+    """ASGI layer recording every request and handshake that reaches the app inside it,
+    and (``answered``) when each HTTP request arrived and the status it was answered."""
 
     def __init__(self, app: Any) -> None:
         self.app = app
         self.received: list[Received] = []
+        self.answered: list[tuple[float, str, str, int]] = []  # (arrival, method, path, status)
         self._lock = threading.Lock()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -89,7 +95,19 @@ class RequestLog:
             )
             with self._lock:
                 self.received.append(entry)
-        await self.app(scope, receive, send)
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        arrived = time.monotonic()
+
+        async def noting(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                answer = (arrived, entry.method, entry.path, int(message["status"]))
+                with self._lock:
+                    self.answered.append(answer)
+            await send(message)
+
+        await self.app(scope, receive, noting)
 
     def requests(self, method: str | None = None, path: str | None = None) -> list[Received]:
         with self._lock:
@@ -105,6 +123,7 @@ class RequestLog:
     def clear(self) -> None:
         with self._lock:
             self.received.clear()
+            self.answered.clear()
 
 
 class EchoEngine:
@@ -115,6 +134,7 @@ class EchoEngine:
         self.closed_with: list[int] = []  # close codes the proxy sent, in order
         self.sent = 0  # messages sent by the latest flood so far
         self.done = threading.Event()  # set whenever an echo connection ends
+        self.accept_delay = 0.0  # seconds each handshake waits before it is accepted
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "websocket" or scope["path"] != ECHO_PATH:
@@ -126,6 +146,7 @@ class EchoEngine:
         except QlikError as refusal:
             await websocket.send_denial_response(error_response(refusal, strict=False))
             return
+        await asyncio.sleep(self.accept_delay)
         await websocket.accept()
         try:
             await self._serve(websocket)
@@ -215,7 +236,9 @@ def _wrap(holder: dict[str, Any]) -> Any:
 
 
 @contextmanager
-def proxied_tenant(key_dir: Path, *, clock: TestClock | None = None) -> Iterator[ProxiedTenant]:
+def proxied_tenant(
+    key_dir: Path, *, clock: TestClock | None = None, options: EmulatorOptions | None = None
+) -> Iterator[ProxiedTenant]:
     """A provisioned emulator (plain HTTP) with a request log and the echo engine.
 
     The group ``Finance`` is granted the sample app; the web integration lists a dummy
@@ -227,7 +250,7 @@ def proxied_tenant(key_dir: Path, *, clock: TestClock | None = None) -> Iterator
     signer = TokenSigner(
         keys.load_private_key(key_dir / "private.pem"), KEY_ID, ISSUER, clock=clock
     )
-    with running_emulator(clock=clock, wrap=_wrap(holder)) as emulator:
+    with running_emulator(clock=clock, wrap=_wrap(holder), options=options) as emulator:
         provisioned = emulator.provision(
             signer, (key_dir / "certificate.pem").read_bytes(), origins=["http://unused.invalid"]
         )
@@ -271,6 +294,20 @@ def signed_in(url: str, user: DemoUser = ADA) -> Iterator[httpx.Client]:
 def cookie_header(client: httpx.Client) -> str:
     """The browser's cookies for the web app, for a websocket handshake."""
     return "; ".join(f"{name}={value}" for name, value in client.cookies.items())
+
+
+@contextmanager
+def engine(
+    web: ServerThread, browser: httpx.Client, path: str = ECHO_PATH, **options: Any
+) -> Iterator[ClientConnection]:
+    """A websocket to the web app's ``path`` with the browser's cookies and Origin."""
+    url = web.url.replace("http", "ws", 1) + path
+    headers = {"Cookie": cookie_header(browser)}
+    options.setdefault("max_size", 8 * 1024 * 1024)
+    with connect(
+        url, origin=web.url, additional_headers=headers, compression=None, **options
+    ) as websocket:  # type: ignore[arg-type]
+        yield websocket
 
 
 def rpc(method: str, params: Any = (), handle: int = -1, request_id: int = 1) -> str:

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import pytest
 import redis
 
 from tests.support.servers import START_TIMEOUT, free_port
@@ -54,3 +55,10 @@ def redis_server(work_dir: Path) -> Iterator[str]:
             proc.wait()
         if proc.stdout:
             proc.stdout.close()
+
+
+@pytest.fixture(scope="module")
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A redis-server for the tests of one module (bind it in the module or a conftest)."""
+    with redis_server(tmp_path_factory.mktemp("redis")) as url:
+        yield url

@@ -6,10 +6,14 @@ Three detectors, each cheap on megabytes of text:
    base64url parts, the first starting ``eyJ``, the last a signature of 16+ characters).
 2. **Name.** A value of 16+ token characters right after a name secrets travel under: the
    Qlik cookies (``eas.sid``, ``_csrfToken``), ``qlik-csrf-token``, ``X-CSRF-Token``,
-   ``csrfToken``/``csrf_token``, the web app's ``qlik-jwt-session`` cookie, ``Bearer``.
+   ``csrfToken``/``csrf_token``, the web app's ``qlik-jwt-session`` cookie, ``Bearer``, and
+   OAuth's ``access_token``/``accessToken``, ``refresh_token``, ``subject_token``,
+   ``client_secret``/``clientSecret``.
 3. **Value.** Every secret the servers of the run actually handed out or received
    (:meth:`SecretScan.harvest_request` / :meth:`~SecretScan.harvest_response`: session
-   cookies, CSRF tokens, bearer credentials such as admin keys and OAuth access tokens) is
+   cookies, CSRF tokens, bearer credentials such as admin keys and OAuth access tokens, the
+   ``accessToken`` query of the engine websocket, and the client secrets and tokens in the
+   bodies of ``/oauth/*`` and ``/api/v1/oauth-clients`` (:meth:`SecretScan.harvest_body`)) is
    remembered; any log text holding one of them verbatim is a leak. Log text is cut into
    runs of base64url characters; every 16-character window of a run is looked up in an
    index of the secrets' first 16 characters, so a secret is found inside a longer run too.
@@ -19,6 +23,7 @@ Findings never repeat the secret: :class:`Finding` shows where it was and a mask
 
 from __future__ import annotations
 
+import json
 import re
 import threading
 from collections.abc import Iterable
@@ -33,10 +38,22 @@ _PEM = re.compile(r"-----BEGIN (?:[A-Z]+ )*PRIVATE KEY-----")
 _JWT = re.compile(r"eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{16,}")
 _NAMED = re.compile(
     r"(?i)(?:eas\.sid|_csrftoken|qlik-csrf-token|x-csrf-token|csrf_?token|qlik-jwt-session"
+    r"|access_?token|refresh_?token|subject_token|client_?secret"
     r"|authorization:\s*bearer|bearer)(?:\.sig)?[\"']?\s*[:= ]\s*[\"']?([A-Za-z0-9_.~+/-]{16,})"
 )
 _RUN = re.compile(r"[A-Za-z0-9_-]{16,}")
 _REQUEST_SECRETS = (b"x-csrf-token", b"qlik-csrf-token")
+_QUERY_SECRETS = ("qlik-csrf-token", "accesstoken")
+# OAuth bodies (requests and answers of /oauth/* and /api/v1/oauth-clients) carry these
+_BODY_SECRETS = (
+    "access_token",
+    "refresh_token",
+    "subject_token",
+    "token",
+    "client_secret",
+    "clientSecret",
+)
+OAUTH_PATHS = ("/oauth/", "/api/v1/oauth-clients")
 # cookies whose value is public by design: the interactive login's state travels in the URL
 _PUBLIC_COOKIES = ("eas.rfp.",)
 
@@ -91,8 +108,21 @@ class SecretScan:
             elif name in _REQUEST_SECRETS:
                 self.remember(value.decode("latin-1").strip())
         for key, value in parse_qsl(query.decode("latin-1")):
-            if key.lower() == "qlik-csrf-token":
+            if key.lower() in _QUERY_SECRETS:
                 self.remember(value)
+
+    def harvest_body(self, body: bytes) -> None:
+        """OAuth client secrets and access tokens in a JSON or form body of an OAuth path."""
+        text = body.decode("utf-8", "replace")
+        try:
+            fields = json.loads(text)
+        except ValueError:
+            fields = dict(parse_qsl(text))
+        if isinstance(fields, dict):
+            for name in _BODY_SECRETS:
+                value = fields.get(name)
+                if isinstance(value, str):
+                    self.remember(value)
 
     def harvest_response(self, headers: Iterable[tuple[bytes, bytes]]) -> None:
         """Cookie values and CSRF tokens a server handed out."""

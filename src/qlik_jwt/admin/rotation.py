@@ -31,6 +31,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from cryptography import x509
+
 from qlik_jwt import keys
 from qlik_jwt.admin.client import TenantClient
 from qlik_jwt.admin.connect import signer_from_settings
@@ -99,7 +101,8 @@ def _refuse_environment_overrides() -> None:
 
 
 def _verify_login(client: TenantClient, signer: TokenSigner, subject: str | None) -> None:
-    """A login signed by ``signer`` works; a temporary subject's user is deleted after."""
+    """4. A login signed by ``signer`` works (6 again, with the re-read signer); a temporary
+    subject's user is deleted after."""
     temporary = subject is None
     sub = subject or VERIFY_SUBJECT_PREFIX + secrets.token_hex(8)
     user = UserClaims(sub, "qlik-jwt key rotation check", f"{sub}@example.invalid", False)
@@ -140,102 +143,164 @@ def rotate_key(
             on_step(name)
 
     step("check")
-    _refuse_environment_overrides()
-    settings = Settings.load(env_file=env_file)
-    old_signer = signer_from_settings(settings)
-    old = find_jwt_provider(
-        list_jwt_providers(client), issuer=old_signer.issuer, key_id=old_signer.key_id
-    )
-    if old is None or old.get("active") is False:
-        raise ConfigurationError(
-            "key_id",
-            f"has no active identity provider for issuer {old_signer.issuer!r}",
-            old_signer.key_id,
-            "Nothing to rotate from: run `qlik-jwt setup` first, or `qlik-jwt doctor`.",
-        )
-    registered = provider_clock_tolerance(old)
-    tolerance = settings.clock_tolerance if registered is None else registered
-
+    current = _check(client, env_file)
     step("generate")
-    directory = Path(key_dir) if key_dir is not None else default_key_dir(settings)
-    keys.key_pair_files(directory)  # refuse an occupied directory before the slow part
-    new_key = keys.generate_private_key(bits)
-    certificate = keys.self_signed_certificate(new_key, common_name=old_signer.issuer)
-    files = keys.write_key_pair(directory, new_key, certificate)
-    new_signer = TokenSigner(
-        new_key,
-        None,
-        old_signer.issuer,
-        lifetime=settings.token_lifetime,
-        backdate=settings.token_backdate,
-    )
-    if new_signer.key_id == old_signer.key_id:  # only if the old kid was set to this thumbprint
-        raise ConfigurationError(
-            "key_id", "of the new key equals the old one", new_signer.key_id, "Run it again."
-        )
+    key = _generate(current, key_dir, bits)
 
     previous = read_env_text(env_file)
     new: dict[str, Any] | None = None
     switched_file = False
     try:
         step("register")
-        new = ensure_identity_provider(
-            client,
-            issuer=new_signer.issuer,
-            key_id=new_signer.key_id,
-            certificate_pem=keys.certificate_pem(certificate),
-            clock_tolerance=tolerance,
-            description=f"qlik-jwt: {new_signer.issuer} (key {new_signer.key_id})",
-        )
-
+        new = _register(client, current, key)
         step("verify")
-        _verify_login(client, new_signer, verify_subject)
-
+        _verify_login(client, key.signer, verify_subject)
         step("switch")
-        update_env_file(
-            env_file,
-            {_SWITCHED[0]: str(files.private_key.resolve()), _SWITCHED[1]: new_signer.key_id},
-        )
+        _switch(env_file, key)
         switched_file = True
-
         step("confirm")
-        switched = signer_from_settings(Settings.load(env_file=env_file))
-        if switched.key_id != new_signer.key_id:
-            raise ConfigurationError(
-                "env_file",
-                f"still gives key id {switched.key_id!r} after the switch",
-                str(env_file),
-                f"Remove duplicate {ENV_PREFIX}KEY_ID settings from other sources.",
-            )
-        _verify_login(client, switched, verify_subject)
+        switched = _confirm(client, env_file, key, verify_subject)
     except BaseException:
-        # Nothing signs with the new key yet: undo it all; the old key never stopped working.
-        if switched_file:
-            restore_env_file(env_file, previous)
-        if new is not None:
-            delete_identity_provider(client, str(new["id"]))
-        files.private_key.unlink(missing_ok=True)
-        files.certificate.unlink(missing_ok=True)
+        _undo(client, key, new, env_file, previous, switched_file)
         raise
     if on_switch is not None:
         on_switch(switched)
 
     step("drain")
-    wait = float(settings.token_lifetime + tolerance) if grace is None else max(0.0, grace)
+    wait = _drain_seconds(current, grace)
     drain(wait)
 
-    retired = False
     if not keep_old:
         step("retire")
-        delete_identity_provider(client, str(old["id"]))
-        retired = True
+        delete_identity_provider(client, str(current.provider["id"]))
     return RotationResult(
-        old_key_id=old_signer.key_id,
-        new_key_id=new_signer.key_id,
-        old_provider_id=str(old["id"]),
+        old_key_id=current.signer.key_id,
+        new_key_id=key.signer.key_id,
+        old_provider_id=str(current.provider["id"]),
         new_provider_id=str(new["id"]),
-        private_key=files.private_key,
-        certificate=files.certificate,
-        retired=retired,
+        private_key=key.files.private_key,
+        certificate=key.files.certificate,
+        retired=not keep_old,
         drained_seconds=wait,
     )
+
+
+@dataclass(frozen=True)
+class _Current:
+    """What is rotated from: the settings, their signer, its provider and tolerance."""
+
+    settings: Settings
+    signer: TokenSigner
+    provider: dict[str, Any]
+    tolerance: int
+
+
+@dataclass(frozen=True)
+class _NewKey:
+    signer: TokenSigner
+    certificate: x509.Certificate
+    files: keys.KeyPairFiles
+
+
+def _check(client: TenantClient, env_file: str | Path) -> _Current:
+    """1. The settings file's issuer and key id match an active provider holding our key."""
+    _refuse_environment_overrides()
+    settings = Settings.load(env_file=env_file)
+    signer = signer_from_settings(settings)
+    provider = find_jwt_provider(
+        list_jwt_providers(client), issuer=signer.issuer, key_id=signer.key_id
+    )
+    if provider is None or provider.get("active") is False:
+        raise ConfigurationError(
+            "key_id",
+            f"has no active identity provider for issuer {signer.issuer!r}",
+            signer.key_id,
+            "Nothing to rotate from: run `qlik-jwt setup` first, or `qlik-jwt doctor`.",
+        )
+    registered = provider_clock_tolerance(provider)
+    tolerance = settings.clock_tolerance if registered is None else registered
+    return _Current(settings, signer, provider, tolerance)
+
+
+def _generate(current: _Current, key_dir: str | Path | None, bits: int) -> _NewKey:
+    """2. A new key pair and certificate, written to ``key_dir`` (the old key untouched)."""
+    settings, old = current.settings, current.signer
+    directory = Path(key_dir) if key_dir is not None else default_key_dir(settings)
+    keys.key_pair_files(directory)  # refuse an occupied directory before the slow part
+    private_key = keys.generate_private_key(bits)
+    certificate = keys.self_signed_certificate(private_key, common_name=old.issuer)
+    files = keys.write_key_pair(directory, private_key, certificate)
+    signer = TokenSigner(
+        private_key,
+        None,
+        old.issuer,
+        lifetime=settings.token_lifetime,
+        backdate=settings.token_backdate,
+    )
+    if signer.key_id == old.key_id:  # only if the old kid was set to this thumbprint
+        raise ConfigurationError(
+            "key_id", "of the new key equals the old one", signer.key_id, "Run it again."
+        )
+    return _NewKey(signer, certificate, files)
+
+
+def _register(client: TenantClient, current: _Current, key: _NewKey) -> dict[str, Any]:
+    """3. A second provider: the same issuer and tolerance, the new key id and certificate."""
+    return ensure_identity_provider(
+        client,
+        issuer=key.signer.issuer,
+        key_id=key.signer.key_id,
+        certificate_pem=keys.certificate_pem(key.certificate),
+        clock_tolerance=current.tolerance,
+        description=f"qlik-jwt: {key.signer.issuer} (key {key.signer.key_id})",
+    )
+
+
+def _switch(env_file: str | Path, key: _NewKey) -> None:
+    """5. The settings file names the new key and key id (written atomically)."""
+    update_env_file(
+        env_file,
+        {_SWITCHED[0]: str(key.files.private_key.resolve()), _SWITCHED[1]: key.signer.key_id},
+    )
+
+
+def _confirm(
+    client: TenantClient, env_file: str | Path, key: _NewKey, verify_subject: str | None
+) -> TokenSigner:
+    """6. The signer re-read from the settings file has the new key id and logs in."""
+    switched = signer_from_settings(Settings.load(env_file=env_file))
+    if switched.key_id != key.signer.key_id:
+        raise ConfigurationError(
+            "env_file",
+            f"still gives key id {switched.key_id!r} after the switch",
+            str(env_file),
+            f"Remove duplicate {ENV_PREFIX}KEY_ID settings from other sources.",
+        )
+    _verify_login(client, switched, verify_subject)
+    return switched
+
+
+def _drain_seconds(current: _Current, grace: float | None) -> float:
+    """7. How long a token signed with the old key may still be in flight."""
+    if grace is not None:
+        return max(0.0, grace)
+    return float(current.settings.token_lifetime + current.tolerance)
+
+
+def _undo(
+    client: TenantClient,
+    key: _NewKey,
+    provider: dict[str, Any] | None,
+    env_file: str | Path,
+    previous: str | None,
+    switched: bool,
+) -> None:
+    """A failure before ``on_switch``: nothing signs with the new key yet, so a
+    ``switched`` settings file gets its ``previous`` text back, the new provider and key
+    files go; the old key never stopped working."""
+    if switched:
+        restore_env_file(env_file, previous)
+    if provider is not None:
+        delete_identity_provider(client, str(provider["id"]))
+    key.files.private_key.unlink(missing_ok=True)
+    key.files.certificate.unlink(missing_ok=True)

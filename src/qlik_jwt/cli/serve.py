@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import logging
-from typing import Annotated
+import os
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
 
 from qlik_jwt.cli.app import app, err
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+
+# How `serve --workers N` tells each worker process which .env file to read.
+ENV_FILE_VARIABLE = "QLIK_JWT_SERVE_ENV_FILE"
 
 
 def audit_to_stderr() -> None:
@@ -24,6 +31,20 @@ def audit_to_stderr() -> None:
     audit.propagate = False
 
 
+def worker_app() -> FastAPI:
+    """The web app one worker of ``serve --workers N`` serves (a uvicorn ``--factory``):
+    settings from the environment and the .env file the command was given."""
+    from qlik_jwt import log_redaction
+    from qlik_jwt.settings import Settings
+    from qlik_jwt.web import UserStore, create_app
+    from qlik_jwt.web.database import Database
+
+    settings = Settings.load(env_file=os.environ.get(ENV_FILE_VARIABLE) or None)
+    audit_to_stderr()
+    log_redaction.install()
+    return create_app(settings, user_store=UserStore(Database(settings.users_db)))
+
+
 @app.command()
 def serve(
     env_file: Annotated[str, typer.Option(help="The .env file to read.")] = ".env",
@@ -32,6 +53,15 @@ def serve(
     demo_users: Annotated[
         bool, typer.Option(help="Add the demo users (ada, grace, eve) if they are missing.")
     ] = False,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            help="Worker processes sharing the port. Proxy sessions and the token rate limit "
+            "are shared through a redis:// QLIK_PROXY_SESSION_STORE; with SQLite each worker "
+            "counts the rate limit on its own.",
+        ),
+    ] = 1,
 ) -> None:
     """Serve the embedding web app for a real tenant, configured by QLIK_* settings.
 
@@ -54,9 +84,20 @@ def serve(
             f"[yellow]warning:[/] no users in {escape(str(settings.users_db))}: nobody can sign "
             "in. Pass --demo-users, or pass your own identify hook to create_app()."
         )
-    web_app = create_app(settings, user_store=users)
+    web_app = create_app(settings, user_store=users)  # checks every setting before forking
     audit_to_stderr()
     log_redaction.install()
     where = f"http://{settings.web_host}:{settings.web_port} for {settings.tenant_url}"
-    err.print(f"serving {escape(where)}")
-    uvicorn.run(web_app, host=settings.web_host, port=settings.web_port, log_level="info")
+    err.print(f"serving {escape(where)}" + (f" with {workers} workers" if workers > 1 else ""))
+    if workers == 1:
+        uvicorn.run(web_app, host=settings.web_host, port=settings.web_port, log_level="info")
+        return
+    os.environ[ENV_FILE_VARIABLE] = env_file
+    uvicorn.run(
+        f"{__name__}:worker_app",
+        factory=True,
+        workers=workers,
+        host=settings.web_host,
+        port=settings.web_port,
+        log_level="info",
+    )

@@ -23,15 +23,19 @@ import json
 import threading
 import time
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from qlik_jwt.embedding.audit import AUDIT_LOGGER, TokenAudit
 from qlik_jwt.embedding.forgery import check_same_origin
 from qlik_jwt.embedding.ratelimit import PRUNE_EVERY, RateLimiter
 from qlik_jwt.embedding.refusals import WebError
 from qlik_jwt.embedding.requirements import signer_for
-from qlik_jwt.errors import QlikJwtError
-from qlik_jwt.settings import Settings
+from qlik_jwt.errors import ConfigurationError, QlikJwtError
+from qlik_jwt.settings import Settings, hide_url_password, session_store_location
 from qlik_jwt.signer import MintedToken, TokenSigner, UserClaims
+
+if TYPE_CHECKING:
+    from qlik_jwt.embedding.shared_ratelimit import SharedRateLimiter
 
 __all__ = [
     "AUDIT_LOGGER",
@@ -47,6 +51,7 @@ __all__ = [
     "length_within",
     "require_user",
     "token_answer",
+    "token_limiter",
 ]
 
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
@@ -136,13 +141,37 @@ def token_answer(minted: MintedToken) -> dict[str, object]:
     return {"token": minted.token, "expiresAt": minted.expires_at}
 
 
+def token_limiter(
+    settings: Settings, clock: Callable[[], float]
+) -> RateLimiter | SharedRateLimiter:
+    """The per-user token limit: counted in the Redis of ``proxy_session_store`` when it
+    names one (one limit for every instance and worker sharing it), else in this process
+    (``clock`` drives it; N processes then allow N times the limit).
+
+    Raises ConfigurationError when Redis is named and the redis package is missing.
+    """
+    kind, where = session_store_location(settings.proxy_session_store)
+    if kind == "sqlite":
+        return RateLimiter(settings.token_rate_limit, clock=clock)
+    try:
+        from qlik_jwt.embedding.shared_ratelimit import SharedRateLimiter
+    except ImportError:
+        raise ConfigurationError(
+            "proxy_session_store",
+            "names Redis, but the redis package is not installed",
+            hide_url_password(settings.proxy_session_store),
+            "pip install 'qlik-jwt[redis]', or use a sqlite:/// store with one app instance.",
+        ) from None
+    return SharedRateLimiter(where, settings.token_rate_limit)
+
+
 class TokenMinter:
     """Mints tokens for identified users, within the login mode and the rate limit: for a
     token endpoint and for proxy mode's own logins.
 
     ``signer`` defaults to one made from ``settings`` (JWT login mode only); ``clock`` (UNIX
     time) dates mints for :meth:`minted_recently`; ``rate_clock`` drives the rate limit
-    (``settings.token_rate_limit`` per user per minute, counted in this process). Raises
+    (``settings.token_rate_limit`` per user per minute: see :func:`token_limiter`). Raises
     SettingsError listing every missing setting.
     """
 
@@ -156,7 +185,7 @@ class TokenMinter:
     ) -> None:
         self.login_mode = settings.login_mode
         self.signer = signer_for(settings, signer)
-        self.limiter = RateLimiter(settings.token_rate_limit, clock=rate_clock)
+        self.limiter = token_limiter(settings, rate_clock)
         self.clock = clock
         self.audit = TokenAudit(clock)
         self._minted: dict[str, float] = {}

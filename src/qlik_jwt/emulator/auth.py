@@ -20,6 +20,7 @@ from fastapi import Depends, Request
 from starlette.requests import HTTPConnection
 
 from qlik_jwt.emulator.errors import QlikError
+from qlik_jwt.emulator.state.access_tokens import TokenRecord
 from qlik_jwt.emulator.state.sessions import Session
 from qlik_jwt.emulator.state.users import User
 from qlik_jwt.emulator.tenant import EmulatedTenant
@@ -34,6 +35,7 @@ __all__ = [
     "check_csrf",
     "is_cross_site",
     "own_origin",
+    "query_token_user",
     "session_of",
 ]
 
@@ -116,6 +118,25 @@ def session_of(connection: HTTPConnection, tenant: EmulatedTenant) -> Session | 
         connection.state.session_problem = problem or "bad_cookie_signature"
         return None
     return session
+
+
+def query_token_user(
+    connection: HTTPConnection, tenant: EmulatedTenant, purpose: str
+) -> tuple[User, TokenRecord | None] | None:
+    """Whom query ``accessToken`` speaks for (a token exchanged for ``purpose``), None
+    without that parameter; 401 ``bad_access_token`` for a token that is not live."""
+    token = connection.query_params.get("accessToken")
+    if token is None:
+        return None
+    found = tenant.query_token_user(token, purpose)
+    if found is None:
+        raise QlikError(
+            401,
+            detail=f"accessToken is not a live token exchanged for purpose {purpose} "
+            "(POST /oauth/token, grant urn:ietf:params:oauth:grant-type:token-exchange).",
+            reason="bad_access_token",
+        )
+    return found
 
 
 def check_csrf(session: Session, supplied: str | None, *, needed: str) -> None:

@@ -123,6 +123,12 @@ class EmulatorOptions:
     # --- limits -----------------------------------------------------------------------------
     tier1_per_minute: int = _opt(1000, "Tier 1 rate limit (reads), per tenant.")
     tier2_per_minute: int = _opt(100, "Tier 2 rate limit (jwt-session, writes), per tenant.")
+    rate_limit_per_address: bool = _opt(
+        False, "Count the rate limits per source address (a proxy's worst case), not per tenant."
+    )
+    rate_limit_window_seconds: int = _opt(
+        60, "Window of the per-minute rate limits in seconds (shorter: a minute scaled down)."
+    )
     send_retry_after: bool = _opt(True, "429 answers carry Retry-After.")
     max_body_bytes: int = _opt(65536, "Largest request body; more gets 413.")
     max_token_length: int = _opt(16384, "Largest bearer token on jwt-session; more is malformed.")
@@ -177,6 +183,7 @@ class EmulatorOptions:
             "session_max_age_seconds",
             "tier1_per_minute",
             "tier2_per_minute",
+            "rate_limit_window_seconds",
             "max_body_bytes",
             "max_token_length",
             "oauth_token_lifetime",

@@ -109,14 +109,16 @@ class EmulatedTenant:
     def is_admin_key(self, token: str) -> bool:
         return hmac.compare_digest(token.encode(), self.admin_key.encode())
 
-    def bearer_user(self, token: str) -> tuple[User, TokenRecord | None] | None:
-        """Whom a Bearer token speaks for: the administrator for the admin key or a
-        client-credentials token, the user of a live access token (purpose ``access``),
-        or None. A disabled or deleted user's tokens speak for nobody."""
-        if self.is_admin_key(token):
+    def bearer_user(
+        self, token: str, purposes: tuple[str, ...] = ("access",)
+    ) -> tuple[User, TokenRecord | None] | None:
+        """Whom a token speaks for: the administrator for the admin key or a
+        client-credentials token, the user of a live token of one of ``purposes``, or None.
+        A disabled or deleted user's tokens speak for nobody."""
+        if "access" in purposes and self.is_admin_key(token):
             return self.admin, None
         record = self.access_tokens.find(token, now=self.now())
-        if record is None or record.purpose != "access":
+        if record is None or record.purpose not in purposes:
             return None
         if record.user_id is None:
             return self.admin, record
@@ -124,6 +126,12 @@ class EmulatedTenant:
         if user is None or user.status == "disabled":
             return None
         return user, record
+
+    def query_token_user(self, token: str, purpose: str) -> tuple[User, TokenRecord | None] | None:
+        """Whom an ``accessToken`` query parameter speaks for: a token exchanged for
+        ``purpose`` (or, without ``oauth_query_token_needs_exchange``, an access token too)."""
+        needs_exchange = self.options.oauth_query_token_needs_exchange
+        return self.bearer_user(token, (purpose,) if needs_exchange else (purpose, "access"))
 
     def is_admin_token(self, token: str) -> bool:
         """True for the admin key or a live client-credentials access token."""

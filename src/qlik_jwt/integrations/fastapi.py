@@ -49,13 +49,13 @@ from qlik_jwt.embedding.tokens import (
 from qlik_jwt.settings import Settings
 from qlik_jwt.signer import TokenSigner, UserClaims
 from qlik_jwt.web.bodies import read_empty_json
-from qlik_jwt.web.errors import error_responses, refusal_response
+from qlik_jwt.web.errors import refusal_response
 from qlik_jwt.web.forgery import app_origin, check_request_origin
 from qlik_jwt.web.identity import Identify, identify_user
 from qlik_jwt.web.proxy import QlikProxy, engine_routes, rest_routes
 from qlik_jwt.web.public_config import config_routes
 from qlik_jwt.web.static_files import static_routes
-from qlik_jwt.web.tokens import TokenResponse
+from qlik_jwt.web.tokens import post_token
 
 __all__ = ["CsrfToken", "QlikEmbedding"]
 
@@ -164,12 +164,7 @@ class QlikEmbedding:
     def _token_routes(self) -> APIRouter:
         router = APIRouter()
 
-        @router.post(
-            "/token",
-            response_model=TokenResponse,
-            responses=error_responses(400, 401, 403, 429, 500),
-            summary="Mint a Qlik JWT for the signed-in user",
-        )
+        @post_token(router)
         async def qlik_token(request: Request) -> Response:
             # Answered here, not by an exception handler: the host app has none of ours.
             try:

@@ -108,7 +108,13 @@ def _parts(
     hook: Identify = SessionIdentity(cookie, users) if identify is None else identify
     proxy = None
     if settings.web_mode == "proxy":
-        proxy = QlikProxy(settings, identify=hook, minter=minter, clock=clock)
+        proxy = QlikProxy(
+            settings,
+            identify=hook,
+            minter=minter,
+            clock=clock,
+            session_deadline=cookie.expires_at if identify is None else None,
+        )
     return _Parts(
         settings=settings,
         minter=minter,

@@ -66,6 +66,9 @@ class Database:
                 str(path), check_same_thread=False, isolation_level=None, timeout=10
             )
             self._conn.execute("PRAGMA foreign_keys = ON")
+            # Deleted rows (sessions, their secrets) are overwritten with zeros, not left
+            # in free pages; see checkpoint() for the write-ahead log.
+            self._conn.execute("PRAGMA secure_delete = ON")
             if str(path) != ":memory:":
                 self._conn.execute("PRAGMA journal_mode = WAL")
                 self._conn.execute("PRAGMA synchronous = NORMAL")
@@ -97,6 +100,15 @@ class Database:
             cursor = self._conn.execute(sql, params)
             cursor.row_factory = sqlite3.Row
             return list(cursor.fetchall())
+
+    def checkpoint(self) -> None:
+        """Copy the write-ahead log into the file and empty it, so that what was deleted
+        (and zeroed) leaves the ``-wal`` file too. A reader holding an old snapshot can
+        delay this; the next checkpoint finishes it."""
+        if str(self.path) == ":memory:":
+            return
+        with self._lock:
+            self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     def close(self) -> None:
         with self._lock:

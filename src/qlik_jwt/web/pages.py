@@ -25,6 +25,7 @@ from qlik_jwt.web.forgery import CSRF_HEADER, app_origin, check_request_origin
 from qlik_jwt.web.identity import Identify, identify_user
 from qlik_jwt.web.mint_hint import MintHint
 from qlik_jwt.web.proxy.context import QlikProxy
+from qlik_jwt.web.session_ends import SIGNED_OUT, USER_CHANGED
 from qlik_jwt.web.signin import HostSessionCookie
 from qlik_jwt.web.users import UserStore
 
@@ -164,6 +165,7 @@ def sign_in_routes(
         response = RedirectResponse("/", status_code=303, headers=NO_STORE)
         cookie.set(request, response, session)
         hint.clear(request, response)
+        await _end_proxy_session(proxy, request, response, USER_CHANGED)
         return response
 
     @router.post("/sign-out", include_in_schema=False)
@@ -180,11 +182,20 @@ def sign_in_routes(
         )
         cookie.clear(request, response)
         hint.clear(request, response)
-        if proxy is not None:
-            try:
-                await proxy.forget(request, response)
-            except WebError as exc:  # the store is down: sign out anyway; it expires there
-                log.warning("sign-out could not drop the proxy session: %s", exc.message)
+        await _end_proxy_session(proxy, request, response, SIGNED_OUT)
         return response
 
     return router
+
+
+async def _end_proxy_session(
+    proxy: QlikProxy | None, request: Request, response: Response, reason: str
+) -> None:
+    """A sign-out or a new sign-in ends what proxy mode held for the browser (its engine
+    sockets on every instance, its Qlik session) and gives it a new proxy cookie."""
+    if proxy is None:
+        return
+    try:
+        await proxy.end(request, response, reason)
+    except WebError as exc:  # the store is down: sign out anyway; it expires there
+        log.warning("the proxy session could not be ended: %s", exc.message)

@@ -49,6 +49,11 @@ class HostSessionCookie:
         request.scope[_SCOPE_KEY] = (value, session)
         return session
 
+    def expires_at(self, connection: HTTPConnection) -> float | None:
+        """When the connection's host session expires, or None when it has none."""
+        session = self.session(connection)
+        return None if session is None else session.expires_at
+
     def set(self, request: Request, response: Response, session: HostSession) -> None:
         max_age = int(session.expires_at - session.created_at)
         self.cookie.set(request, response, session.id, max_age)

@@ -9,6 +9,9 @@ audit line. Proxy mode mounts no ``/token`` but logs in with the same minter.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any, TypeVar
+
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
@@ -28,7 +31,10 @@ from qlik_jwt.web.identity import Identify, identify_user
 from qlik_jwt.web.mint_hint import MintHint
 from qlik_jwt.web.signin import HostSessionCookie
 
-__all__ = ["AUDIT_LOGGER", "TokenResponse", "token_routes"]
+__all__ = ["AUDIT_LOGGER", "TokenResponse", "post_token", "token_routes"]
+
+
+_Endpoint = TypeVar("_Endpoint", bound=Callable[..., Any])
 
 
 class TokenResponse(BaseModel):
@@ -36,6 +42,17 @@ class TokenResponse(BaseModel):
 
     token: str
     expiresAt: int
+
+
+def post_token(router: APIRouter) -> Callable[[_Endpoint], _Endpoint]:
+    """``router``'s decorator for ``POST /token`` and its OpenAPI description, shared by
+    the web app and the FastAPI integration."""
+    return router.post(
+        "/token",
+        response_model=TokenResponse,
+        responses=error_responses(400, 401, 403, 429, 500),
+        summary="Mint a Qlik JWT for the signed-in user",
+    )
 
 
 def token_routes(
@@ -50,12 +67,7 @@ def token_routes(
     page's next visit), whoever identified the user."""
     router = APIRouter()
 
-    @router.post(
-        "/token",
-        response_model=TokenResponse,
-        responses=error_responses(400, 401, 403, 429, 500),
-        summary="Mint a Qlik JWT for the signed-in user",
-    )
+    @post_token(router)
     async def token(request: Request) -> JSONResponse:
         check_request_origin(request, public_origin)
         await read_empty_json(request)

@@ -13,7 +13,15 @@ from pathlib import Path
 
 import httpx
 import pytest
-from bench import cli_startup, emulator_login, mint, token_endpoint
+from bench import (
+    cli_startup,
+    emulator_login,
+    impersonation,
+    mint,
+    proxy,
+    sign_out,
+    token_endpoint,
+)
 from bench.loadgen import Load, parse_wrk
 from bench.machine import cpu_seconds, facts
 
@@ -38,6 +46,27 @@ def test_cli_startup_prints_its_table(capsys: pytest.CaptureFixture[str]) -> Non
     for row in ("| python -c pass |", "| qlik-jwt --help |", "| qlik-jwt token |"):
         assert row in out
     assert "| qlik-jwt inspect |" in out and "target: qlik-jwt --help" in out
+
+
+def test_impersonation_prints_its_table_and_counts_one_grant_per_user(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    met = impersonation.main(["--seconds", "0.05", "--rounds", "1", "--users", "3", "--views", "4"])
+    out = capsys.readouterr().out
+    assert "| cached access_token/s |" in out
+    assert "12 (3 users x 4, 8 threads): 3 grants" in out
+    assert "(reloads): 0 grants" in out
+    assert met
+
+
+def test_sign_out_prints_its_table_for_one_and_two_instances(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    met = sign_out.main(["--rounds", "1"])
+    out = capsys.readouterr().out
+    assert "| one instance, SQLite | 1 |" in out
+    assert "| two instances, one Redis (socket on A, sign-out on B) | 1 |" in out
+    assert met
 
 
 def test_wrk_results_are_read_and_refusals_fail_the_run() -> None:
@@ -132,3 +161,51 @@ def test_emulator_login_tenant_accepts_the_pre_minted_tokens(
     assert not met
     assert "| emulator jwt-session logins | 1,000 |" in out and "2,000 |" in out
     assert "MISSED (0.040" in out and "500 us of CPU" in out
+
+
+def test_proxy_peers_answer_as_the_user_and_carry_the_engine_load(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    require_node_modules("express", "http-proxy-middleware", "ws")
+    bench = proxy.Bench(tmp_path)
+    try:
+        # Each peer is checked to answer GET /api/v1/users/me as the bench user.
+        peers = bench.peers()
+        assert [p.name for p in peers] == [proxy.DIRECT, proxy.OURS, proxy.NODE]
+        for peer in peers:
+            with proxy.engine_load(peer, bench.app_id, "rounds", "2", "0.2") as load:
+                result, cpu = load.run()
+            assert result["roundTrips"] > 0 and cpu >= 0
+        with proxy.engine_load(peers[1], bench.app_id, "cube", bench.app_id, "1") as load:
+            result, cpu = load.run()
+        assert result["bytes"] > 250_000 and cpu >= 0  # CPU time counts in 10 ms ticks
+        assert proxy.measure_many_idle(bench, peers[2], 3) > 0
+    finally:
+        bench.stop()
+
+    def samples(rate: float, micros: float, idle: float) -> proxy.Samples:
+        round_trips = {"per_cpu_second": rate * 10, "p50us": micros, "p99us": micros * 2}
+        return proxy.Samples(
+            rest=[Load(rate, micros / 1000, micros / 500, 1.0)],
+            rounds={50: [round_trips], 200: [round_trips]},
+            latency=[round_trips],
+            cube_ms=[rate / 1000],
+            cube_bytes=298_000,
+            idle_kb=idle,
+        )
+
+    met = proxy.report(
+        {
+            proxy.DIRECT: samples(2000, 500, 0),
+            proxy.OURS: samples(1000, 700, 70),
+            proxy.NODE: samples(1200, 550, 60),
+        },
+        (5000, 600.0),
+        "## proxy",
+    )
+    out = capsys.readouterr().out
+    assert not met
+    assert "| 1,000 | 1,200 | 0.83 |" in out
+    assert "REST per CPU-second >= 1.0 x Node: MISSED" in out
+    assert "ws added p50 <= 100 µs: MISSED" in out and "idle socket <= 80 KB: met" in out
+    assert "5,000 idle sockets <= 1024 MiB: met" in out

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import httpx
 import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -546,3 +547,27 @@ def test_over_the_tier_2_limit_is_429_with_retry_after(
         assert client.get("/api/v1/csrf-token").status_code == 401  # Tier 1 is separate
         tenant.clock.advance(61)
         assert client.post("/login/jwt-session").status_code == 401
+
+
+def test_the_tier_2_limit_per_address_over_a_scaled_window(
+    rsa_key: rsa.RSAPrivateKey, certificate_pem: str
+) -> None:
+    options = EmulatorOptions(
+        tier2_per_minute=3, rate_limit_per_address=True, rate_limit_window_seconds=5
+    )
+    with (
+        provisioned_tenant(rsa_key, certificate_pem, options=options) as (tenant, _),
+        tenant.client() as first,  # 127.0.0.1, which also provisioned (2 Tier 2 calls)
+        tenant.client(transport=httpx.HTTPTransport(local_address="127.0.0.2")) as second,
+    ):
+        assert first.post("/login/jwt-session").status_code == 401
+        limited = first.post("/login/jwt-session")
+        assert limited.status_code == 429 and reasons(limited) == ["rate_limited"]
+        assert 1 <= int(limited.headers["retry-after"]) <= 5
+        assert "3 requests per 5 s" in limited.json()["errors"][0]["detail"]
+        # Another address has its own count.
+        assert [second.post("/login/jwt-session").status_code for _ in range(4)] == [401] * 3 + [
+            429
+        ]
+        tenant.clock.advance(5)
+        assert first.post("/login/jwt-session").status_code == 401

@@ -12,11 +12,9 @@ import os
 import socket
 import struct
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 
-import httpx
 import pytest
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.http11 import Response
@@ -28,6 +26,7 @@ from tests.support.proxy import (
     ProxiedTenant,
     TcpRelay,
     cookie_header,
+    engine,
     proxy_web_app,
     rpc,
     signed_in,
@@ -36,20 +35,6 @@ from tests.support.sample_csv import sales_by
 from tests.support.servers import ServerThread
 
 MiB = 1024 * 1024
-
-
-@contextmanager
-def engine(
-    web: ServerThread, browser: httpx.Client, path: str = ECHO_PATH, **options: object
-) -> Iterator[ClientConnection]:
-    """A websocket to the web app's ``path`` with the browser's cookies and Origin."""
-    url = web.url.replace("http", "ws", 1) + path
-    headers = {"Cookie": cookie_header(browser)}
-    options.setdefault("max_size", 8 * MiB)
-    with connect(
-        url, origin=web.url, additional_headers=headers, compression=None, **options
-    ) as websocket:  # type: ignore[arg-type]
-        yield websocket
 
 
 def assert_echoed(websocket: ClientConnection) -> None:

@@ -3,6 +3,7 @@ redis-server: one browser's calls may land on any instance, with one Qlik login.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import ExitStack
 from pathlib import Path
@@ -10,18 +11,22 @@ from pathlib import Path
 import httpx
 import pytest
 import redis
+from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
+from qlik_jwt.web.proxy.redis_store import KEY_PREFIX
+from qlik_jwt.web.proxy.store import store_key
 from tests.support.proxy import (
     ECHO_PATH,
     ProxiedTenant,
     cookie_header,
+    engine,
     proxy_web_app,
     sign_in_client,
 )
 from tests.support.redis_server import redis_server
 from tests.support.servers import ServerThread, free_port
-from tests.support.webapp import seeded_store
+from tests.support.webapp import page_csrf_token, seeded_store
 
 
 @pytest.fixture(scope="module")
@@ -43,15 +48,24 @@ def _instances(
     ]
 
 
+def _signed_in_to_two(
+    tenant: ProxiedTenant, tmp_path: Path, redis_url: str, stack: ExitStack
+) -> tuple[ServerThread, ServerThread, httpx.Client]:
+    """Two instances on one Redis store, and a browser signed in through the first.
+
+    Both instances are on 127.0.0.1: the browser's cookies go to either (ports do not
+    separate cookies), as behind one load balancer's host name."""
+    first, second = _instances(tenant, tmp_path, redis_url, stack)
+    browser = stack.enter_context(httpx.Client(base_url=first.url, timeout=30))
+    sign_in_client(browser)
+    return first, second, browser
+
+
 def test_two_instances_serve_one_browser_alternately(
     tenant: ProxiedTenant, tmp_path: Path, redis_url: str
 ) -> None:
     with ExitStack() as stack:
-        first, second = _instances(tenant, tmp_path, redis_url, stack)
-        # Both instances are on 127.0.0.1: the browser's cookies go to either (ports do not
-        # separate cookies), as behind one load balancer's host name.
-        browser = stack.enter_context(httpx.Client(base_url=first.url, timeout=30))
-        sign_in_client(browser)
+        first, second, browser = _signed_in_to_two(tenant, tmp_path, redis_url, stack)
         answers = []
         for round_ in range(3):
             for instance in (first, second):
@@ -98,3 +112,29 @@ def test_an_unreachable_store_is_a_clear_503_without_its_password(
     assert "QLIK_PROXY_SESSION_STORE" in error["fix"]
     assert "hunter2" not in answer.text
     assert tenant.log.logins() == 0
+
+
+def test_sign_out_on_one_instance_closes_the_socket_held_by_another(
+    tenant: ProxiedTenant, tmp_path: Path, redis_url: str
+) -> None:
+    with ExitStack() as stack:
+        first, second, browser = _signed_in_to_two(tenant, tmp_path, redis_url, stack)
+        websocket = stack.enter_context(engine(first, browser))
+        websocket.send("ping")
+        assert websocket.recv(timeout=30) == "ping"
+        stored = KEY_PREFIX + store_key(browser.cookies["qlik-jwt-proxy"])
+        assert redis.Redis.from_url(redis_url).exists(stored)
+        signed_out_at = time.monotonic()
+        answer = browser.post(
+            second.url + "/sign-out",
+            data={"csrf_token": page_csrf_token(browser)},
+            headers={"Origin": second.url},
+        )
+        assert answer.status_code == 303
+        with pytest.raises(ConnectionClosed):
+            while True:
+                websocket.recv(timeout=5)
+        elapsed = time.monotonic() - signed_out_at
+    assert (websocket.close_code, websocket.close_reason) == (4401, "signed-out")
+    assert elapsed < 1.0
+    assert not redis.Redis.from_url(redis_url).exists(stored)

@@ -41,6 +41,14 @@ def test_the_window_slides() -> None:
     assert limiter.hit(2, 3, 61.0) == pytest.approx(9.0)
 
 
+def test_callers_count_apart_over_a_scaled_window() -> None:
+    limiter = RateLimiter()
+    assert limiter.hit(2, 1, 0.0, window=2.0, caller="10.0.0.1") is None
+    assert limiter.hit(2, 1, 0.5, window=2.0, caller="10.0.0.2") is None
+    assert limiter.hit(2, 1, 0.5, window=2.0, caller="10.0.0.1") == pytest.approx(1.5)
+    assert limiter.hit(2, 1, 2.0, window=2.0, caller="10.0.0.1") is None
+
+
 def test_cookie_signatures_verify_and_detect_tampering() -> None:
     jar = CookieJar("secret", EmulatorOptions())
     cookies = {

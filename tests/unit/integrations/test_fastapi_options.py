@@ -113,3 +113,19 @@ def test_proxy_mode_closes_its_tenant_client_when_the_host_stops(key_dir: Path) 
     with host_app(qlik):
         assert not qlik.proxy.http.is_closed
     assert qlik.proxy.http.is_closed
+
+
+def test_post_token_is_described_as_in_the_web_app(settings: Settings) -> None:
+    from qlik_jwt.web.app import create_app
+
+    with host_app(QlikEmbedding(settings, identify=identify)) as client:
+        host = client.get("/openapi.json").json()["paths"]["/qlik/token"]["post"]
+    with TestClient(create_app(settings, identify=identify)) as client:
+        web = client.get("/openapi.json").json()["paths"]["/token"]["post"]
+    assert host["summary"] == web["summary"] == "Mint a Qlik JWT for the signed-in user"
+    assert (
+        set(host["responses"])
+        == set(web["responses"])
+        == {"200", "400", "401", "403", "429", "500"}
+    )
+    assert host["responses"]["200"] == web["responses"]["200"]

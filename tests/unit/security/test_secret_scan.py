@@ -33,8 +33,24 @@ def test_secrets_named_in_the_text_are_flagged() -> None:
         f'{{"csrfToken":"{value}"}}',
         f"Authorization: Bearer {value}",
         f"qlik-jwt-session={value}",
+        f'{{"access_token": "{value}", "token_type": "bearer"}}',
+        f"wss://tenant/app/1?accessToken={value}",
+        f"client_secret={value}&grant_type=client_credentials",
+        f'{{"clientId": "abc", "clientSecret": "{value}"}}',
+        f"subject_token: {value}",
     ):
         assert kinds(text) == ["named secret"], text
+
+
+def test_oauth_secrets_in_bodies_and_the_websocket_query_are_remembered() -> None:
+    scan = SecretScan()
+    secret, access, exchanged = (secrets.token_hex(32) for _ in range(3))
+    scan.harvest_body(json.dumps({"clientId": "x", "clientSecret": secret}).encode())
+    scan.harvest_body(f"client_id=x&client_secret={secret}&grant_type=y".encode())
+    scan.harvest_body(json.dumps({"access_token": access, "expires_in": 60}).encode())
+    scan.harvest_request((), f"accessToken={exchanged}&reloadUri=x".encode())
+    assert {secret, access, exchanged} <= scan.secrets
+    assert kinds(f"the page logged {access}.", scan) == ["secret value"]
 
 
 def test_what_the_audit_line_holds_is_not_a_secret() -> None:

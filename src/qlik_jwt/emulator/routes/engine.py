@@ -1,8 +1,12 @@
 """The engine websocket ``/app/{appId}``: authentication around the engine's JSON-RPC session.
 
-Before the upgrade is accepted:
+Routed with Qlik's optional path suffixes ``/identity/{x}`` and ``/ttl/{n}`` (accepted; each
+connection is its own engine session). Before the upgrade is accepted:
 
-- A bearer admin key or OAuth token (server-to-server) is enough on its own.
+- A bearer admin key or OAuth access token (header, server-to-server and Node) is enough on
+  its own; so is query ``accessToken`` holding a token exchanged for purpose ``websocket``
+  (browsers, which cannot set headers on a websocket). A browser page using an OAuth token
+  must be listed in its client's ``allowedOrigins`` (403 ``OAUTH-29``).
 - Otherwise the signed session cookies are needed (401 without), and the CSRF token: from
   query ``qlik-csrf-token`` in a browser (an ``Origin`` header), from that query or the
   same-named header server-to-server (403 ``CSRF-TOKEN-2``).
@@ -28,6 +32,7 @@ from qlik_jwt.emulator.auth import (
     bearer_token,
     check_csrf,
     own_origin,
+    query_token_user,
     session_of,
     web_integration_id,
 )
@@ -35,6 +40,7 @@ from qlik_jwt.emulator.engine import EngineSession
 from qlik_jwt.emulator.errors import QlikError, error_response
 from qlik_jwt.emulator.middleware.cors import origin_refusal
 from qlik_jwt.emulator.state.users import User
+from qlik_jwt.emulator.state.web_integrations import header_origin
 from qlik_jwt.emulator.tenant import EmulatedTenant
 
 __all__ = ["converse", "router"]
@@ -43,13 +49,39 @@ log = logging.getLogger("qlik_jwt.emulator")
 router = APIRouter()
 
 
+def _oauth_origin(websocket: WebSocket, tenant: EmulatedTenant, client_id: str) -> None:
+    """A browser (an ``Origin``) opening the engine with an OAuth token must be on a page
+    its OAuth client lists in ``allowedOrigins``."""
+    origin = websocket.headers.get("origin")
+    if origin is None or origin.lower() == own_origin(websocket):
+        return
+    client = tenant.oauth_clients.find(client_id)
+    listed = header_origin(origin) in (client.allowed_origins if client else [])
+    if tenant.options.websocket_checks_origin and not listed:
+        raise QlikError(
+            tenant.options.origin_refused_status,
+            "OAUTH-29",
+            "Invalid Origin Header",
+            f"Origin {origin!r} is not in the OAuth client's allowedOrigins; add it.",
+            reason="origin_not_allowed",
+        )
+
+
 def authorize(websocket: WebSocket, tenant: EmulatedTenant) -> User:
     """The user this upgrade request speaks for; QlikError when it must be refused."""
     token = bearer_token(websocket)
     if token is not None:
-        if tenant.is_admin_token(token):
-            return tenant.admin
-        raise QlikError(401, detail="The bearer token is not valid here.", reason="bad_bearer")
+        found = tenant.bearer_user(token)
+        if found is None:
+            raise QlikError(401, detail="The bearer token is not valid here.", reason="bad_bearer")
+        if found[1] is not None:
+            _oauth_origin(websocket, tenant, found[1].client_id)
+        return found[0]
+    found = query_token_user(websocket, tenant, "websocket")
+    if found is not None:
+        if found[1] is not None:
+            _oauth_origin(websocket, tenant, found[1].client_id)
+        return found[0]
     session = session_of(websocket, tenant)
     user = tenant.users.find(session.user_id) if session else None
     if session is None or user is None:
@@ -83,6 +115,9 @@ async def _refuse(websocket: WebSocket, error: QlikError, strict: bool) -> None:
 
 
 @router.websocket("/app/{app_id}")
+@router.websocket("/app/{app_id}/identity/{identity}")
+@router.websocket("/app/{app_id}/ttl/{ttl}")
+@router.websocket("/app/{app_id}/identity/{identity}/ttl/{ttl}")
 async def engine_websocket(websocket: WebSocket, app_id: str) -> None:
     tenant: EmulatedTenant = websocket.app.state.tenant
     try:

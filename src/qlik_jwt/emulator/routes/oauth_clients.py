@@ -1,4 +1,5 @@
-"""``/api/v1/oauth-clients``: create, list, get and delete OAuth clients; add a secret.
+"""``/api/v1/oauth-clients``: create, list, get, patch and delete OAuth clients; add and
+delete secrets (rotation).
 
 Administrator only. The answer that creates a client (or a secret) is the only one holding
 the secret. ``tokenLifetimeMinutes`` (15 to 1440, default 360) is the emulator's name for the
@@ -12,11 +13,11 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from qlik_jwt.emulator.auth import AdminCaller, TenantDep
-from qlik_jwt.emulator.errors import ERROR_RESPONSES, QlikError
-from qlik_jwt.emulator.routes.paging import Links, Shape, page, self_link
+from qlik_jwt.emulator.errors import ERROR_RESPONSES, QlikError, validation_problems
+from qlik_jwt.emulator.routes.paging import Links, PatchBody, Shape, page, self_link
 from qlik_jwt.emulator.state.db import iso
 from qlik_jwt.emulator.state.oauth_clients import NewClient, OAuthClientRecord
 from qlik_jwt.emulator.state.web_integrations import normalize_origin
@@ -117,14 +118,9 @@ def _out(request: Request, client: OAuthClientRecord, secret: str | None = None)
     )
 
 
-@router.post("", status_code=201, responses=ERROR_RESPONSES, response_model_exclude_none=True)
-def create_oauth_client(
-    request: Request,
-    response: Response,
-    body: CreateOAuthClient,
-    tenant: TenantDep,
-    caller: AdminCaller,
-) -> OAuthClientOut:
+def _checked(body: CreateOAuthClient) -> NewClient:
+    """The client ``body`` describes, with its origins in canonical form; 400 naming the
+    field for what Qlik refuses."""
     if body.allowedGrantTypes and body.appType != "web":
         raise QlikError(
             400,
@@ -132,7 +128,7 @@ def create_oauth_client(
             reason="invalid_request",
         )
     origins = [normalize_origin(o, field="allowedOrigins") for o in body.allowedOrigins]
-    new = NewClient(
+    return NewClient(
         client_name=body.clientName,
         app_type=body.appType,
         description=body.description,
@@ -144,6 +140,44 @@ def create_oauth_client(
         consent_method=body.connectionConfig.consentMethod,
         token_lifetime_minutes=body.tokenLifetimeMinutes,
     )
+
+
+def _as_body(client: OAuthClientRecord) -> dict[str, Any]:
+    return {
+        "clientName": client.client_name,
+        "appType": client.app_type,
+        "description": client.description,
+        "clientUri": client.client_uri,
+        "allowedGrantTypes": client.allowed_grant_types,
+        "allowedScopes": client.allowed_scopes,
+        "allowedOrigins": client.allowed_origins,
+        "redirectUris": client.redirect_uris,
+        "connectionConfig": {"consentMethod": client.consent_method},
+        "tokenLifetimeMinutes": client.token_lifetime_minutes,
+    }
+
+
+PATCHABLE = (
+    "/clientName",
+    "/description",
+    "/clientUri",
+    "/allowedGrantTypes",
+    "/allowedScopes",
+    "/allowedOrigins",
+    "/redirectUris",
+    "/tokenLifetimeMinutes",
+)
+
+
+@router.post("", status_code=201, responses=ERROR_RESPONSES, response_model_exclude_none=True)
+def create_oauth_client(
+    request: Request,
+    response: Response,
+    body: CreateOAuthClient,
+    tenant: TenantDep,
+    caller: AdminCaller,
+) -> OAuthClientOut:
+    new = _checked(body)
     client_id, secret = tenant.oauth_clients.create(
         new, created_by=caller.user.id, now=tenant.now()
     )
@@ -173,6 +207,41 @@ def get_oauth_client(
     request: Request, client_id: str, tenant: TenantDep, _: AdminCaller
 ) -> OAuthClientOut:
     return _out(request, tenant.oauth_clients.get(client_id))
+
+
+@router.patch("/{client_id}", status_code=204, response_class=Response, responses=ERROR_RESPONSES)
+def patch_oauth_client(
+    client_id: str, body: PatchBody, tenant: TenantDep, _: AdminCaller
+) -> Response:
+    """``replace`` of the fields in :data:`PATCHABLE`; checked as at creation, all or none."""
+    fields = _as_body(tenant.oauth_clients.get(client_id))
+    for number, operation in enumerate(body):
+        if operation.op != "replace" or operation.path not in PATCHABLE:
+            raise QlikError(
+                400,
+                detail=f"[{number}]: {operation.op} {operation.path} is not allowed; use "
+                f"replace of {', '.join(PATCHABLE)}.",
+                reason="invalid_patch",
+            )
+        fields[operation.path.lstrip("/")] = operation.value
+    try:
+        changed = _checked(CreateOAuthClient.model_validate(fields))
+    except ValidationError as exc:
+        raise QlikError(400, problems=validation_problems(exc.errors())) from None
+    tenant.oauth_clients.update(client_id, changed, now=tenant.now())
+    return Response(status_code=204)
+
+
+@router.delete(
+    "/{client_id}/client-secrets/{hint}",
+    status_code=204,
+    response_class=Response,
+    responses=ERROR_RESPONSES,
+)
+def delete_client_secret(client_id: str, hint: str, tenant: TenantDep, _: AdminCaller) -> Response:
+    """Delete one secret (by its hint): the last step of rotating a client's secret."""
+    tenant.oauth_clients.delete_secret(client_id, hint)
+    return Response(status_code=204)
 
 
 @router.post("/{client_id}/client-secrets", status_code=201, responses=ERROR_RESPONSES)

@@ -1,6 +1,9 @@
 """``GET /single/``: one object (``obj``) or sheet (``sheet``) of an app, for an iframe.
 
-Needs a session (otherwise a redirect to ``/login`` that comes back here). The answer carries
+Needs a session (otherwise a redirect to ``/login`` that comes back here), or query
+``accessToken`` holding an OAuth token exchanged for purpose ``webresource`` (how
+``@qlik/api`` authorizes web resources; whether Qlik serves ``/single/`` so is not
+determined). The answer carries
 ``Content-Security-Policy: frame-ancestors 'self' <origins>`` compiled from the CSP origins
 with ``frameAncestors``, so a browser refuses to show it inside a page that is not listed.
 The ``qlik-csrf-token`` query parameter is checked only with the ``single_requires_csrf``
@@ -15,7 +18,14 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from qlik_jwt.emulator.auth import CSRF_HEADER, WIID, TenantDep, check_csrf, session_of
+from qlik_jwt.emulator.auth import (
+    CSRF_HEADER,
+    WIID,
+    TenantDep,
+    check_csrf,
+    query_token_user,
+    session_of,
+)
 from qlik_jwt.emulator.engine import UnknownObjectError, render_single_page
 from qlik_jwt.emulator.errors import ERROR_RESPONSES, QlikError
 from qlik_jwt.emulator.tenant import EmulatedTenant
@@ -47,21 +57,25 @@ def single(
     sheet: Id = None,
     opt: Annotated[str, Query(max_length=256)] = "",
 ) -> Response:
-    session = session_of(request, tenant)
-    if session is None:
-        back = {"returnto": str(request.url.path) + "?" + request.url.query}
-        if request.query_params.get(WIID):
-            back[WIID] = request.query_params[WIID]
-        return RedirectResponse("/login?" + urlencode(back), status_code=302)
-    if tenant.options.single_requires_csrf:
-        needed = f"/single/ needs query parameter {CSRF_HEADER} with the session's token"
-        check_csrf(session, request.query_params.get(CSRF_HEADER), needed=needed)
+    found = query_token_user(request, tenant, "webresource")
+    if found is not None:
+        user = found[0]
+    else:
+        session = session_of(request, tenant)
+        if session is None:
+            back = {"returnto": str(request.url.path) + "?" + request.url.query}
+            if request.query_params.get(WIID):
+                back[WIID] = request.query_params[WIID]
+            return RedirectResponse("/login?" + urlencode(back), status_code=302)
+        if tenant.options.single_requires_csrf:
+            needed = f"/single/ needs query parameter {CSRF_HEADER} with the session's token"
+            check_csrf(session, request.query_params.get(CSRF_HEADER), needed=needed)
+        user = tenant.users.get(session.user_id)
     if not appid:
         raise QlikError(400, detail="appid: give the app's id.", reason="invalid_request")
     app = tenant.apps.get(appid)
     if app is None:
         raise QlikError(404, detail=f"No app with id {appid!r}.", reason="not_found")
-    user = tenant.users.get(session.user_id)
     if not tenant.spaces.can_open(user, appid):
         raise QlikError(
             403,

@@ -174,6 +174,43 @@ class OAuthClients:
             )
         return secret
 
+    def delete_secret(self, client_id: str, hint: str) -> None:
+        """Delete the client's secret with this hint; 404 when it has none."""
+        with self._db.transaction() as conn:
+            self.get(client_id)
+            gone = conn.execute(
+                "DELETE FROM oauth_client_secrets WHERE client_id = ? AND hint = ?",
+                (client_id, hint),
+            )
+            if gone.rowcount == 0:
+                raise QlikError(
+                    404,
+                    detail=f"OAuth client {client_id!r} has no secret with hint {hint!r}.",
+                    reason="not_found",
+                )
+
+    def update(self, client_id: str, changed: NewClient, *, now: float) -> None:
+        """Store ``changed`` (the whole client as it should be) for ``client_id``."""
+        with self._db.transaction() as conn:
+            self.get(client_id)
+            conn.execute(
+                "UPDATE oauth_clients SET client_name = ?, description = ?, client_uri = ?, "
+                "allowed_grant_types = ?, allowed_scopes = ?, allowed_origins = ?, "
+                "redirect_uris = ?, token_lifetime_minutes = ?, updated = ? WHERE client_id = ?",
+                (
+                    changed.client_name,
+                    changed.description,
+                    changed.client_uri,
+                    to_json(list(changed.allowed_grant_types)),
+                    to_json(list(changed.allowed_scopes)),
+                    to_json(list(changed.allowed_origins)),
+                    to_json(list(changed.redirect_uris)),
+                    changed.token_lifetime_minutes,
+                    now,
+                    client_id,
+                ),
+            )
+
     def authenticate(self, client_id: str, secret: str) -> OAuthClientRecord | None:
         """The client when ``secret`` is one of its secrets, else None (compared in constant
         time, the same work for an unknown client)."""

@@ -6,10 +6,17 @@ A browser is known by a first-party cookie (``qlik-jwt-proxy``, ``__Host-`` over
 under its SHA-256. The embedding page sets the cookie; a first proxied call without one
 gets it set on its answer. The session is bound to the user's subject: a browser whose
 host-app user changed gets a new Qlik login, never the previous user's session.
+
+A browser's session ends (:meth:`QlikProxy.end`) when its user signs out or signs in
+again, when another user appears on it, when a call finds nobody signed in, and when the
+host session expires under an open websocket: the stored session is deleted for good,
+everything registered under the browser's key in :attr:`QlikProxy.ends` (engine sockets;
+on every instance) is closed, and the session is ended at the tenant.
 """
 
 from __future__ import annotations
 
+import contextlib
 import secrets
 import ssl
 import time
@@ -29,9 +36,13 @@ from qlik_jwt.web.cookies import FirstPartyCookie
 from qlik_jwt.web.errors import WebError
 from qlik_jwt.web.identity import Identify, identify_user
 from qlik_jwt.web.proxy.sessions import QlikSessions
-from qlik_jwt.web.proxy.store import ProxySession, open_session_store, store_key
+from qlik_jwt.web.proxy.store import ProxySession, open_broadcast, open_session_store, store_key
+from qlik_jwt.web.session_ends import SIGNED_OUT, USER_CHANGED, SessionEnds
 
-__all__ = ["COOKIE_BASE_NAME", "MAX_CONNECT_SECONDS", "ProxyCall", "QlikProxy"]
+__all__ = ["COOKIE_BASE_NAME", "MAX_CONNECT_SECONDS", "ProxyCall", "QlikProxy", "SessionDeadline"]
+
+# When the browser's host session ends (UNIX time), or None when the app cannot know.
+SessionDeadline = Callable[[HTTPConnection], float | None]
 
 COOKIE_BASE_NAME = "qlik-jwt-proxy"
 MAX_CONNECT_SECONDS = 5.0
@@ -53,7 +64,10 @@ class ProxyCall:
 class QlikProxy:
     """The tenant client, the session store and the browser cookie of proxy mode.
 
-    Raises ConfigurationError for an unusable session store URL or CA file.
+    ``session_deadline`` says when a connection's host session expires, so that its open
+    websockets close then; without it they are re-identified every
+    :data:`~qlik_jwt.web.session_ends.RECHECK_SECONDS`. Raises ConfigurationError for an
+    unusable session store URL or CA file.
     """
 
     def __init__(
@@ -63,6 +77,7 @@ class QlikProxy:
         identify: Identify,
         minter: TokenMinter,
         clock: Callable[[], float] = time.time,
+        session_deadline: SessionDeadline | None = None,
     ) -> None:
         settings.require("tenant_url")
         assert settings.tenant_url is not None
@@ -82,9 +97,14 @@ class QlikProxy:
         self.store = open_session_store(
             settings.proxy_session_store, lifetime=settings.web_session_lifetime, clock=clock
         )
-        self.sessions = QlikSessions(http=self.http, minter=minter, store=self.store, clock=clock)
+        self.sessions = QlikSessions(
+            http=self.http, minter=minter, store=self.store, clock=clock, replaced=self._replaced
+        )
+        self.ends = SessionEnds(broadcast=open_broadcast(settings.proxy_session_store), clock=clock)
+        self.ends.ender = self.end_key
         self.cookie = FirstPartyCookie(COOKIE_BASE_NAME, settings.public_origin)
         self.identify = identify
+        self.session_deadline = session_deadline
 
     async def user(self, connection: HTTPConnection) -> UserClaims:
         """The signed-in user of a request or websocket handshake; 401 when there is none.
@@ -95,6 +115,10 @@ class QlikProxy:
         request = connection if isinstance(connection, Request) else _as_request(connection)
         user = await identify_user(self.identify, request)
         if user is None:
+            value = self.cookie.value(connection)
+            if value is not None:  # whoever used this browser has left: end what they had
+                with contextlib.suppress(WebError):  # the store is down: it expires there
+                    await self.end_key(store_key(value), SIGNED_OUT)
             raise WebError(
                 401,
                 "not-signed-in",
@@ -127,18 +151,49 @@ class QlikProxy:
             assert value is not None
             self.cookie.set(connection, response, value, self.cookie_lifetime)
 
-    async def forget(self, connection: HTTPConnection, response: Response) -> None:
-        """Drop the browser's Qlik session (sign-out) and clear its cookie."""
+    async def still_signed_in(self, connection: HTTPConnection, subject: str) -> bool:
+        """Is ``subject`` still the signed-in user of this (websocket) connection?"""
+        user = await identify_user(self.identify, _as_request(connection))
+        return user is not None and user.sub == subject
+
+    def deadline(self, connection: HTTPConnection) -> float | None:
+        return None if self.session_deadline is None else self.session_deadline(connection)
+
+    async def end(
+        self, connection: HTTPConnection, response: Response, reason: str = SIGNED_OUT
+    ) -> None:
+        """End the browser's Qlik session (sign-out, sign-in) and clear its cookie, so the
+        next page starts under a new key. Raises WebError 503 when the store is down."""
         value = self.cookie.value(connection)
-        if value is not None:
-            await self.sessions.forget(store_key(value))
         self.cookie.clear(connection, response)
+        if value is not None:
+            await self.end_key(store_key(value), reason)
+
+    async def end_key(self, key: str, reason: str) -> None:
+        """End everything of the browser ``key``: the stored session is deleted for good,
+        what :attr:`ends` holds for it is closed on every instance, and the Qlik session
+        is ended at the tenant. Raises WebError 503 when the store is down."""
+        session = await self.sessions.stored(key)
+        if session is not None:
+            await self.sessions.forget(key)
+        await self.ends.end(key, reason)
+        if session is not None:
+            await self.sessions.log_out(session)
+
+    async def _replaced(self, key: str, previous: ProxySession) -> None:
+        await self.ends.end(key, USER_CHANGED)
+        await self.sessions.log_out(previous)
 
     async def aclose(self) -> None:
+        await self.ends.aclose()
         await self.http.aclose()
         await self.store.close()
 
 
 def _as_request(connection: HTTPConnection) -> Request:
-    scope = {**connection.scope, "type": "http", "method": "GET"}
-    return Request(scope)
+    """A GET request of the connection's scope, without what earlier reads cached in it
+    (the host session read at the handshake, say): identity is asked afresh."""
+    scope = {
+        key: value for key, value in connection.scope.items() if not key.startswith("qlik_jwt.")
+    }
+    return Request({**scope, "type": "http", "method": "GET"})

@@ -13,6 +13,14 @@ buffered beyond the websocket libraries' small queues). Messages up to
 :data:`MAX_MESSAGE_BYTES` pass. A close from either side is passed on with its code and
 reason; a side that vanishes without a close frame makes the proxy close the other with
 1001 (the browser went away) or 1014 (the tenant went away: "bad gateway").
+
+Each socket is held under the browser's key in ``proxy.ends`` from its handshake on: when
+the browser's session ends (sign-out, another user, the host session expiring; on any
+instance) the browser's side is closed with :data:`SESSION_ENDED` and the reason
+(``signed-out``, ``user-changed``, ``session-expired``), the tenant's with 1000. A
+handshake whose session ended while the tenant's socket was opening is refused (401
+``session-ended``), also when the end was announced just before the socket was held: the
+stored session is read once more after holding it.
 """
 
 from __future__ import annotations
@@ -42,7 +50,7 @@ from qlik_jwt.web.proxy.failures import (
 from qlik_jwt.web.proxy.headers import CSRF_HEADER, bad_path_reason, tenant_query
 from qlik_jwt.web.proxy.store import ProxySession
 
-__all__ = ["MAX_MESSAGE_BYTES", "engine_routes", "sendable_close_code"]
+__all__ = ["MAX_MESSAGE_BYTES", "SESSION_ENDED", "engine_routes", "sendable_close_code"]
 
 log = logging.getLogger("qlik_jwt.web.proxy")
 # The websocket library's debug lines show handshake headers (Qlik's cookies): never emitted.
@@ -53,6 +61,7 @@ MAX_MESSAGE_BYTES = 16 * 1024 * 1024  # as uvicorn's default for the browser's s
 QUEUED_MESSAGES = 4
 BROWSER_GONE = 1001
 TENANT_GONE = 1014
+SESSION_ENDED = 4401  # private-use code (RFC 6455 §7.4.2), read as HTTP's 401
 
 
 def sendable_close_code(code: int | None, fallback: int) -> int:
@@ -169,12 +178,22 @@ async def _tenant_to_browser(browser: WebSocket, tenant: ClientConnection) -> bo
     return True
 
 
-async def relay(browser: WebSocket, tenant: ClientConnection) -> None:
-    """Pass messages both ways until one side's close has reached the other."""
+async def _stopped(stop: asyncio.Event) -> bool:
+    await stop.wait()
+    return True
+
+
+async def relay(
+    browser: WebSocket, tenant: ClientConnection, stop: asyncio.Event | None = None
+) -> None:
+    """Pass messages both ways until one side's close has reached the other, or ``stop``
+    is set (then the caller closes both)."""
     pending = {
         asyncio.ensure_future(_browser_to_tenant(browser, tenant)),
         asyncio.ensure_future(_tenant_to_browser(browser, tenant)),
     }
+    if stop is not None:
+        pending.add(asyncio.ensure_future(_stopped(stop)))
     try:
         while pending:
             done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
@@ -192,14 +211,33 @@ def engine_routes(proxy: QlikProxy) -> APIRouter:
 
     @router.websocket("/app/{path:path}")
     async def engine_socket(websocket: WebSocket, path: str) -> None:
+        ended = asyncio.Event()
+        reasons: list[str] = []
+
+        async def close(reason: str) -> None:
+            reasons.append(reason)
+            ended.set()
+
+        holding = None
         try:
             check_request_origin(websocket, proxy.public_origin)
             reason = bad_path_reason(websocket.url.path)
             if reason is not None:
                 raise WebError(400, "bad-path", f"The engine path {reason}.")
             call = await proxy.call(websocket)
+            holding = await proxy.ends.hold(
+                call.key,
+                close,
+                deadline=proxy.deadline(websocket),
+                still_valid=lambda: proxy.still_signed_in(websocket, call.user.sub),
+            )
             tenant = await _open_renewing(proxy, websocket, call)
+            if ended.is_set() or not await _still_stored(proxy, call):
+                await tenant.close(1000, reasons[0] if reasons else "session-ended")
+                raise _session_ended()
         except WebError as refusal:
+            if holding is not None:
+                holding.release()
             await _refuse(websocket, refusal)
             return
         headers = []
@@ -208,8 +246,32 @@ def engine_routes(proxy: QlikProxy) -> APIRouter:
             headers.append((b"set-cookie", value.encode("latin-1")))
         try:
             await websocket.accept(subprotocol=tenant.subprotocol, headers=headers)
-            await relay(websocket, tenant)
+            await relay(websocket, tenant, ended)
+            if ended.is_set():
+                log.info("engine websocket closed: %s", reasons[0])
+                await tenant.close(1000, reasons[0])
+                with contextlib.suppress(WebSocketDisconnect, RuntimeError):
+                    await websocket.close(SESSION_ENDED, reasons[0])
         finally:
+            holding.release()
             await tenant.close()
 
     return router
+
+
+async def _still_stored(proxy: QlikProxy, call: ProxyCall) -> bool:
+    """Is the browser's session still stored for this user (not ended meanwhile)?"""
+    try:
+        found = await proxy.sessions.stored(call.key)
+    except WebError:
+        return False
+    return found is not None and found.subject == call.user.sub
+
+
+def _session_ended() -> WebError:
+    return WebError(
+        401,
+        "session-ended",
+        "The browser's session ended (sign-out) while the engine websocket was opening.",
+        "Sign in to the web app, then reload the page.",
+    )

@@ -41,6 +41,7 @@ from qlik_jwt.web.proxy.headers import (
     response_headers,
     tenant_query,
 )
+from qlik_jwt.web.proxy.login_queue import LOGIN_HEADER
 from qlik_jwt.web.proxy.store import ProxySession
 
 __all__ = ["FORWARDED_PREFIXES", "MAX_REPLAY_BYTES", "rest_routes"]
@@ -51,9 +52,9 @@ T = TypeVar("T")
 FORWARDED_PREFIXES = ("/api/v1", "/single", "/resources", "/assets")
 METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"]
 SAFE_METHODS = frozenset({"GET", "HEAD"})
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE"})
 MAX_REPLAY_BYTES = 1024 * 1024
 CSRF_TOKEN_PATH = "/api/v1/csrf-token"
-LOGIN_HEADER = "qlik-jwt-login"  # "new" on the first csrf-token answer of a session
 LOGGED_IN = {"Cache-Control": "no-store", LOGIN_HEADER: "new"}
 
 
@@ -116,10 +117,19 @@ def _tenant_request(
 async def _send(
     proxy: QlikProxy, request: Request, session: ProxySession, body: Body
 ) -> httpx.Response:
-    try:
-        return await proxy.http.send(_tenant_request(proxy, request, session, body), stream=True)
-    except httpx.TransportError as exc:
-        raise tenant_failure(exc, proxy.tenant_url) from None
+    """Send once; once more when a kept-alive connection turns out closed by the tenant
+    before any answer (its idle timeout met the request) and the call may be repeated."""
+    retry = body.replayable and request.method in IDEMPOTENT_METHODS
+    while True:
+        tenant_request = _tenant_request(proxy, request, session, body)
+        try:
+            return await proxy.http.send(tenant_request, stream=True)
+        except httpx.RemoteProtocolError as exc:
+            if not retry:
+                raise tenant_failure(exc, proxy.tenant_url) from None
+            retry = False
+        except httpx.TransportError as exc:
+            raise tenant_failure(exc, proxy.tenant_url) from None
 
 
 async def _refusal(answer: httpx.Response, request: Request) -> WebError:

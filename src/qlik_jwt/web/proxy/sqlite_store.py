@@ -3,7 +3,8 @@ of one machine share the file).
 
 The file is created readable by its owner only: it holds Qlik's session cookies. Calls run
 in a worker thread so the event loop never waits on the disk. Expired rows are skipped when
-read and purged when written.
+read and purged when written. A deleted session (sign-out) is overwritten with zeros and
+the write-ahead log emptied, so neither the file nor its ``-wal`` keeps its cookies.
 """
 
 from __future__ import annotations
@@ -78,6 +79,7 @@ class SqliteSessionStore:
     def _delete(self, key: str) -> None:
         with self.database.transaction() as conn:
             conn.execute("DELETE FROM proxy_sessions WHERE key = ?", (key,))
+        self.database.checkpoint()
 
     async def _run(self, function: Callable[..., T], *args: object) -> T:
         try:

@@ -22,11 +22,13 @@ from typing import Protocol
 
 from qlik_jwt.errors import ConfigurationError
 from qlik_jwt.settings import hide_url_password, session_store_location
+from qlik_jwt.web.session_ends import Broadcast
 
 __all__ = [
     "ProxySession",
     "ProxySessionStore",
     "SessionStoreError",
+    "open_broadcast",
     "open_session_store",
     "store_key",
 ]
@@ -123,3 +125,15 @@ def open_session_store(
             "pip install 'qlik-jwt[redis]', or use a sqlite:/// store with one app instance.",
         ) from None
     return RedisSessionStore(where, lifetime=lifetime)
+
+
+def open_broadcast(url: str) -> Broadcast | None:
+    """How instances sharing the store ``url`` tell each other of ended sessions: Redis
+    pub/sub for a Redis store, None for SQLite (one instance; its registry is its own).
+    Call after :func:`open_session_store` has accepted the URL."""
+    kind, where = session_store_location(url)
+    if kind == "sqlite":
+        return None
+    from qlik_jwt.web.proxy.redis_broadcast import RedisBroadcast
+
+    return RedisBroadcast(where)

@@ -75,7 +75,42 @@ async function startEngine(qlik, session) {
     container: document.getElementById("chart"),
     title: document.getElementById("chart-title"),
     onConnected: () => setStep("engine", "done"),
+    onClosed: engineClosed,
   });
+}
+
+// The web app closes the engine socket with 4401 when the user's session ends (signed out
+// in another tab, another user signed in, the session expired).
+const SESSION_ENDED = 4401;
+
+function engineClosed({ code, reason }) {
+  document.body.dataset.engineClosed = `${code} ${reason}`;
+  document.body.dataset.engineClosedAt = String(Date.now());
+  if (code === SESSION_ENDED) {
+    showProblem("session-ended", "Your session has ended, so the analytics are closed.", {
+      fix: "Sign in again (you may have signed out in another tab).",
+      detail: reason,
+    });
+  }
+}
+
+// Direct mode: the browser holds Qlik's session itself, so sign-out first ends it at the
+// tenant (as far as Qlik allows: see the README), then submits the form. Proxy mode has
+// no token URL: the web app ends the session it holds.
+function endQlikSessionOnSignOut(qlik, established) {
+  const form = document.querySelector('form[action="/sign-out"]');
+  if (!form || !bootstrap.tokenUrl) return;
+  form.addEventListener(
+    "submit",
+    async (event) => {
+      event.preventDefault();
+      const session = await Promise.race([established, null]);
+      const waited = new Promise((resolve) => setTimeout(resolve, 2000));
+      await Promise.race([qlik.logout(session ? session.csrfToken : null), waited]);
+      form.submit();
+    },
+    { once: true },
+  );
 }
 
 function explainEngineFailure(error, user, groups) {
@@ -116,12 +151,19 @@ async function main() {
     csrfHeader: bootstrap.csrfHeader,
     csrfToken: bootstrap.csrfToken,
     sessionLikely: bootstrap.qlikSessionLikely,
+    onWaiting: (message) => setStep("session", "waiting", message),
   });
   let session;
   let engine;
   let user;
+  let established;
+  const sessionKnown = new Promise((resolve) => {
+    established = resolve;
+  });
+  endQlikSessionOnSignOut(qlik, sessionKnown);
   try {
     session = await qlik.establish();
+    established(session);
     engine = startEngine(qlik, session);
     engine.catch(() => {}); // handled below
     try {
@@ -130,6 +172,7 @@ async function main() {
       if (error.kind !== "other-qlik-user") throw error;
       // A session left by another user of this browser: log in as ours instead.
       session = await qlik.login();
+      established(session);
       engine = startEngine(qlik, session);
       engine.catch(() => {});
       user = await session.user;

@@ -26,8 +26,9 @@ function asEngineError(error) {
 
 // Opens the socket at once, then waits for `ready` (a promise) before reading any data;
 // if `ready` rejects, the socket is closed and its error rethrown. Resolves with the
-// object's layout once the chart is drawn; the session stays open.
-export async function renderEngineChart({ url, appId, objectId, ready, container, title, onConnected }) {
+// object's layout once the chart is drawn; the session stays open, and `onClosed` gets
+// `{ code, reason }` when it closes (4401: the user's session ended, see the README).
+export async function renderEngineChart({ url, appId, objectId, ready, container, title, onConnected, onClosed }) {
   let session;
   try {
     session = await openSession(url);
@@ -51,6 +52,7 @@ export async function renderEngineChart({ url, appId, objectId, ready, container
     }
     renderBarChart(container, layout.qHyperCube, { title: chartTitle, id: "engine-chart" });
     container.dataset.objectId = objectId;
+    if (onClosed) session.closed.then(onClosed);
     return layout;
   } catch (error) {
     session.close();

@@ -5,6 +5,10 @@
 // page gets no `tokenUrl`: the web app logs in to Qlik for the browser on its first
 // proxied call and adds Qlik's CSRF token itself, so the page holds neither.
 //
+// In proxy mode a call may be answered "queued" (the web app's login waits its turn under
+// Qlik's rate limit): onWaiting(message) is told, and the call is made again when the
+// answer's Retry-After says.
+//
 // establish() resolves with { csrfToken, user, reused } once the browser holds a Qlik
 // session, or throws a QlikFlowError whose `kind` says what went wrong:
 //   origin-refused, tenant-unreachable, token-refused, login-refused, not-signed-in,
@@ -77,6 +81,7 @@ export function createQlikSession(options) {
     sessionLikely,
     pageOrigin = window.location.origin,
     returnTo = window.location.href,
+    onWaiting = () => {},
   } = options;
   const wiid = encodeURIComponent(webIntegrationId);
   const withWiid = (path) => `${baseUrl}${path}${path.includes("?") ? "&" : "?"}qlik-web-integration-id=${wiid}`;
@@ -85,10 +90,22 @@ export function createQlikSession(options) {
   // header (checked on the request) and in the query (visible to the CORS preflight).
   async function qlikFetch(path, init = {}) {
     const headers = { "qlik-web-integration-id": webIntegrationId, ...(init.headers || {}) };
-    try {
-      return await fetch(withWiid(path), { mode: "cors", credentials: "include", ...init, headers });
-    } catch (error) {
-      throw await unreachableOrRefused(error);
+    for (;;) {
+      let response;
+      try {
+        response = await fetch(withWiid(path), { mode: "cors", credentials: "include", ...init, headers });
+      } catch (error) {
+        throw await unreachableOrRefused(error);
+      }
+      // Proxy mode: the web app's login waits its turn under Qlik's rate limit. Show how
+      // long, and ask again when it says.
+      if (response.status !== 503 || response.headers.get("qlik-jwt-login") !== "queued") {
+        return response;
+      }
+      const body = await response.json().catch(() => ({}));
+      onWaiting((body.error && body.error.message) || "Waiting for Qlik to accept the login.");
+      const seconds = Number(response.headers.get("Retry-After")) || 1;
+      await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
     }
   }
 
@@ -273,5 +290,16 @@ export function createQlikSession(options) {
     return withWiid(`/single/?appid=${encodeURIComponent(appId)}&${target}&opt=ctxmenu,currsel`);
   }
 
-  return { establish, login, engineUrl, singleUrl, interactiveLoginUrl };
+  // Ends the browser's Qlik session at the tenant (direct mode's sign-out). Qlik documents
+  // no logout API; POST /logout is the one the emulator implements (see the README). Never
+  // throws: a tenant that refuses keeps the session until its inactivity timeout.
+  async function logout(csrfToken) {
+    try {
+      await qlikFetch("/logout", { method: "POST", headers: csrfToken ? { "qlik-csrf-token": csrfToken } : {} });
+    } catch {
+      // nothing more a page can do
+    }
+  }
+
+  return { establish, login, logout, engineUrl, singleUrl, interactiveLoginUrl };
 }
