@@ -338,7 +338,7 @@ def load_private_key(
         kind = type(key).__name__.removeprefix("_").replace("PrivateKey", "")
         raise PrivateKeyError(
             field,
-            f"holds a {kind} key, not RSA; Qlik JWTs here are signed with RS256",
+            f"holds a key of type {kind}, not RSA; Qlik JWTs here are signed with RS256",
             shown,
             "Generate one with `qlik-jwt keygen`.",
         )
