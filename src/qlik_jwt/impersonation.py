@@ -292,9 +292,11 @@ class ImpersonationClient:
                 },
                 subject=user.sub,
             )
-        except OAuthGrantError as refused:
+        except TenantError as failed:  # refused, or no answer: undo the user made for it
             if created and user_id is not None:
-                raise self._roll_back(user_id, refused) from None
+                left = self._delete_user(self.admin, user_id) if self.admin else None
+                if isinstance(failed, OAuthGrantError):
+                    raise failed.with_user_left(left) from None
             raise
         with self._lock:
             self.grants += 1
@@ -385,22 +387,6 @@ class ImpersonationClient:
         except TenantError:
             return user_id
         return None
-
-    def _roll_back(self, user_id: str, refused: OAuthGrantError) -> OAuthGrantError:
-        assert self.admin is not None
-        left = self._delete_user(self.admin, user_id)
-        return OAuthGrantError(
-            refused.method,
-            refused.url,
-            refused.status,
-            refused.code,
-            refused.title,
-            refused.detail,
-            refused.fix,
-            reason=refused.reason,
-            subject=refused.subject,
-            user_left=left,
-        )
 
     # -- HTTP ----------------------------------------------------------------------------------
 

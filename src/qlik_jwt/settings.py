@@ -163,6 +163,12 @@ class Settings(BaseModel):
     sheet_id: str | None = Field(
         None, description="Id of a sheet to embed in the iframe instead of one object."
     )
+    chart_object_ids: list[str] = Field(
+        default_factory=list,
+        description="Ids of the objects the page draws with nebula.js, comma-separated; "
+        "default: the object of `QLIK_OBJECT_ID`, else the cells of `QLIK_SHEET_ID` "
+        "or of the app's first sheet.",
+    )
     issuer: str | None = Field(
         None, description="The JWT identity provider's issuer (`iss`), compared exactly."
     )
@@ -285,9 +291,9 @@ class Settings(BaseModel):
         "HTTPS, e.g. the emulator's; default: the system's CAs.",
     )
 
-    @field_validator("app_origins", mode="before")
+    @field_validator("app_origins", "chart_object_ids", mode="before")
     @classmethod
-    def _origins(cls, value: Any) -> Any:
+    def _comma_separated(cls, value: Any) -> Any:
         if isinstance(value, str):
             return [part.strip() for part in value.split(",") if part.strip()]
         return value

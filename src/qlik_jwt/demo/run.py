@@ -50,6 +50,8 @@ class DemoOptions:
     # More pages that embed from this tenant (the integration examples): listed in the web
     # integration and the CSP origins next to the web app's own origin.
     app_origins: tuple[str, ...] = ()
+    # The objects the page draws (QLIK_CHART_OBJECT_IDS); empty: the sample sheet's cells.
+    chart_object_ids: tuple[str, ...] = ()
     emulator_options: EmulatorOptions = field(default_factory=EmulatorOptions)
 
 
@@ -151,6 +153,7 @@ class Demo:
             web_integration_id=result.web_integration_id,
             app_id=app.id,
             object_id=object_id,
+            chart_object_ids=list(options.chart_object_ids) or app.sheet_cells(app.sheet_ids[0]),
             issuer=DEMO_ISSUER,
             key_id=signer.key_id,
             private_key=str(signing.private_key),

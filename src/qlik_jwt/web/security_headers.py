@@ -1,6 +1,7 @@
 """Security headers on every response of the web app (pure ASGI middleware).
 
-The Content-Security-Policy lets our page load only its own scripts and styles, talk to
+The Content-Security-Policy lets our page load only its own scripts and styles (plus the
+inline styles Qlik's charts insert), talk to
 itself and to the tenant (HTTPS and its websocket), frame only the tenant, and be framed
 only by itself. In proxy mode the tenant is reached through the app itself, so ``'self'``
 is all the page may connect to or frame. Answers that carry their own policy (a proxied
@@ -31,7 +32,9 @@ def content_security_policy(tenant_url: str | None, *, proxy: bool = False) -> s
     directives = {
         "default-src": ["'none'"],
         "script-src": ["'self'"],
-        "style-src": ["'self'"],
+        # Qlik's charts (stardust's MUI/emotion, sn-table's styled-components) insert <style>
+        # elements at run time; scripts stay 'self' only.
+        "style-src": ["'self'", "'unsafe-inline'"],
         "img-src": ["'self'", "data:"],
         "connect-src": connect,
         "frame-src": frame,

@@ -16,7 +16,15 @@ from qlik_jwt.web.security_headers import content_security_policy
 from qlik_jwt.web.static_files import STATIC_DIR
 from tests.support.webapp import ADA, make_app, sign_in, web_settings
 
-PUBLIC_KEYS = {"tenantUrl", "webIntegrationId", "appId", "objectId", "sheetId", "loginMode"}
+PUBLIC_KEYS = {
+    "tenantUrl",
+    "webIntegrationId",
+    "appId",
+    "objectId",
+    "sheetId",
+    "chartObjectIds",
+    "loginMode",
+}
 
 
 def bootstrap(page: str) -> dict[str, object]:
@@ -82,7 +90,9 @@ def test_security_headers_on_pages(client: TestClient, settings: Settings) -> No
     assert response.headers["referrer-policy"] == "same-origin"
     csp = response.headers["content-security-policy"]
     assert "frame-ancestors 'self'" in csp
-    assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+    # Scripts only from this app, never inline or eval; inline styles for Qlik's charts.
+    assert "script-src 'self';" in csp and "unsafe-eval" not in csp
+    assert "style-src 'self' 'unsafe-inline';" in csp
     assert f"connect-src 'self' {settings.tenant_url} wss://127.0.0.1:9443" in csp
     assert f"frame-src {settings.tenant_url}" in csp
 
