@@ -11,6 +11,7 @@ import time
 from bench import (
     cli_startup,
     emulator_login,
+    first_chart,
     impersonation,
     login_round_trips,
     mint,
@@ -31,6 +32,7 @@ if __name__ == "__main__":
         proxy,
         sign_out,
         cli_startup,
+        first_chart,
     ):
         results.append(benchmark.main([]))
         print(flush=True)

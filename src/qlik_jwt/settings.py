@@ -6,15 +6,16 @@ README's settings table are all derived from these fields (a test keeps the READ
 :meth:`Settings.load` reads the variables and the file itself (python-dotenv parses the
 file), rather than through pydantic-settings, whose import alone took a third of the CLI's
 start-up budget. Every value reaches the model as the text written (a list setting is split
-on commas by its own validator); names match case-insensitively, as on Windows.
+on commas); names match case-insensitively, as on Windows.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_origin
 from urllib.parse import urlsplit
 
 from dotenv import dotenv_values
@@ -31,6 +32,7 @@ from pydantic import (
 from qlik_jwt.contract import MAX_WINDOW_SECONDS
 from qlik_jwt.errors import ConfigurationError, SettingsError
 from qlik_jwt.keys import is_pem_text
+from qlik_jwt.served_hosts import host_name
 
 __all__ = [
     "ENV_PREFIX",
@@ -222,6 +224,19 @@ class Settings(BaseModel):
         description="The origin browsers use for the web app, e.g. https://app.example.com; "
         "POSTs from any other origin are refused (default: the request's own origin).",
     )
+    allowed_hosts: list[str] = Field(
+        default_factory=list,
+        description="Host names browsers use for the web app besides the public origin's, "
+        "comma-separated (ports are not compared); `*` for any. IP addresses and `localhost` "
+        "are always served; a request for another host gets 421 `unknown-host` (DNS "
+        "rebinding).",
+    )
+    trusted_proxies: list[str] = Field(
+        default_factory=list,
+        description="Addresses (IPs or networks such as 10.0.0.0/8) of the reverse proxies "
+        "whose `X-Forwarded-For`/`X-Forwarded-Proto` are believed, comma-separated; default "
+        "none: the client is the connection's peer.",
+    )
     users_db: Path = Field(
         Path(".qlik-jwt/web.sqlite3"),
         description="SQLite file holding the web app's users and sign-in sessions.",
@@ -291,11 +306,33 @@ class Settings(BaseModel):
         "HTTPS, e.g. the emulator's; default: the system's CAs.",
     )
 
-    @field_validator("app_origins", "chart_object_ids", mode="before")
+    @field_validator("*", mode="before")
     @classmethod
-    def _comma_separated(cls, value: Any) -> Any:
-        if isinstance(value, str):
+    def _comma_separated(cls, value: Any, info: ValidationInfo) -> Any:
+        """A list setting given as text (a variable, the file): its comma-separated parts."""
+        annotation = cls.model_fields[str(info.field_name)].annotation
+        if isinstance(value, str) and get_origin(annotation) is list:
             return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("allowed_hosts")
+    @classmethod
+    def _host_names(cls, value: list[str]) -> list[str]:
+        for name in value:
+            if name != "*" and host_name(name.rpartition("://")[2]) is None:
+                raise ValueError(f"{name!r} is not a host name; give e.g. app.example.com")
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxy_networks(cls, value: list[str]) -> list[str]:
+        for network in value:
+            try:
+                ipaddress.ip_network(network, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"{network!r} is not an IP address or network; give e.g. 10.0.0.5 or 10.0.0.0/8"
+                ) from None
         return value
 
     @field_validator("app_origins")

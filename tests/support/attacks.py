@@ -636,9 +636,9 @@ ATTACKS: tuple[Attack, ...] = (
     # what the key is worth
     attack(
         "administrator-subject",
-        "a valid token whose `sub` is the tenant administrator's",
+        "a valid token whose `sub` is the emulator administrator's (the admin key's user)",
         lambda f: f.valid(sub=ADMIN_SUBJECT),
-        "200",
+        "403 administrator_login",
     ),
 )
 

@@ -98,6 +98,15 @@ def demo(
             "http://localhost:8001); repeatable."
         ),
     ] = None,
+    app_dir: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--app",
+            metavar="DIR",
+            help="Your own app (folder of CSV tables and property trees, see README); the page "
+            "shows the first one. Repeatable.",
+        ),
+    ] = None,
 ) -> None:
     """Run the embedding demo offline: keys, emulated tenant, provisioning and web app."""
     from qlik_jwt.demo.run import Demo, DemoOptions  # the emulator loads only for the demo
@@ -114,6 +123,7 @@ def demo(
         login_mode=mode,
         web_mode=web_mode,
         app_origins=tuple(app_origin or ()),
+        app_folders=tuple(app_dir or ()),
     )
     audit_to_stderr()
     out.print("starting the emulated tenant and the web app ...")

@@ -24,9 +24,10 @@ from qlik_jwt.admin.setup import SetupRequest, apply_setup, plan_setup
 from qlik_jwt.demo.servers import BackgroundServer
 from qlik_jwt.demo.state import DEMO_ISSUER, DemoState
 from qlik_jwt.emulator import create_app as create_emulator
-from qlik_jwt.emulator.engine import SampleApp, sample_apps
+from qlik_jwt.emulator.engine import SampleApp, tenant_apps
 from qlik_jwt.emulator.options import EmulatorOptions
 from qlik_jwt.emulator.state.users import DirectoryUser
+from qlik_jwt.errors import ConfigurationError
 from qlik_jwt.settings import LoginMode, Settings
 from qlik_jwt.signer import TokenSigner
 from qlik_jwt.web import DEMO_USERS, DemoUser, UserStore, create_app
@@ -50,8 +51,10 @@ class DemoOptions:
     # More pages that embed from this tenant (the integration examples): listed in the web
     # integration and the CSP origins next to the web app's own origin.
     app_origins: tuple[str, ...] = ()
-    # The objects the page draws (QLIK_CHART_OBJECT_IDS); empty: the sample sheet's cells.
+    # The objects the page draws (QLIK_CHART_OBJECT_IDS); empty: the app's first sheet's cells.
     chart_object_ids: tuple[str, ...] = ()
+    # Your own apps (folders, see engine.app_folder): the page shows the first one.
+    app_folders: tuple[Path, ...] = ()
     emulator_options: EmulatorOptions = field(default_factory=EmulatorOptions)
 
 
@@ -73,11 +76,21 @@ class DemoInfo:
 
 
 def chart_object_id(app: SampleApp) -> str:
-    """The sample app's first bar chart: the object the page draws and frames."""
-    for object_id, properties in app.objects.items():
-        if properties.get("qInfo", {}).get("qType") == "barchart":
-            return object_id
-    raise ValueError(f"sample app {app.id} has no bar chart")
+    """The app's first bar chart, else its first object that is not a sheet: the object the
+    page frames. ``ConfigurationError`` when the app has no object at all."""
+    types = {
+        oid: properties.get("qInfo", {}).get("qType") for oid, properties in app.objects.items()
+    }
+    charts = [oid for oid, qtype in types.items() if qtype != "sheet"]
+    if not charts:
+        raise ConfigurationError(
+            "--app",
+            f"app {app.name!r} has no object for the demo page to show",
+            app.id,
+            "Add a sheet to sheets/ or an object to objects/ (see the README).",
+        )
+    bars = [oid for oid in charts if types[oid] == "barchart"]
+    return (bars or charts)[0]
 
 
 def _directory(users: tuple[DemoUser, ...]) -> list[DirectoryUser]:
@@ -113,8 +126,10 @@ class Demo:
         signing = self.state.signing_key()
         tls = self.state.tls_certificate()
         admin_key = self.state.admin_key()
-        app = sample_apps()[0]
+        apps = tenant_apps(options.app_folders)
+        app = apps[0]  # the first --app, else the sample app
         object_id = chart_object_id(app)
+        default_ids = app.sheet_cells(app.sheet_ids[0]) if app.sheet_ids else [object_id]
 
         self.web = BackgroundServer(name="web app", port=options.web_port).bind()
         web_origin = f"http://localhost:{self.web.port}"
@@ -129,6 +144,7 @@ class Demo:
                 options.emulator_options,
                 db=str(self.state.emulator_db),
                 admin_key=admin_key,
+                apps=apps,
                 sign_in_users=_directory(DEMO_USERS),
             )
         )
@@ -153,7 +169,7 @@ class Demo:
             web_integration_id=result.web_integration_id,
             app_id=app.id,
             object_id=object_id,
-            chart_object_ids=list(options.chart_object_ids) or app.sheet_cells(app.sheet_ids[0]),
+            chart_object_ids=list(options.chart_object_ids) or default_ids,
             issuer=DEMO_ISSUER,
             key_id=signer.key_id,
             private_key=str(signing.private_key),

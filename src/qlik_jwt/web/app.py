@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from qlik_jwt.embedding.ratelimit import RateLimiter
 from qlik_jwt.embedding.requirements import required_settings
@@ -29,6 +30,7 @@ from qlik_jwt.web.errors import (
     http_error_response,
     web_error_response,
 )
+from qlik_jwt.web.hosts import host_gate
 from qlik_jwt.web.identity import Identify, SessionIdentity
 from qlik_jwt.web.mint_hint import MintHint
 from qlik_jwt.web.pages import page_routes, sign_in_routes
@@ -154,15 +156,19 @@ def _new_app(parts: _Parts) -> FastAPI:
 
 
 def _add_error_handling(app: FastAPI, parts: _Parts) -> None:
-    """Step 3: error bodies, the 500 catch-all and the security headers."""
+    """Step 3: error bodies, the 500 catch-all, the host gate, the security headers and the
+    trusted proxies' forwarded headers."""
     app.add_exception_handler(WebError, web_error_response)
     app.add_exception_handler(HTTPException, http_error_response)
     app.add_middleware(UnexpectedErrorMiddleware)  # inside the headers: its 500 gets them
+    app.add_middleware(host_gate, settings=parts.settings)
     app.add_middleware(
         SecurityHeadersMiddleware,
         tenant_url=parts.settings.tenant_url,
         proxy=parts.proxy is not None,
     )
+    if parts.settings.trusted_proxies:  # the client address and scheme, as the proxies say
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=parts.settings.trusted_proxies)
 
 
 def _add_qlik_routes(app: FastAPI, parts: _Parts) -> None:

@@ -16,6 +16,7 @@ import pytest
 from bench import (
     cli_startup,
     emulator_login,
+    first_chart,
     impersonation,
     mint,
     proxy,
@@ -66,6 +67,15 @@ def test_sign_out_prints_its_table_for_one_and_two_instances(
     out = capsys.readouterr().out
     assert "| one instance, SQLite | 1 |" in out
     assert "| two instances, one Redis (socket on A, sign-out on B) | 1 |" in out
+    assert met
+
+
+def test_first_chart_prints_its_times_and_the_pages_javascript(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    met = first_chart.main(["--rounds", "1", "--modes", "proxy"])
+    out = capsys.readouterr().out
+    assert "| proxy | 1 |" in out and "| stardust.js |" in out and "| **ours** |" in out
     assert met
 
 

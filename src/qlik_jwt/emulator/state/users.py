@@ -195,13 +195,22 @@ class Users:
     ) -> User:
         """Create or refresh the user for ``profile`` and set their identity-provider groups.
 
-        Runs inside the caller's transaction when there is one. Raises QlikError 400
+        Runs inside the caller's transaction when there is one. Raises QlikError 403
+        ``administrator_login`` for the administrator's subject (it has no sessions), 400
         ``LOGIN-12`` for a new subject whose e-mail an active user already has (when
         ``refuse_duplicate_email``). Groups that do not exist are created only with
         ``auto_create_groups``; otherwise they are dropped.
         """
         with self._db.transaction() as conn:
             existing = self.by_subject(profile.subject)
+            if existing is not None and existing.is_admin:
+                raise QlikError(
+                    403,
+                    detail=f"Subject {profile.subject!r} is the emulator's administrator, who "
+                    "is reached with the admin key or the OAuth client only, never by a login; "
+                    "sign in as another user.",
+                    reason="administrator_login",
+                )
             if existing is None:
                 if refuse_duplicate_email and profile.email:
                     clash = conn.execute(
@@ -332,6 +341,15 @@ class Users:
         return [
             DirectoryUser(r["subject"], r["name"], r["email"], from_json(r["groups"])) for r in rows
         ]
+
+    def in_directory(self, subject: str) -> DirectoryUser | None:
+        """The person the sign-in page offers under ``subject``, or None."""
+        r = self._db.one("SELECT * FROM directory_users WHERE subject = ?", (subject,))
+        return (
+            DirectoryUser(r["subject"], r["name"], r["email"], from_json(r["groups"]))
+            if r
+            else None
+        )
 
     def add_to_directory(self, person: DirectoryUser) -> None:
         """Offer ``person`` on the sign-in page (replacing one with the same subject)."""

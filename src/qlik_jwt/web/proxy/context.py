@@ -176,7 +176,9 @@ class QlikProxy:
         session = await self.sessions.stored(key)
         if session is not None:
             await self.sessions.forget(key)
-        await self.ends.end(key, reason)
+        # Without a stored session no instance can have opened anything since; an end that
+        # deleted it has told the others already (and strangers' cookies cost no publish).
+        await self.ends.end(key, reason, everywhere=session is not None)
         if session is not None:
             await self.sessions.log_out(session)
 

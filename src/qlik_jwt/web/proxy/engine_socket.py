@@ -31,13 +31,12 @@ import logging
 
 import httpx
 from fastapi import APIRouter, WebSocket
-from fastapi.responses import JSONResponse
 from starlette.websockets import WebSocketDisconnect
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
 from websockets.typing import Subprotocol
 
-from qlik_jwt.web.errors import WebError
+from qlik_jwt.web.errors import WebError, refuse_websocket
 from qlik_jwt.web.forgery import check_request_origin
 from qlik_jwt.web.proxy.context import ProxyCall, QlikProxy
 from qlik_jwt.web.proxy.cookie_jar import QlikCookieJar
@@ -131,12 +130,7 @@ async def _open_renewing(
 
 async def _refuse(websocket: WebSocket, refusal: WebError) -> None:
     log.info("engine websocket refused: %s", refusal.code)
-    if "websocket.http.response" in websocket.scope.get("extensions", {}):
-        headers = {"Cache-Control": "no-store", **refusal.headers}
-        body = JSONResponse(refusal.as_dict(), status_code=refusal.status, headers=headers)
-        await websocket.send_denial_response(body)
-    else:  # a server without the denial extension: a close before accepting (HTTP 403)
-        await websocket.close(code=1008, reason=refusal.code)
+    await refuse_websocket(websocket, refusal)
 
 
 async def _browser_to_tenant(browser: WebSocket, tenant: ClientConnection) -> bool:
