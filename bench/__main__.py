@@ -16,6 +16,7 @@ from bench import (
     login_round_trips,
     mint,
     proxy,
+    sign_in_flood,
     sign_out,
     token_endpoint,
 )
@@ -31,6 +32,7 @@ if __name__ == "__main__":
         impersonation,
         proxy,
         sign_out,
+        sign_in_flood,
         cli_startup,
         first_chart,
     ):

@@ -15,6 +15,7 @@ from qlik_jwt.cli.serve import audit_to_stderr
 
 if TYPE_CHECKING:
     from qlik_jwt.demo.run import DemoInfo
+    from qlik_jwt.settings import LoginMode
 
 
 def wait_for_interrupt() -> None:
@@ -79,8 +80,9 @@ def demo(
     login_mode: Annotated[
         str,
         typer.Option(
-            help="jwt (tokens from the web app) or interactive (Qlik's login page; "
-            "runs in direct mode)."
+            help="jwt (tokens from the web app), impersonation (OAuth access tokens the "
+            "web app gets for each user) or interactive (Qlik's login page; runs in direct "
+            "mode)."
         ),
     ] = "jwt",
     direct: Annotated[
@@ -111,9 +113,16 @@ def demo(
     """Run the embedding demo offline: keys, emulated tenant, provisioning and web app."""
     from qlik_jwt.demo.run import Demo, DemoOptions  # the emulator loads only for the demo
 
-    if login_mode not in ("jwt", "interactive"):
-        raise typer.BadParameter("use jwt or interactive", param_hint="--login-mode")
-    mode: Literal["jwt", "interactive"] = "interactive" if login_mode == "interactive" else "jwt"
+    modes: dict[str, LoginMode] = {
+        "jwt": "jwt",
+        "impersonation": "impersonation",
+        "interactive": "interactive",
+    }
+    if login_mode not in modes:
+        raise typer.BadParameter(
+            f"got {login_mode!r}; use jwt, impersonation or interactive", param_hint="--login-mode"
+        )
+    mode = modes[login_mode]
     # Qlik's own login page sets the tenant's cookies in the browser: only direct mode.
     web_mode: Literal["direct", "proxy"] = "direct" if direct or mode == "interactive" else "proxy"
     options = DemoOptions(

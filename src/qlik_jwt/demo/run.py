@@ -20,7 +20,7 @@ from typing import Any, Literal
 
 from qlik_jwt import keys
 from qlik_jwt.admin.client import TenantClient
-from qlik_jwt.admin.setup import SetupRequest, apply_setup, plan_setup
+from qlik_jwt.admin.setup import OAuthClientRequest, SetupRequest, apply_setup, plan_setup
 from qlik_jwt.demo.servers import BackgroundServer
 from qlik_jwt.demo.state import DEMO_ISSUER, DemoState
 from qlik_jwt.emulator import create_app as create_emulator
@@ -36,6 +36,7 @@ from qlik_jwt.web.database import Database
 __all__ = ["Demo", "DemoInfo", "DemoOptions", "chart_object_id"]
 
 WEB_INTEGRATION_NAME = "qlik-jwt demo"
+IMPERSONATION_CLIENT_NAME = "qlik-jwt demo impersonation"
 
 
 @dataclass(frozen=True)
@@ -151,6 +152,14 @@ class Demo:
         tenant_url = self.emulator.url
 
         signer = TokenSigner(keys.load_private_key(signing.private_key), None, DEMO_ISSUER)
+        oauth_client = None
+        if options.login_mode == "impersonation":
+            known = self.state.impersonation_client()
+            oauth_client = OAuthClientRequest(
+                IMPERSONATION_CLIENT_NAME,
+                None if known is None else known[0],
+                secret_known=known is not None,
+            )
         with TenantClient(tenant_url, api_key=admin_key, verify=str(tls.certificate)) as client:
             request = SetupRequest(
                 signer=signer,
@@ -160,8 +169,11 @@ class Demo:
                 auto_create_groups=True,
                 grants=(options.granted_group,),
                 app_id=app.id,
+                oauth_client=oauth_client,
             )
             result = apply_setup(plan_setup(client, request))
+        assert result.web_integration_id is not None  # the demo always has a signing key
+        impersonation = self.state.impersonation_client(result.oauth_client)
 
         settings = Settings.load(
             env_file=None,
@@ -176,6 +188,8 @@ class Demo:
             users_db=str(self.state.users_db),
             login_mode=options.login_mode,
             web_mode=options.web_mode,
+            oauth_client_id=None if impersonation is None else impersonation[0],
+            oauth_client_secret=None if impersonation is None else impersonation[1],
             tenant_ca_file=str(tls.certificate),
             proxy_session_store=f"sqlite:///{self.state.proxy_sessions_db}",
         )
