@@ -15,6 +15,7 @@ from bench import (
     login_round_trips,
     mint,
     proxy,
+    sign_in_flood,
     sign_out,
     token_endpoint,
 )
@@ -30,6 +31,7 @@ if __name__ == "__main__":
         impersonation,
         proxy,
         sign_out,
+        sign_in_flood,
         first_chart,
     ):
         results.append(benchmark.main([]))
