@@ -3,22 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 
-from qlik_jwt.admin import client_from_settings
-from qlik_jwt.admin.oauth_clients import record_oauth_client
-from qlik_jwt.admin.plan import Step
-from qlik_jwt.admin.setup import (
-    SetupPlan,
-    apply_setup,
-    plan_setup,
-    record_web_integration_id,
-    request_from_settings,
-)
 from qlik_jwt.cli.app import app, out
 from qlik_jwt.cli.tenant_options import (
     ApiKey,
@@ -29,11 +18,20 @@ from qlik_jwt.cli.tenant_options import (
     TenantUrl,
     load_settings,
 )
+from qlik_jwt.errors import SettingsError
+
+if TYPE_CHECKING:
+    from rich.table import Table
+
+    from qlik_jwt.admin.plan import Step
+    from qlik_jwt.admin.setup import SetupPlan
 
 ACTION_STYLE = {"create": "green", "update": "yellow", "keep": "dim"}
 
 
 def plan_table(plan: SetupPlan) -> Table:
+    from rich.table import Table
+
     table = Table(title="plan", header_style="bold")
     for column in ("resource", "target", "action", "detail"):
         table.add_column(column, overflow="fold")
@@ -82,6 +80,16 @@ def setup(
     the web integration id (or the OAuth client's id and new secret) into the settings
     file. Safe to run again: it creates nothing twice.
     """
+    from qlik_jwt.admin import client_from_settings
+    from qlik_jwt.admin.oauth_clients import record_oauth_client
+    from qlik_jwt.admin.setup import (
+        apply_setup,
+        plan_setup,
+        record_web_integration_id,
+        request_from_settings,
+        setup_problems,
+    )
+
     settings = load_settings(
         env_file,
         tenant_url=tenant_url,
@@ -90,6 +98,9 @@ def setup(
         oauth_client_secret=oauth_client_secret,
         app_origins=app_origin,
     )
+    problems = setup_problems(settings)
+    if problems:
+        raise SettingsError(problems)
     request = request_from_settings(
         settings,
         cert_path=cert,

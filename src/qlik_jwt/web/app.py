@@ -34,6 +34,7 @@ from qlik_jwt.web.errors import (
     http_error_response,
     web_error_response,
 )
+from qlik_jwt.web.hashing import HashingGate
 from qlik_jwt.web.hosts import host_gate
 from qlik_jwt.web.identity import Identify, SessionIdentity
 from qlik_jwt.web.mint_hint import MintHint
@@ -239,12 +240,14 @@ def _add_sign_in_routes(app: FastAPI, parts: _Parts) -> None:
     if not parts.built_in:
         return
     attempts = RateLimiter(SIGN_IN_ATTEMPTS_PER_MINUTE, clock=parts.rate_clock)
+    app.state.hashing = hashing = HashingGate()
     app.include_router(
         sign_in_routes(
             parts.settings,
             users=parts.users,
             cookie=parts.cookie,
             limiter=attempts,
+            hashing=hashing,
             hint=parts.hint,
             proxy=parts.proxy,
             access_tokens=parts.access_tokens,

@@ -112,7 +112,7 @@ class UnexpectedErrorMiddleware:
         try:
             await self.app(scope, receive, watch)
         except Exception:
-            log.exception("unexpected error on %s %s", scope["method"], scope["path"])
+            log.exception("unexpected error on %s %r", scope["method"], scope["path"])
             if started:
                 raise
             error = WebError(500, "internal-error", "The web app failed; its log says why.")

@@ -23,6 +23,7 @@ from qlik_jwt.settings import Settings
 from qlik_jwt.web.bodies import read_form
 from qlik_jwt.web.errors import WebError
 from qlik_jwt.web.forgery import CSRF_HEADER, app_origin, check_request_origin
+from qlik_jwt.web.hashing import HashingGate
 from qlik_jwt.web.identity import Identify, identify_user
 from qlik_jwt.web.mint_hint import MintHint
 from qlik_jwt.web.proxy.context import QlikProxy
@@ -120,13 +121,15 @@ def sign_in_routes(
     users: UserStore,
     cookie: HostSessionCookie,
     limiter: RateLimiter,
+    hashing: HashingGate,
     hint: MintHint,
     proxy: QlikProxy | None = None,
     access_tokens: AccessTokenIssuer | None = None,
 ) -> APIRouter:
     """``GET``/``POST /sign-in`` and ``POST /sign-out`` for the built-in user store.
 
-    ``limiter`` caps sign-in attempts per user name (password guessing), right or wrong.
+    ``limiter`` caps sign-in attempts per user name (password guessing), right or wrong;
+    ``hashing`` how many password checks run at once (memory), in all and per address.
     Sign-out also drops the Qlik session ``proxy`` holds for the browser, and revokes the
     user's cached access tokens (login mode ``impersonation``).
     """
@@ -162,7 +165,13 @@ def sign_in_routes(
             )
             refused.headers["Retry-After"] = limiter.retry_after(wait)
             return refused
-        user = await run_in_threadpool(users.authenticate, form["username"], form["password"])
+        client = request.client.host if request.client else None
+        try:
+            user = await hashing.run(client, users.authenticate, form["username"], form["password"])
+        except WebError as busy:
+            refused = render(f"{busy.message} {busy.fix}", form["username"], busy.status)
+            refused.headers.update(busy.headers)
+            return refused
         if user is None:
             return render("Unknown user name or wrong password.", form["username"], 401)
         old = cookie.session(request)

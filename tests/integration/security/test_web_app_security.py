@@ -283,5 +283,5 @@ def test_an_unexpected_failure_is_a_500_in_the_error_shape_with_the_headers(
     assert answer.headers["cache-control"] == "no-store"
     for name, value in SECURITY_HEADERS.items():
         assert answer.headers[name] == value
-    logged = [r for r in caplog.records if r.getMessage() == "unexpected error on POST /token"]
+    logged = [r for r in caplog.records if r.getMessage() == "unexpected error on POST '/token'"]
     assert len(logged) == 1 and logged[0].exc_info is not None

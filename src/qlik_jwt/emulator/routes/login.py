@@ -221,7 +221,7 @@ def sign_in(
     now = tenant.now()
     profile = LoginProfile(person.subject, person.name, person.email, True, person.groups)
     _, session = tenant.sign_in(profile, now=now)
-    log.info("interactive login: sub=%s", profile.subject)
+    log.info("interactive login: sub=%s", describe(profile.subject))
     response = RedirectResponse(target, status_code=303)
     https = request.url.scheme == "https"
     tenant.cookies.set_session(response, session.sid, session.csrf_token, https=https)

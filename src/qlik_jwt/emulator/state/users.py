@@ -11,6 +11,7 @@ groups stay. The emulator's own administrator is a user too, so
 from __future__ import annotations
 
 import sqlite3
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -92,9 +93,18 @@ class DirectoryUser:
         return cls(parts[0], parts[1], parts[2], groups)
 
 
+def email_key(email: object) -> object:
+    """What two e-mails must share to be one person's: trimmed, NFKC, case-folded (Unicode,
+    not only ASCII as SQL's lower()). Qlik does not document its comparison."""
+    if not isinstance(email, str):
+        return email
+    return unicodedata.normalize("NFKC", email).strip().casefold()
+
+
 class Users:
     def __init__(self, db: Database) -> None:
         self._db = db
+        db.function("email_key", email_key)
 
     # --- reading ------------------------------------------------------------------------------
     def _with_groups(self, row: sqlite3.Row) -> User:
@@ -212,10 +222,10 @@ class Users:
                     reason="administrator_login",
                 )
             if existing is None:
-                if refuse_duplicate_email and profile.email:
+                if refuse_duplicate_email and email_key(profile.email):
                     clash = conn.execute(
-                        "SELECT id FROM users WHERE lower(email) = lower(?) AND status = 'active'",
-                        (profile.email,),
+                        "SELECT id FROM users WHERE email_key(email) = ? AND status = 'active'",
+                        (email_key(profile.email),),
                     ).fetchone()
                     if clash:
                         raise QlikError(
