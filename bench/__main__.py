@@ -9,11 +9,14 @@ from __future__ import annotations
 import time
 
 from bench import (
+    cli_startup,
     emulator_login,
+    first_chart,
     impersonation,
     login_round_trips,
     mint,
     proxy,
+    sign_in_flood,
     sign_out,
     token_endpoint,
 )
@@ -29,6 +32,9 @@ if __name__ == "__main__":
         impersonation,
         proxy,
         sign_out,
+        sign_in_flood,
+        cli_startup,
+        first_chart,
     ):
         results.append(benchmark.main([]))
         print(flush=True)

@@ -31,7 +31,7 @@ import httpx
 
 from qlik_jwt.admin import failures
 from qlik_jwt.admin.client import TenantClient
-from qlik_jwt.errors import ConfigurationError, OAuthGrantError, TenantError
+from qlik_jwt.errors import ConfigurationError, OAuthGrantError, TenantError, describe
 from qlik_jwt.signer import UserClaims
 
 __all__ = [
@@ -300,7 +300,7 @@ class ImpersonationClient:
             raise
         with self._lock:
             self.grants += 1
-        log.info("impersonation grant for sub=%s", user.sub)
+        log.info("impersonation grant for sub=%s", describe(user.sub))
         return self._token(answer, user.sub, user_id)
 
     # -- the tenant's user and groups ----------------------------------------------------------

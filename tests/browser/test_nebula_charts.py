@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import WebSocketRoute
 
 from qlik_jwt.demo.run import DemoInfo
-from qlik_jwt.emulator.engine import sample_apps
+from qlik_jwt.emulator.engine import load_app_folder, sample_apps
 from qlik_jwt.web import DEMO_USERS
 from tests.browser.conftest import start_demo
 from tests.support.browser import (
@@ -31,6 +31,7 @@ from tests.support.sample_csv import read_csv, sales_by, total
 ADA = DEMO_USERS[0]
 SALES = sample_apps()[0]
 SHEET = SALES.sheet_cells(SALES.sheet_ids[0])
+MOVIES = Path(__file__).resolve().parents[2] / "examples" / "apps" / "movies"
 
 
 @pytest.fixture(params=["direct", "proxy"])
@@ -155,3 +156,22 @@ def test_an_engine_closing_mid_render_fails_the_charts_it_was_drawing(
         assert cell.get_attribute("data-kind") == "engine-closed"
         assert "closed (code 1011)" in cell.inner_text() and "Reload the page" in cell.inner_text()
         wait_until_done(page, "session", "user", "engine", "iframe")
+
+
+def test_your_own_app_folder_is_drawn_like_a_tenant_app(tmp_path: Path) -> None:
+    """``qlik-jwt demo --app examples/apps/movies``: the tutorial's fields (title, revenue),
+    two associated tables, a sheet exported as a property tree; the app id kept as given."""
+    movies = load_app_folder(MOVIES)
+    with (
+        start_demo(tmp_path / "state", web_mode="proxy", app_folders=(MOVIES,)) as demo,
+        chromium(tmp_path / "profile", third_party_cookies=False) as context,
+    ):
+        assert demo.app_id == movies.id
+        page = context.new_page()
+        sign_in_page(page, demo.web_url, ADA.username, ADA.password)
+        cells = movies.sheet_cells(movies.sheet_ids[0])
+        assert chart_states(page) == dict.fromkeys(cells, "done")
+        revenue = sum(float(row["revenue"]) for row in movies.rows)
+        shows_text(page, "movies-kpi", f"{revenue / 1000:.2f}k")  # sn-kpi's short format
+        shows_text(page, "revenue-by-title", "Average revenue")
+        wait_until_done(page, "iframe")

@@ -5,12 +5,11 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
 
-from qlik_jwt.admin.doctor import CheckResult, run_doctor
 from qlik_jwt.cli.app import EXIT_REFUSED, app, finite, out
 from qlik_jwt.cli.tenant_options import (
     ApiKey,
@@ -21,6 +20,9 @@ from qlik_jwt.cli.tenant_options import (
     TenantUrl,
     overrides,
 )
+
+if TYPE_CHECKING:
+    from qlik_jwt.admin.doctor import CheckResult
 
 MARK = {"pass": "[green]pass[/]", "fail": "[red]FAIL[/]", "skip": "[dim]skip[/]"}
 
@@ -56,6 +58,8 @@ def doctor(
 
     Exit code 0 when no check fails, 1 when one does.
     """
+    from qlik_jwt.admin.doctor import run_doctor
+
     report = run_doctor(
         env_file,
         overrides=overrides(

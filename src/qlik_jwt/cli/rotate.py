@@ -7,11 +7,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
-from qlik_jwt import keys
-from qlik_jwt.admin import client_from_settings
-from qlik_jwt.admin.rotation import rotate_key
 from qlik_jwt.cli.app import app, finite, out
 from qlik_jwt.cli.tenant_options import (
     ApiKey,
@@ -36,6 +32,8 @@ STEP_TEXT = {
 
 def countdown(seconds: float) -> None:
     """Wait ``seconds`` with a progress bar."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
     with Progress(
         TextColumn("  draining"), BarColumn(), TimeRemainingColumn(), console=out
     ) as progress:
@@ -58,7 +56,9 @@ def rotate_key_command(
         Path | None,
         typer.Option("--out", help="Directory for the new key pair; default: a dated one."),
     ] = None,
-    bits: Annotated[int, typer.Option(help="RSA key size: 4096 or 2048.")] = keys.DEFAULT_BITS,
+    bits: Annotated[
+        int | None, typer.Option(help="RSA key size: 4096 (the default) or 2048.")
+    ] = None,
     grace: Annotated[
         float | None,
         typer.Option(
@@ -81,6 +81,10 @@ def rotate_key_command(
     Writes QLIK_PRIVATE_KEY and QLIK_KEY_ID into the settings file. Apps reading that file
     must reload it within the grace period.
     """
+    from qlik_jwt import keys
+    from qlik_jwt.admin import client_from_settings
+    from qlik_jwt.admin.rotation import rotate_key
+
     settings = load_settings(
         env_file,
         tenant_url=tenant_url,
@@ -97,7 +101,7 @@ def rotate_key_command(
             client,
             env_file=env_file,
             key_dir=out_dir,
-            bits=bits,
+            bits=keys.DEFAULT_BITS if bits is None else bits,
             grace=grace,
             keep_old=keep_old,
             verify_subject=verify_subject,

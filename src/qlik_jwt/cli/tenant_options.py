@@ -7,11 +7,12 @@ the settings file, which is the better place for secrets (flags show in process 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from qlik_jwt.settings import Settings
+if TYPE_CHECKING:
+    from qlik_jwt.settings import Settings
 
 EnvFile = Annotated[Path, typer.Option(help="The settings file to read (and update).")]
 TenantUrl = Annotated[str | None, typer.Option(help="The tenant [QLIK_TENANT_URL].")]
@@ -64,4 +65,6 @@ def overrides(
 def load_settings(env_file: Path, **flags: Any) -> Settings:
     """The settings from the environment and ``env_file``, with the flags of
     :func:`overrides` on top."""
+    from qlik_jwt.settings import Settings
+
     return Settings.load(env_file=env_file, **overrides(**flags))

@@ -29,10 +29,12 @@ HEADERS = {"Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff"}
 
 @dataclass(frozen=True)
 class StaticFile:
-    """A file to serve: where it is and its media type."""
+    """A file to serve: where it is, its media type, and its gzip copy if the build made one
+    (Qlik's JavaScript: send it with ``Content-Encoding: gzip`` to browsers accepting it)."""
 
     path: Path
     media_type: str
+    gzip_path: Path | None = None
 
 
 def static_file(name: str, static_dir: Path = STATIC_DIR) -> StaticFile | None:
@@ -43,5 +45,8 @@ def static_file(name: str, static_dir: Path = STATIC_DIR) -> StaticFile | None:
     for folder in (root, root / "vendor"):
         path = (folder / name).resolve()
         if path.parent == folder and path.is_file():
-            return StaticFile(path, CONTENT_TYPES[path.suffix])
+            packed = path.with_name(f"{path.name}.gz")
+            return StaticFile(
+                path, CONTENT_TYPES[path.suffix], packed if packed.is_file() else None
+            )
     return None

@@ -2,7 +2,7 @@
 
 enigma.js (the engine client, with its QIX schema), nebula.js stardust and the sn-* chart
 modules come from the npm packages pinned in ``package-lock.json``. They are not committed:
-the build copies their UMD builds and licences from ``node_modules`` into
+the build copies their UMD builds (and a gzip copy of each) and licences from ``node_modules`` into
 ``qlik_jwt/web/static/vendor/`` (git-ignored), which the wheel includes and the web app serves
 as ``/static/<name>``, so no script comes from another host.
 
@@ -13,6 +13,7 @@ without installing anything.
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
 import shutil
@@ -96,9 +97,12 @@ def copy_vendor_files(node_modules: Path, target: Path = VENDOR_DIR) -> dict[str
             raise VendorMissingError(f"{source} is missing; {BUILD_HINT}")
         version = json.loads((package_dir / "package.json").read_text(encoding="utf-8"))["version"]
         shutil.copyfile(source, target / item.name)
+        # Served to browsers that accept gzip: 8 MB of JavaScript becomes 2.3 MB, at no cost
+        # per request.
+        data = source.read_bytes()
+        (target / f"{item.name}.gz").write_bytes(gzip.compress(data, 9, mtime=0))
         licence = item.package.replace("@", "").replace("/", "-") + ".txt"
         shutil.copyfile(_licence(package_dir), target / "licenses" / licence)
-        data = source.read_bytes()
         files[item.name] = {
             "package": item.package,
             "version": version,

@@ -13,7 +13,16 @@ from pathlib import Path
 
 import httpx
 import pytest
-from bench import emulator_login, impersonation, mint, proxy, sign_out, token_endpoint
+from bench import (
+    cli_startup,
+    emulator_login,
+    first_chart,
+    impersonation,
+    mint,
+    proxy,
+    sign_out,
+    token_endpoint,
+)
 from bench.loadgen import Load, parse_wrk
 from bench.machine import cpu_seconds, facts
 
@@ -30,6 +39,14 @@ def test_mint_prints_its_table(capsys: pytest.CaptureFixture[str]) -> None:
     out = capsys.readouterr().out
     assert "| RSA-2048 |" in out and "| RSA-4096 |" in out
     assert "target: mint >= 0.9 x raw" in out
+
+
+def test_cli_startup_prints_its_table(capsys: pytest.CaptureFixture[str]) -> None:
+    cli_startup.main(["--rounds", "1"])
+    out = capsys.readouterr().out
+    for row in ("| python -c pass |", "| qlik-jwt --help |", "| qlik-jwt token |"):
+        assert row in out
+    assert "| qlik-jwt inspect |" in out and "target: qlik-jwt --help" in out
 
 
 def test_impersonation_prints_its_table_and_counts_one_grant_per_user(
@@ -50,6 +67,15 @@ def test_sign_out_prints_its_table_for_one_and_two_instances(
     out = capsys.readouterr().out
     assert "| one instance, SQLite | 1 |" in out
     assert "| two instances, one Redis (socket on A, sign-out on B) | 1 |" in out
+    assert met
+
+
+def test_first_chart_prints_its_times_and_the_pages_javascript(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    met = first_chart.main(["--rounds", "1", "--modes", "proxy"])
+    out = capsys.readouterr().out
+    assert "| proxy | 1 |" in out and "| stardust.js |" in out and "| **ours** |" in out
     assert met
 
 

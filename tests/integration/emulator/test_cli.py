@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import ssl
 from pathlib import Path
 
@@ -9,7 +10,11 @@ import httpx
 from typer.testing import CliRunner
 
 from qlik_jwt.cli import app
+from qlik_jwt.emulator.engine import load_app_folder
+from qlik_jwt.emulator.server import DEFAULT_DB
 from tests.support.servers import ServerProcess, free_port, qlik_jwt_command
+
+MOVIES = Path(__file__).resolve().parents[3] / "examples" / "apps" / "movies"
 
 
 def test_the_emulator_command_serves_and_prints_what_it_holds(tmp_path: Path) -> None:
@@ -27,6 +32,8 @@ def test_the_emulator_command_serves_and_prints_what_it_holds(tmp_path: Path) ->
         "app|7;Seven;seven@example.com;Ops",
         "--fail",
         "GET /api/v1/groups=503x1",
+        "--app",
+        str(MOVIES),
     )
     url = f"http://127.0.0.1:{port}"
     server = ServerProcess(args, f"{url}/api/v1/csrf-token", env={"HOME": str(tmp_path)}).start()
@@ -47,6 +54,9 @@ def test_the_emulator_command_serves_and_prints_what_it_holds(tmp_path: Path) ->
         assert item["resourceId"] in output
     assert "app|7" in output
     assert db.exists()
+    movies = load_app_folder(MOVIES)
+    assert movies.id in {item["resourceId"] for item in items}  # listed like the samples
+    assert f"app                : Movies ({movies.id})" in output
 
 
 def test_https_serves_with_a_generated_certificate(tmp_path: Path) -> None:
@@ -69,6 +79,24 @@ def test_https_serves_with_a_generated_certificate(tmp_path: Path) -> None:
     finally:
         output = server.stop()
     assert f"serving on {url}" in output
+    certificate = (tmp_path / "tls" / "certificate.pem").resolve()
+    assert f"QLIK_TENANT_CA_FILE={certificate}" in output  # what a client of it must trust
+
+
+def test_a_port_in_use_is_one_error_before_the_banner() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = CliRunner().invoke(app, ["emulator", "--db", ":memory:", "--port", str(port)])
+    assert result.exit_code == 2, result.output
+    assert f"--port: is already in use (got {port})" in result.output
+    assert "admin key" not in result.output and "Traceback" not in result.output
+
+
+def test_the_help_names_the_default_state_file() -> None:
+    result = CliRunner().invoke(app, ["emulator", "--help"])
+    assert str(DEFAULT_DB) in " ".join(result.output.split())
 
 
 def test_bad_flags_exit_2_with_a_message() -> None:
@@ -105,3 +133,11 @@ def test_an_unusable_state_file_exits_2_naming_db(tmp_path: Path) -> None:
         assert result.exit_code == 2, (db, result.output)
         assert "--db: cannot hold the emulator's state" in result.output and shown in result.output
         assert "Traceback" not in result.output
+
+
+def test_a_malformed_app_folder_is_refused_at_start(tmp_path: Path) -> None:
+    (tmp_path / "app.json").write_text('{"id": "a1", "name": "Broken"}')
+    result = CliRunner().invoke(app, ["emulator", "--db", ":memory:", "--app", str(tmp_path)])
+    assert result.exit_code == 2, result.output
+    assert str(tmp_path) in result.output and "has no table" in result.output
+    assert "Add one CSV file per table" in result.output

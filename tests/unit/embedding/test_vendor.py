@@ -3,6 +3,7 @@ never committed, and a clear refusal when it is neither built nor buildable."""
 
 from __future__ import annotations
 
+import gzip
 import json
 import subprocess
 import tomllib
@@ -39,6 +40,8 @@ def test_the_build_copies_every_file_with_its_licence(tmp_path: Path) -> None:
     target = tmp_path / "vendor"
     manifest = copy_vendor_files(fake_node_modules(tmp_path / "node_modules"), target)
     assert missing_vendor_files(target) == []
+    packed = gzip.decompress((target / "stardust.js.gz").read_bytes())
+    assert packed == b"/* @nebula.js/stardust */"
     files = manifest["files"]
     assert isinstance(files, dict) and set(files) == {item.name for item in VENDOR_FILES}
     stardust = files["stardust.js"]
@@ -82,6 +85,7 @@ def test_the_wheel_includes_them() -> None:
     included = {p for pattern in patterns for p in package.glob(pattern)}
     for item in VENDOR_FILES:
         assert VENDOR_DIR / item.name in included, item.name
+        assert VENDOR_DIR / f"{item.name}.gz" in included, item.name
     assert any(p.parent.name == "licenses" for p in included)
 
 

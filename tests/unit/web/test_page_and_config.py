@@ -111,6 +111,26 @@ def test_static_modules_are_served_with_a_javascript_type(client: TestClient) ->
     assert client.get("/static/app.css").headers["content-type"].startswith("text/css")
 
 
+def test_qliks_javascript_goes_gzipped_and_revalidates_with_a_304(client: TestClient) -> None:
+    original = (STATIC_DIR / "vendor" / "stardust.js").read_bytes()
+    plain = client.get("/static/stardust.js", headers={"Accept-Encoding": "identity"})
+    assert plain.content == original and "content-encoding" not in plain.headers
+    packed = client.get("/static/stardust.js", headers={"Accept-Encoding": "gzip, br"})
+    assert packed.headers["content-encoding"] == "gzip" and packed.content == original
+    assert int(packed.headers["content-length"]) < len(original) / 2
+    assert packed.headers["vary"] == "Accept-Encoding"
+    assert packed.headers["content-type"].startswith("text/javascript")
+    again = client.get(
+        "/static/stardust.js",
+        headers={"Accept-Encoding": "gzip", "If-None-Match": packed.headers["etag"]},
+    )
+    assert again.status_code == 304 and again.content == b""
+    assert client.get("/static/stardust.js.gz").status_code == 404  # only by its own name
+    ours = client.get("/static/embed.js")
+    mine = client.get("/static/embed.js", headers={"If-None-Match": ours.headers["etag"]})
+    assert mine.status_code == 304 and "content-encoding" not in ours.headers
+
+
 @pytest.mark.parametrize(
     "path",
     [

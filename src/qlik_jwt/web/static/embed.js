@@ -4,6 +4,7 @@
 // goes to Qlik at once. Independent steps run side by side.
 
 import { createQlikSession, QlikFlowError } from "./qlik-session.js";
+import { createQlikBearerSession } from "./qlik-bearer.js";
 
 const bootstrap = JSON.parse(document.getElementById("bootstrap").textContent);
 const { config } = bootstrap;
@@ -57,9 +58,14 @@ function showFrame(qlik) {
     setStep("iframe", "skipped", "no object or sheet id configured");
     return;
   }
+  const url = qlik.singleUrl(config);
+  if (!url) {
+    setStep("iframe", "skipped", "the /single/ iframe cannot carry an access token: serve the page with the FastAPI integration or the web app, which forward it");
+    return;
+  }
   const frame = document.getElementById("qlik-iframe");
   frame.addEventListener("load", () => setStep("iframe", "done"), { once: true });
-  frame.src = qlik.singleUrl(config);
+  frame.src = url;
 }
 
 // Opens the engine socket at once; opens the app only after `session.user` confirmed whose
@@ -69,7 +75,7 @@ async function startEngine(qlik, session) {
   const view = await import("./nebula-view.js");
   const container = document.getElementById("charts");
   const { app, closed } = await view.openApp({
-    url: qlik.engineUrl(config.appId, session.csrfToken),
+    url: await qlik.engineUrl(config.appId, session.csrfToken),
     appId: config.appId,
     ready: session.user,
     onConnected: () => setStep("engine", "done"),
@@ -149,7 +155,10 @@ function explainEngineFailure(error, user, groups) {
       "app-access-denied",
       `Qlik refused to open app ${config.appId} for ${user.name}: none of the user's groups (${groups.join(", ") || "none"}) is granted the app's space.`,
       {
-        fix: "Grant one of these groups access to the space holding the app, or give the user a group that has it (the host app decides the groups in the token).",
+        fix:
+          config.loginMode === "impersonation"
+            ? "Grant one of these groups access to the space holding the app, or add the user to a group that has it in the tenant (an impersonation token carries no groups: the user's tenant groups apply)."
+            : "Grant one of these groups access to the space holding the app, or give the user a group that has it (the host app decides the groups in the token).",
         detail: error.message,
       },
     );
@@ -172,7 +181,8 @@ function failed(error) {
 }
 
 async function main() {
-  const qlik = createQlikSession({
+  const create = bootstrap.auth === "bearer" ? createQlikBearerSession : createQlikSession;
+  const qlik = create({
     baseUrl: bootstrap.qlikBaseUrl,
     webIntegrationId: config.webIntegrationId,
     loginMode: config.loginMode,
@@ -182,6 +192,8 @@ async function main() {
     csrfToken: bootstrap.csrfToken,
     sessionLikely: bootstrap.qlikSessionLikely,
     onWaiting: (message) => setStep("session", "waiting", message),
+    clientId: bootstrap.clientId,
+    frameBaseUrl: bootstrap.frameBaseUrl,
   });
   let session;
   let engine;
