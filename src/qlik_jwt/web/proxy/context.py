@@ -37,6 +37,7 @@ from qlik_jwt.web.errors import WebError
 from qlik_jwt.web.identity import Identify, identify_user
 from qlik_jwt.web.proxy.sessions import QlikSessions
 from qlik_jwt.web.proxy.store import ProxySession, open_broadcast, open_session_store, store_key
+from qlik_jwt.web.proxy.tenant_http import TenantPool
 from qlik_jwt.web.session_ends import SIGNED_OUT, USER_CHANGED, SessionEnds
 
 __all__ = ["COOKIE_BASE_NAME", "MAX_CONNECT_SECONDS", "ProxyCall", "QlikProxy", "SessionDeadline"]
@@ -94,6 +95,12 @@ class QlikProxy:
             follow_redirects=False,
             cookies=cookieless_jar(),  # shared by every browser: each call sends its own
         )
+        self.pool = TenantPool(
+            self.tenant_url,
+            tls=self.tls,
+            timeout=self.timeout,
+            connect_timeout=min(self.timeout, MAX_CONNECT_SECONDS),
+        )
         self.store = open_session_store(
             settings.proxy_session_store, lifetime=settings.web_session_lifetime, clock=clock
         )
@@ -102,6 +109,7 @@ class QlikProxy:
         )
         self.ends = SessionEnds(broadcast=open_broadcast(settings.proxy_session_store), clock=clock)
         self.ends.ender = self.end_key
+        self.ends.on_end(self._ended)
         self.cookie = FirstPartyCookie(COOKIE_BASE_NAME, settings.public_origin)
         self.identify = identify
         self.session_deadline = session_deadline
@@ -180,6 +188,9 @@ class QlikProxy:
         if session is not None:
             await self.sessions.log_out(session)
 
+    async def _ended(self, key: str, reason: str) -> None:
+        self.sessions.drop_cached(key)
+
     async def _replaced(self, key: str, previous: ProxySession) -> None:
         await self.ends.end(key, USER_CHANGED)
         await self.sessions.log_out(previous)
@@ -187,6 +198,7 @@ class QlikProxy:
     async def aclose(self) -> None:
         await self.ends.aclose()
         await self.http.aclose()
+        await self.pool.aclose()
         await self.store.close()
 
 

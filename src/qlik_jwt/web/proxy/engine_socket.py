@@ -40,7 +40,6 @@ from websockets.typing import Subprotocol
 from qlik_jwt.web.errors import WebError
 from qlik_jwt.web.forgery import check_request_origin
 from qlik_jwt.web.proxy.context import ProxyCall, QlikProxy
-from qlik_jwt.web.proxy.cookie_jar import QlikCookieJar
 from qlik_jwt.web.proxy.failures import (
     engine_refused,
     session_refused,
@@ -83,7 +82,7 @@ async def _open(proxy: QlikProxy, websocket: WebSocket, session: ProxySession) -
     url = _tenant_url(proxy, websocket)
     # The CSRF token goes in a header, as Qlik's own Node client sends it: never in a URL.
     headers = {CSRF_HEADER: session.csrf_token}
-    cookie = QlikCookieJar.from_json(session.cookies).header_for(url)
+    cookie = session.cookie_header(proxy.tenant_url + websocket.url.path)
     if cookie:
         headers["Cookie"] = cookie
     requested = websocket.scope.get("subprotocols") or []
@@ -98,6 +97,7 @@ async def _open(proxy: QlikProxy, websocket: WebSocket, session: ProxySession) -
         max_size=MAX_MESSAGE_BYTES,
         max_queue=QUEUED_MESSAGES,
         user_agent_header=None,
+        compression=None,  # no deflate on the tenant's leg: see the module
     )
 
 

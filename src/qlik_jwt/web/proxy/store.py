@@ -13,6 +13,7 @@ Stores (:class:`ProxySessionStore`): SQLite (:mod:`.sqlite_store`, one app insta
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import time
@@ -22,6 +23,7 @@ from typing import Protocol
 
 from qlik_jwt.errors import ConfigurationError
 from qlik_jwt.settings import hide_url_password, session_store_location
+from qlik_jwt.web.proxy.cookie_jar import QlikCookieJar
 from qlik_jwt.web.session_ends import Broadcast
 
 __all__ = [
@@ -32,6 +34,9 @@ __all__ = [
     "open_session_store",
     "store_key",
 ]
+
+
+MAX_CACHED_URLS = 64
 
 
 def store_key(cookie_value: str) -> str:
@@ -56,6 +61,20 @@ class ProxySession:
         """Is ``other`` the same Qlik login (perhaps with cookies updated by later answers,
         or announced to the page), rather than a renewal?"""
         return (self.created_at, self.csrf_token) == (other.created_at, other.csrf_token)
+
+    def cookie_header(self, url: str) -> str | None:
+        """The ``Cookie`` header for ``url`` (a path of the tenant, no query), worked out
+        once per URL for this session, not on every call."""
+        found = self._cookie_headers
+        if url not in found:
+            if len(found) >= MAX_CACHED_URLS:
+                found.clear()
+            found[url] = QlikCookieJar.from_json(self.cookies).header_for(url)
+        return found[url]
+
+    @functools.cached_property
+    def _cookie_headers(self) -> dict[str, str | None]:
+        return {}
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), separators=(",", ":"))
