@@ -103,6 +103,7 @@ def most_in_a_window(arrivals: list[float]) -> int:
     )
 
 
+@pytest.mark.timeout(300)  # bounded, not timed: ~90 s on a busy 2-core machine
 def test_500_first_visits_all_get_a_session_within_the_tenant_limit(
     limited_tenant: ProxiedTenant, tmp_path: Path
 ) -> None:
