@@ -199,8 +199,9 @@ def engine_load(peer: Peer, app_id: str, mode: str, *args: str) -> Iterator[Engi
 class Bench:
     """The tenant, our proxy and the Node proxy, over one Qlik session."""
 
-    def __init__(self, workdir: Path) -> None:
+    def __init__(self, workdir: Path, *, browser_deflate: bool = True) -> None:
         self.workdir = workdir
+        self.browser_deflate = browser_deflate  # permessage-deflate on our browser leg
         self.servers: list[ServerProcess] = []
         key = keys.generate_private_key(2048)
         self.key_file = workdir / "private.pem"
@@ -276,6 +277,7 @@ class Bench:
                     sys.executable, "-m", "uvicorn", "bench.proxy:web_app", "--factory",
                     "--host", "127.0.0.1", "--port", str(port), "--no-access-log",
                     "--log-level", "warning",
+                    "--ws-per-message-deflate", "true" if self.browser_deflate else "false",
                 ],
                 f"{origin}/healthz",
                 env=env,
@@ -487,6 +489,12 @@ def main(argv: list[str] | None = None) -> bool:
     parser.add_argument("--idle", type=int, default=1000, help="sockets for memory per socket")
     parser.add_argument("--many-idle", type=int, default=5000, help="idle sockets in one worker")
     parser.add_argument(
+        "--browser-deflate",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="our proxy negotiates permessage-deflate with the browser (uvicorn's default)",
+    )
+    parser.add_argument(
         "--profile", action=argparse.BooleanOptionalAction, default=True, help="py-spy our proxy"
     )
     args = parser.parse_args(argv)
@@ -495,24 +503,26 @@ def main(argv: list[str] | None = None) -> bool:
         print(f"proxy: {', '.join(missing)} not found: run `make bench-deps node-deps`")
         return False
     with tempfile.TemporaryDirectory(prefix="qlik-jwt-bench-") as tmp:
-        bench = Bench(Path(tmp))
+        bench = Bench(Path(tmp), browser_deflate=args.browser_deflate)
         try:
             peers = bench.peers()
             samples = measure_rounds(
                 bench, peers, rounds=args.rounds, seconds=args.seconds, sockets=(50, 200)
             )
             by_name = {peer.name: peer for peer in peers}
+            # Profiled before thousands of sockets open and close, which it would count.
+            profiles = profile_ours(bench, by_name[OURS], args.seconds) if args.profile else {}
             for name in (OURS, NODE):
                 samples[name].idle_kb = measure_idle(bench, by_name[name], args.idle)
             many = measure_many_idle(bench, by_name[OURS], args.many_idle)
-            profiles = profile_ours(bench, by_name[OURS], args.seconds) if args.profile else {}
         finally:
             bench.stop()
     met = report(
         samples,
         (args.many_idle, many),
         f"## proxy  (one worker each, wrk 1 thread, {args.seconds:.0f} s per load, median of "
-        f"{args.rounds} interleaved rounds; idle memory over {args.idle:,} sockets)",
+        f"{args.rounds} interleaved rounds; idle memory over {args.idle:,} sockets; deflate on "
+        f"our browser leg: {'on' if args.browser_deflate else 'off'})",
     )
     for load, found in profiles.items():
         top = ", ".join(f"{name} {share:.0%}" for name, share in found[:PROFILE_TOP])
