@@ -199,7 +199,7 @@ def engine_load(peer: Peer, app_id: str, mode: str, *args: str) -> Iterator[Engi
 class Bench:
     """The tenant, our proxy and the Node proxy, over one Qlik session."""
 
-    def __init__(self, workdir: Path, *, browser_deflate: bool = True) -> None:
+    def __init__(self, workdir: Path, *, browser_deflate: bool = False) -> None:
         self.workdir = workdir
         self.browser_deflate = browser_deflate  # permessage-deflate on our browser leg
         self.servers: list[ServerProcess] = []
@@ -491,8 +491,8 @@ def main(argv: list[str] | None = None) -> bool:
     parser.add_argument(
         "--browser-deflate",
         action=argparse.BooleanOptionalAction,
-        default=True,
-        help="our proxy negotiates permessage-deflate with the browser (uvicorn's default)",
+        default=False,
+        help="our proxy negotiates permessage-deflate with the browser (serve --ws-deflate)",
     )
     parser.add_argument(
         "--profile", action=argparse.BooleanOptionalAction, default=True, help="py-spy our proxy"
