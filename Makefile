@@ -26,9 +26,14 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-node-deps: node_modules/.installed
+# Qlik's JavaScript (enigma.js, stardust, sn-* charts) copied into the package's static files.
+VENDOR := src/qlik_jwt/web/static/vendor
+$(VENDOR)/manifest.json: node_modules/.installed src/qlik_jwt/embedding/vendor.py
+	$(PYTHON) src/qlik_jwt/embedding/vendor.py
 
-demo: install
+node-deps: $(VENDOR)/manifest.json
+
+demo: install node-deps
 	$(BIN)/qlik-jwt demo
 
 lint: install
@@ -51,4 +56,4 @@ bench: install node-deps bench-deps
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) node_modules $(VENDOR) .pytest_cache .mypy_cache .ruff_cache

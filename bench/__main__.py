@@ -8,7 +8,17 @@ from __future__ import annotations
 
 import time
 
-from bench import emulator_login, impersonation, login_round_trips, mint, proxy, token_endpoint
+from bench import (
+    emulator_login,
+    first_chart,
+    impersonation,
+    login_round_trips,
+    mint,
+    proxy,
+    sign_in_flood,
+    sign_out,
+    token_endpoint,
+)
 
 if __name__ == "__main__":
     started = time.monotonic()
@@ -20,6 +30,9 @@ if __name__ == "__main__":
         emulator_login,
         impersonation,
         proxy,
+        sign_out,
+        sign_in_flood,
+        first_chart,
     ):
         results.append(benchmark.main([]))
         print(flush=True)

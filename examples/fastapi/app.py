@@ -149,6 +149,7 @@ def create_app(settings: Settings, **qlik_options: Any) -> FastAPI:
             auth.sessions.pop(request.cookies[COOKIE], None)
         response = RedirectResponse("/sign-in", status_code=303)
         response.delete_cookie(COOKIE)
+        await qlik.end_session(request, response)  # proxy mode: its sockets, its Qlik session
         return response
 
     return app

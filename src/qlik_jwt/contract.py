@@ -181,7 +181,7 @@ RULES: dict[str, Rule] = {
         ),
         Rule(
             "bad-groups",
-            "`groups` is not a list of non-empty strings.",
+            "`groups` is not a list of non-empty strings without control characters (NUL...).",
             'Send group names as a JSON list of strings, e.g. ["Finance"], or leave it out.',
             Step.VALUES,
             "bad_claim_type",
@@ -447,6 +447,12 @@ def _check_groups(claims: Mapping[str, Any]) -> list[Violation]:
         return []
     groups = claims["groups"]
     if isinstance(groups, list) and all(isinstance(g, str) and g.strip() for g in groups):
+        # A NUL or another control character would name a group no one can type or see
+        # (and cut names short in C-string code): refused, as in the emulator's parsers.
+        controlled = [g for g in groups if any(ord(c) < 32 or ord(c) == 127 for c in g)]
+        if controlled:
+            message = f"group names may not hold control characters, got {describe(controlled[0])}."
+            return [_v("bad-groups", message, "groups")]
         return []
     message = f"groups must be a list of non-empty strings, got {describe(groups)}."
     return [_v("bad-groups", message, "groups")]

@@ -189,6 +189,23 @@ class OAuthGrantError(TenantHTTPError):
             ).strip()
         super().__init__(method, url, status, code, title, detail, fix)
 
+    def with_user_left(self, user_left: str | None) -> OAuthGrantError:
+        """This error, saying that the user ``user_left`` (if any) remains in the tenant."""
+        if user_left is None:
+            return self
+        return OAuthGrantError(
+            self.method,
+            self.url,
+            self.status,
+            self.code,
+            self.title,
+            self.detail,
+            self.fix,
+            reason=self.reason,
+            subject=self.subject,
+            user_left=user_left,
+        )
+
 
 class TenantUnreachableError(TenantError):
     """No HTTP answer: connection refused, DNS failure, TLS failure or timeout."""

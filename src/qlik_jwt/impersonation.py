@@ -31,7 +31,7 @@ import httpx
 
 from qlik_jwt.admin import failures
 from qlik_jwt.admin.client import TenantClient
-from qlik_jwt.errors import ConfigurationError, OAuthGrantError, TenantError
+from qlik_jwt.errors import ConfigurationError, OAuthGrantError, TenantError, describe
 from qlik_jwt.signer import UserClaims
 
 __all__ = [
@@ -292,13 +292,15 @@ class ImpersonationClient:
                 },
                 subject=user.sub,
             )
-        except OAuthGrantError as refused:
+        except TenantError as failed:  # refused, or no answer: undo the user made for it
             if created and user_id is not None:
-                raise self._roll_back(user_id, refused) from None
+                left = self._delete_user(self.admin, user_id) if self.admin else None
+                if isinstance(failed, OAuthGrantError):
+                    raise failed.with_user_left(left) from None
             raise
         with self._lock:
             self.grants += 1
-        log.info("impersonation grant for sub=%s", user.sub)
+        log.info("impersonation grant for sub=%s", describe(user.sub))
         return self._token(answer, user.sub, user_id)
 
     # -- the tenant's user and groups ----------------------------------------------------------
@@ -385,22 +387,6 @@ class ImpersonationClient:
         except TenantError:
             return user_id
         return None
-
-    def _roll_back(self, user_id: str, refused: OAuthGrantError) -> OAuthGrantError:
-        assert self.admin is not None
-        left = self._delete_user(self.admin, user_id)
-        return OAuthGrantError(
-            refused.method,
-            refused.url,
-            refused.status,
-            refused.code,
-            refused.title,
-            refused.detail,
-            refused.fix,
-            reason=refused.reason,
-            subject=refused.subject,
-            user_left=left,
-        )
 
     # -- HTTP ----------------------------------------------------------------------------------
 

@@ -7,7 +7,9 @@ line on ``uvicorn.access``. :func:`install` puts :class:`RedactSecretQuery` on t
 a value like ``qlik-csrf-token=4f9c…`` reaches no handler: it becomes
 ``qlik-csrf-token=<redacted>``.
 
-The CLI's ``serve``, ``emulator`` and ``demo`` call :func:`install`; call it yourself when you
+The proxy of login mode ``impersonation`` installs it on ``httpx`` too (its request lines
+carry ``/single/``'s ``accessToken``). The CLI's ``serve``, ``emulator`` and ``demo`` call
+:func:`install`; call it yourself when you
 serve ``qlik_jwt.web.create_app(...)`` or the emulator with your own uvicorn or gunicorn setup.
 """
 
@@ -46,8 +48,20 @@ class RedactSecretQuery(logging.Filter):
         if isinstance(record.msg, str):
             record.msg = redact(record.msg)
         if isinstance(record.args, tuple):
-            record.args = tuple(redact(a) if isinstance(a, str) else a for a in record.args)
+            record.args = tuple(_redacted(a) for a in record.args)
         return True
+
+
+def _redacted(value: object) -> object:
+    """A log argument with secret query values hidden; an object whose text needs hiding
+    (httpx logs its URL objects) becomes that text."""
+    if isinstance(value, str):
+        return redact(value)
+    if value is None or isinstance(value, int | float):
+        return value
+    text = str(value)
+    hidden = redact(text)
+    return value if hidden == text else hidden
 
 
 def install(loggers: Iterable[str] = UVICORN_LOGGERS) -> None:

@@ -6,6 +6,7 @@ README's settings table are all derived from these fields (a test keeps the READ
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -17,6 +18,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from qlik_jwt.contract import MAX_WINDOW_SECONDS
 from qlik_jwt.errors import ConfigurationError, SettingsError
 from qlik_jwt.keys import is_pem_text
+from qlik_jwt.served_hosts import host_name
 
 __all__ = [
     "ENV_PREFIX",
@@ -153,6 +155,12 @@ class Settings(BaseSettings):
     sheet_id: str | None = Field(
         None, description="Id of a sheet to embed in the iframe instead of one object."
     )
+    chart_object_ids: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Ids of the objects the page draws with nebula.js, comma-separated; "
+        "default: the object of `QLIK_OBJECT_ID`, else the cells of `QLIK_SHEET_ID` "
+        "or of the app's first sheet.",
+    )
     issuer: str | None = Field(
         None, description="The JWT identity provider's issuer (`iss`), compared exactly."
     )
@@ -205,6 +213,19 @@ class Settings(BaseSettings):
         None,
         description="The origin browsers use for the web app, e.g. https://app.example.com; "
         "POSTs from any other origin are refused (default: the request's own origin).",
+    )
+    allowed_hosts: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Host names browsers use for the web app besides the public origin's, "
+        "comma-separated (ports are not compared); `*` for any. IP addresses and `localhost` "
+        "are always served; a request for another host gets 421 `unknown-host` (DNS "
+        "rebinding).",
+    )
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Addresses (IPs or networks such as 10.0.0.0/8) of the reverse proxies "
+        "whose `X-Forwarded-For`/`X-Forwarded-Proto` are believed, comma-separated; default "
+        "none: the client is the connection's peer.",
     )
     users_db: Path = Field(
         Path(".qlik-jwt/web.sqlite3"),
@@ -275,11 +296,33 @@ class Settings(BaseSettings):
         "HTTPS, e.g. the emulator's; default: the system's CAs.",
     )
 
-    @field_validator("app_origins", mode="before")
+    @field_validator(
+        "app_origins", "chart_object_ids", "allowed_hosts", "trusted_proxies", mode="before"
+    )
     @classmethod
-    def _origins(cls, value: Any) -> Any:
+    def _comma_separated(cls, value: Any) -> Any:
         if isinstance(value, str):
             return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("allowed_hosts")
+    @classmethod
+    def _host_names(cls, value: list[str]) -> list[str]:
+        for name in value:
+            if name != "*" and host_name(name.rpartition("://")[2]) is None:
+                raise ValueError(f"{name!r} is not a host name; give e.g. app.example.com")
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxy_networks(cls, value: list[str]) -> list[str]:
+        for network in value:
+            try:
+                ipaddress.ip_network(network, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"{network!r} is not an IP address or network; give e.g. 10.0.0.5 or 10.0.0.0/8"
+                ) from None
         return value
 
     @field_validator("app_origins")

@@ -1,9 +1,10 @@
 """Screenshots of the demo for the README: ``python -m tests.browser.make_screenshots``.
 
 Starts the demo (emulated tenant + web app) in a temporary folder, drives Chromium (with
-third-party cookies blocked, as it ships) through the sign-in, the embedded page and a
-refused group in proxy mode, then the blocked-cookie failure of direct mode, and writes
-PNGs to ``docs/screenshots/``.
+third-party cookies blocked, as it ships) through the sign-in, the embedded page with Qlik's
+charts, a selection made by clicking a bar, a refused group in proxy mode, your own app
+folder (``examples/apps/movies``), then the blocked-cookie failure of direct mode, and
+writes PNGs to ``docs/screenshots/``.
 """
 
 from __future__ import annotations
@@ -16,9 +17,17 @@ from playwright.sync_api import Page
 
 from qlik_jwt.demo.run import Demo, DemoOptions
 from qlik_jwt.web import DEMO_USERS
-from tests.support.browser import chromium, sign_in_page
+from tests.support.browser import (
+    chart_states,
+    chromium,
+    click_bar,
+    confirm_selection,
+    shows_text,
+    sign_in_page,
+)
 
-OUT = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+REPO = Path(__file__).resolve().parents[2]
+OUT = REPO / "docs" / "screenshots"
 ADA, _GRACE, EVE = DEMO_USERS
 
 
@@ -41,12 +50,34 @@ def main() -> int:
                 page.screenshot(path=OUT / "sign-in.png")
                 sign_in_page(page, info.web_url, ADA.username, ADA.password)
                 _settle(page, '[data-step="iframe"][data-state="done"]')
+                chart_states(page)
                 page.screenshot(path=OUT / "embedded-analytics.png", full_page=True)
+                click_bar(page, "sales-by-region", "EMEA")
+                confirm_selection(page)
+                shows_text(page, "sales-by-region", "Americas", present=False)
+                page.wait_for_timeout(500)  # the other charts' animations
+                page.locator("#charts-panel").screenshot(path=OUT / "charts-selected.png")
             with chromium(root / "eve", third_party_cookies=False) as context:
                 page = context.new_page()
                 sign_in_page(page, info.web_url, EVE.username, EVE.password)
                 _settle(page, "#problem[data-kind]")
                 page.screenshot(path=OUT / "group-refused.png")
+        # Your own app, from a folder.
+        options = DemoOptions(
+            state_dir=root / "movies",
+            web_port=0,
+            emulator_port=0,
+            app_folders=(REPO / "examples" / "apps" / "movies",),
+        )
+        with (
+            Demo(options) as info,
+            chromium(root / "movies-ada", third_party_cookies=False) as context,
+        ):
+            page = context.new_page()
+            sign_in_page(page, info.web_url, ADA.username, ADA.password)
+            chart_states(page)
+            page.wait_for_timeout(500)
+            page.locator("#charts-panel").screenshot(path=OUT / "own-app.png")
         # Direct mode in the same browser: the tenant's cookies are third-party, and blocked.
         options = DemoOptions(
             state_dir=root / "direct", web_port=0, emulator_port=0, web_mode="direct"

@@ -30,7 +30,6 @@ def test_jwt_mode_end_to_end(demo: DemoInfo, tmp_path: Path, mints: MintCounter)
         assert page.get_attribute("body", "data-qlik-session") == "new"
         user_text = page.inner_text("#qlik-user")
         assert "e-mail ada@example.com" in user_text and "Finance" in user_text
-        assert page.inner_text("#chart-title") == "Sales by Region"
         assert mints.count("demo|ada") == 1
         assert errors == []
 
@@ -110,14 +109,15 @@ def test_requests_to_the_tenant_before_the_engine_session(demo: DemoInfo, tmp_pa
 def test_a_qlik_session_of_another_user_is_replaced(
     demo: DemoInfo, tmp_path: Path, mints: MintCounter
 ) -> None:
-    """Ada signs out of the host app and Grace signs in, in the same browser: the Qlik
-    session still belongs to Ada, so the page logs Grace in instead of reusing it."""
+    """Ada's host session ends without a sign-out (the host app's cookies are gone, the
+    tab closed) and Grace signs in, in the same browser: the Qlik session still belongs to
+    Ada, so the page logs Grace in instead of reusing it. (A sign-out would have ended
+    Ada's Qlik session: the next test.)"""
     with chromium(tmp_path, third_party_cookies=True) as context:
         page = context.new_page()
         sign_in_page(page, demo.web_url, ADA.username, ADA.password)
         wait_until_done(page, "chart")
-        page.click("#sign-out")
-        page.wait_for_url(demo.web_url + "/sign-in")
+        context.clear_cookies(domain="localhost")  # the web app's, not the tenant's
         sign_in_page(page, demo.web_url, GRACE.username, GRACE.password)
         wait_until_done(page, "user", "chart")
         assert "Grace Hopper (demo|grace)" in page.inner_text("#qlik-user")

@@ -236,3 +236,21 @@ def test_an_empty_secret_is_a_configuration_error(tenant: RunningEmulator) -> No
 
     with pytest.raises(ConfigurationError, match="client_secret"):
         ImpersonationClient(tenant.url, "id", " ")
+
+
+def test_a_user_that_cannot_be_deleted_again_is_named_in_the_error(
+    tenant: RunningEmulator, credentials: tuple[str, str], admin: TenantClient
+) -> None:
+    user = person()
+    failing = {"path": "/api/v1/users/*", "method": "DELETE", "status": 503, "count": 1}
+    tenant.admin.put("/_emulator/faults", json={"errors": [failing]}).raise_for_status()
+    wrong = ImpersonationClient(tenant.url, credentials[0], "wrong-secret-0123456789", admin=admin)
+    try:
+        with wrong, pytest.raises(OAuthGrantError) as caught:
+            wrong.access_token(user)
+    finally:
+        tenant.admin.delete("/_emulator/faults").raise_for_status()
+    found = tenant.admin.get("/api/v1/users", params={"filter": f'subject eq "{user.sub}"'})
+    left = found.json()["data"][0]["id"]
+    assert caught.value.user_left == left
+    assert f"The user {left!r} created for this grant could not be deleted" in str(caught.value)

@@ -619,6 +619,20 @@ ATTACKS: tuple[Attack, ...] = (
         "bad-groups",
     ),
     attack(
+        "groups-nul",
+        '`groups: ["Finance\\u0000Admins"]` (a NUL inside a name)',
+        lambda f: f.valid(groups=["Finance\u0000Admins"]),
+        "400 bad_claim_type",
+        "bad-groups",
+    ),
+    attack(
+        "groups-newline",
+        '`groups: ["Finance\\nAdmins"]` (a line break inside a name)',
+        lambda f: f.valid(groups=["Finance\nAdmins"]),
+        "400 bad_claim_type",
+        "bad-groups",
+    ),
+    attack(
         "groups-number-with-max",
         "`groups: 7`, emulator option `max_groups=100`",
         lambda f: f.valid(groups=7),
@@ -636,9 +650,9 @@ ATTACKS: tuple[Attack, ...] = (
     # what the key is worth
     attack(
         "administrator-subject",
-        "a valid token whose `sub` is the tenant administrator's",
+        "a valid token whose `sub` is the emulator administrator's (the admin key's user)",
         lambda f: f.valid(sub=ADMIN_SUBJECT),
-        "200",
+        "403 administrator_login",
     ),
 )
 

@@ -116,7 +116,7 @@ class SecretScan:
         text = body.decode("utf-8", "replace")
         try:
             fields = json.loads(text)
-        except ValueError:
+        except (ValueError, RecursionError):  # a form, or a hostile body a test sends
             fields = dict(parse_qsl(text))
         if isinstance(fields, dict):
             for name in _BODY_SECRETS:

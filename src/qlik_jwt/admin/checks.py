@@ -40,7 +40,7 @@ from qlik_jwt.errors import (
 from qlik_jwt.settings import ENV_PREFIX, Settings
 from qlik_jwt.signer import MAX_BACKDATE, TokenSigner, UserClaims
 
-__all__ = ["ALL_CHECKS", "CheckContext", "CheckResult", "problem_text"]
+__all__ = ["ALL_CHECKS", "CheckContext", "CheckResult", "Status", "problem_text"]
 
 Status = Literal["pass", "fail", "skip"]
 DATE_RESOLUTION = 1.0  # the Date header counts whole seconds
@@ -75,6 +75,7 @@ class CheckContext:
     provider: dict[str, Any] | None = None
     offset: float | None = None
     login_subject: str | None = None
+    oauth_client: dict[str, Any] | None = None  # the impersonation client, once found
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -117,7 +118,10 @@ def _from_error(name: str, exc: TenantError) -> CheckResult:
 def check_settings(ctx: CheckContext) -> CheckResult:
     settings = ctx.settings
     assert settings is not None
-    problems = settings.missing("tenant_url", "web_integration_id", "issuer", "private_key")
+    if settings.login_mode == "impersonation":
+        problems = settings.missing("tenant_url", "oauth_client_id", "oauth_client_secret")
+    else:
+        problems = settings.missing("tenant_url", "web_integration_id", "issuer", "private_key")
     if not settings.app_origins:
         problems.append(
             ConfigurationError(

@@ -16,12 +16,14 @@ import httpx
 
 from qlik_jwt.admin.checks import ALL_CHECKS, CheckContext, CheckResult, problem_text
 from qlik_jwt.admin.connect import client_from_settings
+from qlik_jwt.admin.impersonation_checks import IMPERSONATION_CHECKS
 from qlik_jwt.errors import ConfigurationError, SettingsError
 from qlik_jwt.settings import Settings
 
 __all__ = ["CHECKS", "CheckResult", "DoctorReport", "run_doctor"]
 
-CHECKS = tuple(check.__name__.removeprefix("check_") for check in ALL_CHECKS)
+EVERY_CHECK = ALL_CHECKS + IMPERSONATION_CHECKS
+CHECKS = tuple(check.__name__.removeprefix("check_") for check in EVERY_CHECK)
 
 
 @dataclass(frozen=True)
@@ -83,7 +85,7 @@ def run_doctor(
         except ConfigurationError as exc:  # an unusable QLIK_TENANT_CA_FILE: the tenant check
             ctx.client_problem = exc
     try:
-        for check in ALL_CHECKS:
+        for check in EVERY_CHECK:
             record(check(ctx))
     finally:
         if ctx.client is not None:

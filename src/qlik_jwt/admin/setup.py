@@ -3,6 +3,11 @@
 The plan only reads the tenant. Applying it creates or updates only what the plan said,
 in an order where each step can rely on the previous ones (the identity provider exists
 before a group is bootstrapped with a login). Running it again plans ``keep`` everywhere.
+
+Login mode ``jwt`` needs the JWT identity provider and the web integration; ``impersonation``
+needs the impersonation OAuth client (:mod:`qlik_jwt.admin.oauth_clients`), and the JWT pieces
+too when a signing key is set (to bootstrap groups with a JWT login). Both need the CSP
+origins.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from qlik_jwt.admin.connect import signer_from_settings
 from qlik_jwt.admin.csp_origins import plan_csp_origin
 from qlik_jwt.admin.groups import plan_auto_create_groups
 from qlik_jwt.admin.identity_providers import plan_identity_provider
+from qlik_jwt.admin.oauth_clients import OAuthClientResult, plan_impersonation_client
 from qlik_jwt.admin.origins import normalize_origin
 from qlik_jwt.admin.plan import Step
 from qlik_jwt.admin.spaces import app_space_id, plan_group_grant
@@ -30,6 +36,7 @@ from qlik_jwt.settings import ENV_PREFIX, Settings
 from qlik_jwt.signer import TokenSigner
 
 __all__ = [
+    "OAuthClientRequest",
     "SetupPlan",
     "SetupRequest",
     "SetupResult",
@@ -42,11 +49,22 @@ __all__ = [
 
 
 @dataclass(frozen=True)
-class SetupRequest:
-    """What the tenant should hold for this app. ``signer`` signs bootstrap logins."""
+class OAuthClientRequest:
+    """The impersonation OAuth client to find (by ``client_id``, else ``name``) or create;
+    ``secret_known``: the settings hold its secret (else a new one is made)."""
 
-    signer: TokenSigner
-    certificate_pem: bytes
+    name: str = "qlik-jwt-impersonation"
+    client_id: str | None = None
+    secret_known: bool = False
+
+
+@dataclass(frozen=True)
+class SetupRequest:
+    """What the tenant should hold for this app. ``signer`` signs bootstrap logins; without
+    one (login mode ``impersonation`` without a key) no JWT piece is planned."""
+
+    signer: TokenSigner | None
+    certificate_pem: bytes | None
     origins: tuple[str, ...]
     web_integration_name: str = "qlik-jwt"
     web_integration_id: str | None = None
@@ -57,6 +75,7 @@ class SetupRequest:
     space_id: str | None = None
     app_id: str | None = None
     roles: tuple[str, ...] = ("consumer",)
+    oauth_client: OAuthClientRequest | None = None
 
     def __post_init__(self) -> None:
         if not self.origins:
@@ -68,6 +87,13 @@ class SetupRequest:
                 "that embed Qlik, e.g. https://app.example.com.",
             )
         object.__setattr__(self, "origins", tuple(normalize_origin(o) for o in self.origins))
+        if self.grants and self.signer is None:
+            raise ConfigurationError(
+                "private_key",
+                "is needed to grant groups (a JWT login creates each group), and is not set",
+                None,
+                f"Set {ENV_PREFIX}PRIVATE_KEY and {ENV_PREFIX}ISSUER, or drop --grant.",
+            )
         if self.grants and not (self.space_id or self.app_id):
             raise ConfigurationError(
                 "space_id",
@@ -93,12 +119,13 @@ class SetupPlan:
 
 @dataclass(frozen=True)
 class SetupResult:
-    """What the tenant holds after :func:`apply_setup`."""
+    """What the tenant holds after :func:`apply_setup` (None: not planned in this mode)."""
 
-    web_integration_id: str
-    identity_provider: dict[str, Any]
+    web_integration_id: str | None
+    identity_provider: dict[str, Any] | None
     csp_origins: list[dict[str, Any]] = field(default_factory=list)
     group_ids: dict[str, str] = field(default_factory=dict)
+    oauth_client: OAuthClientResult | None = None
 
 
 def certificate_for(
@@ -147,9 +174,6 @@ def request_from_settings(
     Raises SettingsError for a missing private key or issuer, PrivateKeyError for an
     unusable key or certificate, ConfigurationError for bad origins.
     """
-    settings.require("private_key", "issuer")
-    key = keys.load_private_key(settings.private_key_source())
-    signer = signer_from_settings(settings, key=key)
     values: dict[str, Any] = {
         "origins": tuple(settings.app_origins),
         "web_integration_name": settings.web_integration_name,
@@ -157,6 +181,18 @@ def request_from_settings(
         "clock_tolerance": settings.clock_tolerance,
         "app_id": settings.app_id,
     }
+    if settings.login_mode == "impersonation":
+        values["oauth_client"] = OAuthClientRequest(
+            settings.oauth_client_name,
+            settings.oauth_client_id,
+            secret_known=settings.oauth_client_secret is not None,
+        )
+        if settings.private_key is None:
+            values.update({k: v for k, v in options.items() if v is not None})
+            return SetupRequest(signer=None, certificate_pem=None, **values)
+    settings.require("private_key", "issuer")
+    key = keys.load_private_key(settings.private_key_source())
+    signer = signer_from_settings(settings, key=key)
     values.update({k: v for k, v in options.items() if v is not None})
     return SetupRequest(
         signer=signer, certificate_pem=certificate_for(settings, key, cert_path), **values
@@ -166,21 +202,34 @@ def request_from_settings(
 def plan_setup(client: TenantClient, request: SetupRequest) -> SetupPlan:
     """Look at the tenant and decide every step. Makes no change."""
     signer = request.signer
-    steps = [
-        plan_identity_provider(
-            client,
-            issuer=signer.issuer,
-            key_id=signer.key_id,
-            certificate_pem=request.certificate_pem,
-            clock_tolerance=request.clock_tolerance,
-        ),
-        plan_web_integration(
-            client,
-            name=request.web_integration_name,
-            origins=list(request.origins),
-            web_integration_id=request.web_integration_id,
-        ),
-    ]
+    steps = []
+    if signer is not None:
+        assert request.certificate_pem is not None
+        steps += [
+            plan_identity_provider(
+                client,
+                issuer=signer.issuer,
+                key_id=signer.key_id,
+                certificate_pem=request.certificate_pem,
+                clock_tolerance=request.clock_tolerance,
+            ),
+            plan_web_integration(
+                client,
+                name=request.web_integration_name,
+                origins=list(request.origins),
+                web_integration_id=request.web_integration_id,
+            ),
+        ]
+    if request.oauth_client is not None:
+        steps.append(
+            plan_impersonation_client(
+                client,
+                name=request.oauth_client.name,
+                origins=list(request.origins),
+                client_id=request.oauth_client.client_id,
+                secret_known=request.oauth_client.secret_known,
+            )
+        )
     steps += [
         plan_csp_origin(client, origin=origin, frame_ancestors=True, frame_src=request.frame_src)
         for origin in request.origins
@@ -188,6 +237,7 @@ def plan_setup(client: TenantClient, request: SetupRequest) -> SetupPlan:
     if request.auto_create_groups:
         steps.append(plan_auto_create_groups(client))
     if request.grants:
+        assert signer is not None  # checked by SetupRequest
         space_id = request.space_id or app_space_id(client, str(request.app_id))
         steps += [
             plan_group_grant(
@@ -210,11 +260,15 @@ def apply_setup(plan: SetupPlan, *, on_step: Callable[[Step], None] | None = Non
             on_step(step)
         results.setdefault(step.kind, []).append(step.apply())
     group_ids = dict(zip(plan.groups, map(str, results.get("space_assignment", [])), strict=True))
+    first = {kind: found[0] for kind, found in results.items()}
     return SetupResult(
-        web_integration_id=str(results["web_integration"][0]),
-        identity_provider=dict(results["identity_provider"][0]),
+        web_integration_id=str(first["web_integration"]) if "web_integration" in first else None,
+        identity_provider=dict(first["identity_provider"])
+        if "identity_provider" in first
+        else None,
         csp_origins=[dict(e) for e in results.get("csp_origin", [])],
         group_ids=group_ids,
+        oauth_client=first.get("oauth_client"),
     )
 
 

@@ -13,6 +13,7 @@ from rich.table import Table
 
 from qlik_jwt.cli.app import app, out
 from qlik_jwt.cli.serve import audit_to_stderr
+from qlik_jwt.settings import LoginMode
 
 if TYPE_CHECKING:
     from qlik_jwt.demo.run import DemoInfo
@@ -78,8 +79,9 @@ def demo(
     login_mode: Annotated[
         str,
         typer.Option(
-            help="jwt (tokens from the web app) or interactive (Qlik's login page; "
-            "runs in direct mode)."
+            help="jwt (tokens from the web app), impersonation (OAuth access tokens the "
+            "web app gets for each user) or interactive (Qlik's login page; runs in direct "
+            "mode)."
         ),
     ] = "jwt",
     direct: Annotated[
@@ -97,13 +99,29 @@ def demo(
             "http://localhost:8001); repeatable."
         ),
     ] = None,
+    app_dir: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--app",
+            metavar="DIR",
+            help="Your own app (folder of CSV tables and property trees, see README); the page "
+            "shows the first one. Repeatable.",
+        ),
+    ] = None,
 ) -> None:
     """Run the embedding demo offline: keys, emulated tenant, provisioning and web app."""
     from qlik_jwt.demo.run import Demo, DemoOptions  # the emulator loads only for the demo
 
-    if login_mode not in ("jwt", "interactive"):
-        raise typer.BadParameter("use jwt or interactive", param_hint="--login-mode")
-    mode: Literal["jwt", "interactive"] = "interactive" if login_mode == "interactive" else "jwt"
+    modes: dict[str, LoginMode] = {
+        "jwt": "jwt",
+        "impersonation": "impersonation",
+        "interactive": "interactive",
+    }
+    if login_mode not in modes:
+        raise typer.BadParameter(
+            f"got {login_mode!r}; use jwt, impersonation or interactive", param_hint="--login-mode"
+        )
+    mode = modes[login_mode]
     # Qlik's own login page sets the tenant's cookies in the browser: only direct mode.
     web_mode: Literal["direct", "proxy"] = "direct" if direct or mode == "interactive" else "proxy"
     options = DemoOptions(
@@ -113,6 +131,7 @@ def demo(
         login_mode=mode,
         web_mode=web_mode,
         app_origins=tuple(app_origin or ()),
+        app_folders=tuple(app_dir or ()),
     )
     audit_to_stderr()
     out.print("starting the emulated tenant and the web app ...")

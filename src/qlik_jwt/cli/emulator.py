@@ -15,6 +15,7 @@ from qlik_jwt import log_redaction
 from qlik_jwt.cli.app import app, out
 from qlik_jwt.emulator import EmulatorOptions, Faults, FaultSettings, ForcedError, OAuthClient
 from qlik_jwt.emulator import create_app as create_emulator
+from qlik_jwt.emulator.engine import tenant_apps
 from qlik_jwt.emulator.https import write_tls_certificate
 from qlik_jwt.emulator.state.users import DirectoryUser
 from qlik_jwt.errors import ConfigurationError
@@ -124,6 +125,14 @@ def emulator(
         list[str] | None,
         typer.Option(metavar="SUBJECT;NAME;EMAIL[;GROUPS]", help="Add a user to the sign-in page."),
     ] = None,
+    host_name: Annotated[
+        list[str] | None,
+        typer.Option(
+            metavar="NAME",
+            help="A host name clients use for the emulator besides IP addresses and "
+            "localhost (DNS, a reverse proxy); * for any. Other hosts get 421.",
+        ),
+    ] = None,
     clock_offset: Annotated[
         float, typer.Option(help="Fault: seconds added to the tenant's clock.")
     ] = 0.0,
@@ -149,10 +158,20 @@ def emulator(
     engine_close: Annotated[
         int, typer.Option(help="Fault: close this many next engine websockets at once.")
     ] = 0,
+    app_dir: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--app",
+            metavar="DIR",
+            help="Your own app: a folder with app.json, CSV tables and sheets/ or objects/ "
+            "property trees (see README); repeatable.",
+        ),
+    ] = None,
     log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "warning",
 ) -> None:
     """Serve an emulated Qlik Cloud tenant; print its URL, admin key and what it holds."""
     options = _options(set_ or [], strict)
+    apps = tenant_apps(app_dir or [])
     faults = _faults(
         clock_offset=clock_offset,
         latency_ms=latency_ms,
@@ -178,7 +197,9 @@ def emulator(
             admin_key=admin_key,
             oauth_client=oauth,
             faults=faults,
+            apps=apps,
             sign_in_users=sign_in_users,
+            host_names=host_name or (),
         )
     except (OSError, sqlite3.Error) as exc:
         raise ConfigurationError(
@@ -204,4 +225,5 @@ def emulator(
         log_level=log_level,
         access_log=False,  # request lines can hold qlik-csrf-token query parameters
         ws_max_size=1024 * 1024,
+        proxy_headers=False,  # nobody's X-Forwarded-* is believed (uvicorn trusts loopback's)
     )

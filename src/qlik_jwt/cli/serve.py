@@ -87,6 +87,7 @@ def serve(
     log_redaction.install()
     where = f"http://{settings.web_host}:{settings.web_port} for {settings.tenant_url}"
     err.print(f"serving {escape(where)}" + (f" with {workers} workers" if workers > 1 else ""))
+    # The app believes X-Forwarded-* from QLIK_TRUSTED_PROXIES only (uvicorn: from loopback).
     if workers == 1:
         uvicorn.run(
             web_app,
@@ -94,6 +95,7 @@ def serve(
             port=settings.web_port,
             log_level="info",
             ws_per_message_deflate=ws_deflate,
+            proxy_headers=False,
         )
         return
     os.environ[ENV_FILE_VARIABLE] = env_file
@@ -105,4 +107,5 @@ def serve(
         port=settings.web_port,
         log_level="info",
         ws_per_message_deflate=ws_deflate,
+        proxy_headers=False,
     )

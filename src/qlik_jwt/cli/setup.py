@@ -10,6 +10,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from qlik_jwt.admin import client_from_settings
+from qlik_jwt.admin.oauth_clients import record_oauth_client
 from qlik_jwt.admin.plan import Step
 from qlik_jwt.admin.setup import (
     SetupPlan,
@@ -74,11 +75,12 @@ def setup(
         list[str] | None, typer.Option(help="Role for --grant (default consumer); repeatable.")
     ] = None,
 ) -> None:
-    """Create or update the JWT identity provider, web integration and CSP origins.
+    """Create or update the JWT identity provider, web integration and CSP origins (login
+    mode impersonation: the impersonation OAuth client and CSP origins).
 
     Shows the plan (create/update/keep per resource) first; --dry-run stops there. Writes
-    the web integration id into the settings file. Safe to run again: it creates nothing
-    twice.
+    the web integration id (or the OAuth client's id and new secret) into the settings
+    file. Safe to run again: it creates nothing twice.
     """
     settings = load_settings(
         env_file,
@@ -111,8 +113,19 @@ def setup(
         with out.status("Applying ..."):
             result = apply_setup(plan, on_step=announce)
     out.print(f"[green]Done[/]: {plan.changes} change(s) made.")
-    if result.web_integration_id != settings.web_integration_id:
+    if result.web_integration_id is None:
+        pass
+    elif result.web_integration_id != settings.web_integration_id:
         record_web_integration_id(env_file, result.web_integration_id)
         out.print(f"Wrote QLIK_WEB_INTEGRATION_ID={result.web_integration_id} to {env_file}.")
     else:
         out.print(f"Web integration id: {result.web_integration_id}")
+    if result.oauth_client is not None:
+        client_id = str(result.oauth_client["clientId"])
+        secret = result.oauth_client.get("clientSecret")
+        if secret is not None or client_id != settings.oauth_client_id:
+            record_oauth_client(env_file, client_id, secret)
+            also = " and its new secret (not shown; the file is owner-only)" if secret else ""
+            out.print(f"Wrote QLIK_OAUTH_CLIENT_ID={client_id}{also} to {env_file}.")
+        else:
+            out.print(f"Impersonation OAuth client id: {client_id}")

@@ -20,13 +20,14 @@ from typing import Any, Literal
 
 from qlik_jwt import keys
 from qlik_jwt.admin.client import TenantClient
-from qlik_jwt.admin.setup import SetupRequest, apply_setup, plan_setup
+from qlik_jwt.admin.setup import OAuthClientRequest, SetupRequest, apply_setup, plan_setup
 from qlik_jwt.demo.servers import BackgroundServer
 from qlik_jwt.demo.state import DEMO_ISSUER, DemoState
 from qlik_jwt.emulator import create_app as create_emulator
-from qlik_jwt.emulator.engine import SampleApp, sample_apps
+from qlik_jwt.emulator.engine import SampleApp, tenant_apps
 from qlik_jwt.emulator.options import EmulatorOptions
 from qlik_jwt.emulator.state.users import DirectoryUser
+from qlik_jwt.errors import ConfigurationError
 from qlik_jwt.settings import LoginMode, Settings
 from qlik_jwt.signer import TokenSigner
 from qlik_jwt.web import DEMO_USERS, DemoUser, UserStore, create_app
@@ -35,6 +36,7 @@ from qlik_jwt.web.database import Database
 __all__ = ["Demo", "DemoInfo", "DemoOptions", "chart_object_id"]
 
 WEB_INTEGRATION_NAME = "qlik-jwt demo"
+IMPERSONATION_CLIENT_NAME = "qlik-jwt demo impersonation"
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,10 @@ class DemoOptions:
     # More pages that embed from this tenant (the integration examples): listed in the web
     # integration and the CSP origins next to the web app's own origin.
     app_origins: tuple[str, ...] = ()
+    # The objects the page draws (QLIK_CHART_OBJECT_IDS); empty: the app's first sheet's cells.
+    chart_object_ids: tuple[str, ...] = ()
+    # Your own apps (folders, see engine.app_folder): the page shows the first one.
+    app_folders: tuple[Path, ...] = ()
     emulator_options: EmulatorOptions = field(default_factory=EmulatorOptions)
 
 
@@ -71,11 +77,21 @@ class DemoInfo:
 
 
 def chart_object_id(app: SampleApp) -> str:
-    """The sample app's first bar chart: the object the page draws and frames."""
-    for object_id, properties in app.objects.items():
-        if properties.get("qInfo", {}).get("qType") == "barchart":
-            return object_id
-    raise ValueError(f"sample app {app.id} has no bar chart")
+    """The app's first bar chart, else its first object that is not a sheet: the object the
+    page frames. ``ConfigurationError`` when the app has no object at all."""
+    types = {
+        oid: properties.get("qInfo", {}).get("qType") for oid, properties in app.objects.items()
+    }
+    charts = [oid for oid, qtype in types.items() if qtype != "sheet"]
+    if not charts:
+        raise ConfigurationError(
+            "--app",
+            f"app {app.name!r} has no object for the demo page to show",
+            app.id,
+            "Add a sheet to sheets/ or an object to objects/ (see the README).",
+        )
+    bars = [oid for oid in charts if types[oid] == "barchart"]
+    return (bars or charts)[0]
 
 
 def _directory(users: tuple[DemoUser, ...]) -> list[DirectoryUser]:
@@ -111,8 +127,10 @@ class Demo:
         signing = self.state.signing_key()
         tls = self.state.tls_certificate()
         admin_key = self.state.admin_key()
-        app = sample_apps()[0]
+        apps = tenant_apps(options.app_folders)
+        app = apps[0]  # the first --app, else the sample app
         object_id = chart_object_id(app)
+        default_ids = app.sheet_cells(app.sheet_ids[0]) if app.sheet_ids else [object_id]
 
         self.web = BackgroundServer(name="web app", port=options.web_port).bind()
         web_origin = f"http://localhost:{self.web.port}"
@@ -127,12 +145,21 @@ class Demo:
                 options.emulator_options,
                 db=str(self.state.emulator_db),
                 admin_key=admin_key,
+                apps=apps,
                 sign_in_users=_directory(DEMO_USERS),
             )
         )
         tenant_url = self.emulator.url
 
         signer = TokenSigner(keys.load_private_key(signing.private_key), None, DEMO_ISSUER)
+        oauth_client = None
+        if options.login_mode == "impersonation":
+            known = self.state.impersonation_client()
+            oauth_client = OAuthClientRequest(
+                IMPERSONATION_CLIENT_NAME,
+                None if known is None else known[0],
+                secret_known=known is not None,
+            )
         with TenantClient(tenant_url, api_key=admin_key, verify=str(tls.certificate)) as client:
             request = SetupRequest(
                 signer=signer,
@@ -142,8 +169,11 @@ class Demo:
                 auto_create_groups=True,
                 grants=(options.granted_group,),
                 app_id=app.id,
+                oauth_client=oauth_client,
             )
             result = apply_setup(plan_setup(client, request))
+        assert result.web_integration_id is not None  # the demo always has a signing key
+        impersonation = self.state.impersonation_client(result.oauth_client)
 
         settings = Settings.load(
             env_file=None,
@@ -151,12 +181,17 @@ class Demo:
             web_integration_id=result.web_integration_id,
             app_id=app.id,
             object_id=object_id,
+            chart_object_ids=list(options.chart_object_ids) or default_ids,
             issuer=DEMO_ISSUER,
             key_id=signer.key_id,
             private_key=str(signing.private_key),
             users_db=str(self.state.users_db),
             login_mode=options.login_mode,
             web_mode=options.web_mode,
+            oauth_client_id=None if impersonation is None else impersonation[0],
+            oauth_client_secret=None if impersonation is None else impersonation[1],
+            # Impersonation: the web app finds or creates each user and sets their groups.
+            admin_api_key=None if impersonation is None else admin_key,
             tenant_ca_file=str(tls.certificate),
             proxy_session_store=f"sqlite:///{self.state.proxy_sessions_db}",
         )

@@ -80,6 +80,7 @@ class BackgroundServer:
             ssl_certfile=str(self.certfile) if self.certfile else None,
             ssl_keyfile=str(self.keyfile) if self.keyfile else None,
             lifespan="on",
+            proxy_headers=False,  # nobody's X-Forwarded-* is believed (uvicorn trusts loopback's)
         )
         log_redaction.install()
         self.server = server = uvicorn.Server(config)

@@ -8,8 +8,10 @@ is 0700, every file in it 0600 but the certificates.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from qlik_jwt import keys
 from qlik_jwt.atomic_write import write_atomically
@@ -98,6 +100,25 @@ class DemoState:
         if files.private_key.exists() and files.certificate.exists():
             return files
         return write_tls_certificate(self.tls_dir)
+
+    def impersonation_client(
+        self, created: Mapping[str, Any] | None = None
+    ) -> tuple[str, str] | None:
+        """The impersonation OAuth client's id and secret kept in ``impersonation.env``
+        (mode 0600); ``created`` (setup's result) replaces them when it holds a new secret."""
+        path = self.root / "impersonation.env"
+        if created is not None and created.get("clientSecret"):
+            values = {
+                f"{ENV_PREFIX}OAUTH_CLIENT_ID": str(created["clientId"]),
+                f"{ENV_PREFIX}OAUTH_CLIENT_SECRET": str(created["clientSecret"]),
+            }
+            update_env_file(path, values)
+        if not path.exists():
+            return None
+        found = Settings.load(env_file=path)
+        if found.oauth_client_id is None or found.oauth_client_secret is None:
+            return None
+        return found.oauth_client_id, found.oauth_client_secret.get_secret_value()
 
     def admin_key(self) -> str:
         """The emulator's admin API key, generated once and kept (mode 0600)."""

@@ -10,8 +10,9 @@ Each line is a JSON object on the ``qlik_jwt.web.audit`` logger::
 for it (``token-endpoint`` or ``proxy``); ``client`` the address the request came from
 (behind a reverse proxy, what the server's forwarded-address handling makes of it), or null
 when the caller did not say. A ``jti`` found in the tenant's logs leads back to one line
-here. A line never holds the token, its signature, a session cookie, a CSRF token or key
-material: whoever reads the log cannot log in with it.
+here. Login mode ``impersonation`` writes ``access-token-issued`` lines instead (the token's
+fingerprint in place of a ``jti``). A line never holds the token, its signature, a session
+cookie, a CSRF token or key material: whoever reads the log cannot log in with it.
 """
 
 from __future__ import annotations
@@ -46,6 +47,17 @@ class TokenAudit:
         facts = {"sub": token.sub, "groups": list(token.groups), "jti": token.jti}
         self.log.info(self._line("token-minted", via, client, **facts, exp=token.expires_at))
 
-    def rate_limited(self, sub: str, *, via: str, client: str | None) -> None:
+    def rate_limited(
+        self, sub: str, *, via: str, client: str | None, event: str = "token-rate-limited"
+    ) -> None:
         """One WARNING line for a token refused because the user asked too often."""
-        self.log.warning(self._line("token-rate-limited", via, client, sub=sub))
+        self.log.warning(self._line(event, via, client, sub=sub))
+
+    def access_token_issued(
+        self, sub: str, fingerprint: str, exp: int, *, via: str, client: str | None
+    ) -> None:
+        """One INFO line for a user access token handed to a browser (login mode
+        ``impersonation``): who, when it expires, and ``token``, the first 12 hex digits of
+        its SHA-256 (names the token without giving it)."""
+        facts = {"sub": sub, "token": fingerprint, "exp": exp}
+        self.log.info(self._line("access-token-issued", via, client, **facts))

@@ -22,14 +22,39 @@ from qlik_jwt.settings import Settings
 __all__ = ["TEMPLATES", "EmbedFragment", "EmbedPage", "Html", "bootstrap_json", "template"]
 
 TEMPLATES = Path(__file__).parents[1] / "web" / "templates"
-SNIPPET = """<script crossorigin="anonymous" type="application/javascript"
+LOADER = """<script crossorigin="anonymous" type="application/javascript"
   src="https://cdn.jsdelivr.net/npm/@qlik/embed-web-components@1/dist/index.min.js"
-  data-host="{tenant}"
-  data-auth-type="cookie"
-  data-web-integration-id="{wiid}"
-  data-cross-site-cookies="true"></script>
-
+  data-host="{host}"
+{auth}></script>
+"""
+# qlik-embed's auth attributes per mode (the loader ignores data-cross-site-cookies).
+COOKIE_AUTH = '  data-auth-type="cookie"\n  data-web-integration-id="{wiid}"'
+NONE_AUTH = '  data-auth-type="none"'
+OAUTH_AUTH = (
+    '  data-auth-type="Oauth2"\n  data-client-id="{client_id}"\n'
+    '  data-get-access-token="getAccessToken"'
+)
+GET_ACCESS_TOKEN = """<script>
+  // qlik-embed asks for each token it needs: the user's, from this app's route.
+  async function getAccessToken() {{
+    const answer = await fetch("/access-token", {{
+      method: "POST", credentials: "same-origin",
+      headers: {{ "X-CSRF-Token": "<the session's CSRF token>" }},
+    }});
+    return (await answer.json()).accessToken;
+  }}
+</script>
+"""
+TAG = """
 <qlik-embed ui="{ui}" app-id="{app}" {target}></qlik-embed>"""
+SNIPPET_NOTES = {
+    "cookie": "once this page has logged the user in (cookie authentication with the web "
+    "integration id)",
+    "none": "through this app, which adds the user's credential on its way to the tenant "
+    "(auth type none, the host being this app's origin)",
+    "oauth2": "with the user's access token from this app's /access-token route (OAuth2 "
+    "impersonation: no Qlik cookies)",
+}
 
 
 def template(name: str) -> Template:
@@ -60,17 +85,36 @@ def bootstrap_json(value: dict[str, Any]) -> str:
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
+def snippet_kind(settings: Settings) -> str:
+    """Which qlik-embed auth suits the mode (reference §3): ``cookie`` (direct, JWT or
+    interactive), ``none`` (proxy mode), ``oauth2`` (direct, impersonation)."""
+    if settings.web_mode == "proxy":
+        return "none"
+    return "oauth2" if settings.login_mode == "impersonation" else "cookie"
+
+
 def _snippet(settings: Settings) -> str:
     sheet = settings.sheet_id and not settings.object_id
-    return SNIPPET.format(
-        tenant=settings.tenant_url or "https://<tenant>.<region>.qlikcloud.com",
-        wiid=settings.web_integration_id or "<web integration id>",
+    kind = snippet_kind(settings)
+    tenant = settings.tenant_url or "https://<tenant>.<region>.qlikcloud.com"
+    if kind == "none":
+        host = settings.public_origin or "https://<this app's origin>"
+        auth = NONE_AUTH
+    elif kind == "oauth2":
+        host = tenant
+        auth = OAUTH_AUTH.format(client_id=settings.oauth_client_id or "<OAuth client id>")
+    else:
+        host = tenant
+        auth = COOKIE_AUTH.format(wiid=settings.web_integration_id or "<web integration id>")
+    tag = TAG.format(
         ui="classic/app" if sheet else "analytics/chart",
         app=settings.app_id or "<app id>",
         target=f'sheet-id="{settings.sheet_id}"'
         if sheet
         else f'object-id="{settings.object_id or "<object id>"}"',
     )
+    extra = GET_ACCESS_TOKEN if kind == "oauth2" else ""
+    return LOADER.format(host=host, auth=auth) + extra + tag
 
 
 class EmbedPage:
@@ -89,6 +133,7 @@ class EmbedPage:
             login_mode=html.escape(settings.login_mode),
             web_mode=html.escape(settings.web_mode),
             snippet=html.escape(_snippet(settings)),
+            snippet_note=html.escape(SNIPPET_NOTES[snippet_kind(settings)]),
         )
 
     def bootstrap(
@@ -100,18 +145,26 @@ class EmbedPage:
         csrf_token: str,
         session_likely: bool,
         proxy_origin: str | None = None,
+        frame_origin: str | None = None,
     ) -> dict[str, Any]:
         """What the page's script reads from ``#bootstrap``.
 
         Every Qlik call goes to the tenant, or in proxy mode to ``proxy_origin`` (the app's
-        own origin), which logs in for the browser: the page then gets no token URL.
+        own origin), which logs in for the browser: the page then gets no token URL. In
+        direct mode with login mode ``impersonation`` the page authenticates with a bearer
+        token (``auth``), exchanges it with the OAuth client id, and frames ``/single/``
+        through ``frame_origin`` (the app, which adds the token; None: no frame).
         """
+        bearer = self.settings.login_mode == "impersonation" and proxy_origin is None
         return {
             "config": self.config,
             "mode": self.settings.web_mode,
+            "auth": "bearer" if bearer else "cookie",
             "qlikBaseUrl": proxy_origin or self.settings.tenant_url,
             "subject": subject,
             "tokenUrl": None if proxy_origin else token_url,
+            "clientId": self.settings.oauth_client_id if bearer else None,
+            "frameBaseUrl": frame_origin if bearer else None,
             "csrfHeader": csrf_header,
             "csrfToken": csrf_token,
             "qlikSessionLikely": session_likely,
@@ -126,19 +179,23 @@ class EmbedPage:
         csrf_token: str,
         session_likely: bool,
         proxy_origin: str | None = None,
+        frame_origin: str | None = None,
     ) -> EmbedFragment:
-        """The head and body parts for an app whose token route is ``{base_url}/token`` and
-        whose static files are under ``{base_url}/static/`` (``base_url`` without a trailing
-        ``/``; ``""`` for the web app itself). The rest is :meth:`bootstrap`'s."""
+        """The head and body parts for an app whose token route is ``{base_url}/token``
+        (login mode ``impersonation``: ``{base_url}/access-token``) and whose static files
+        are under ``{base_url}/static/`` (``base_url`` without a trailing ``/``; ``""`` for
+        the web app itself). The rest is :meth:`bootstrap`'s."""
         if base_url.endswith("/"):
             raise ValueError(f"base_url must not end with '/', got {base_url!r}")
+        route = "/access-token" if self.settings.login_mode == "impersonation" else "/token"
         bootstrap = self.bootstrap(
             subject=subject,
-            token_url=f"{base_url}/token",
+            token_url=base_url + route,
             csrf_header=csrf_header,
             csrf_token=csrf_token,
             session_likely=session_likely,
             proxy_origin=proxy_origin,
+            frame_origin=frame_origin,
         )
         head = self._head.substitute(
             static=html.escape(f"{base_url}/static/"),

@@ -21,6 +21,7 @@ class PublicConfig(BaseModel):
     appId: str | None
     objectId: str | None
     sheetId: str | None
+    chartObjectIds: list[str]
     loginMode: LoginMode
 
 
@@ -31,5 +32,6 @@ def public_config(settings: Settings) -> PublicConfig:
         appId=settings.app_id,
         objectId=settings.object_id,
         sheetId=settings.sheet_id,
+        chartObjectIds=settings.chart_object_ids,
         loginMode=settings.login_mode,
     )

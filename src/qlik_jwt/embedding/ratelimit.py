@@ -10,8 +10,11 @@ import math
 import threading
 import time
 from collections.abc import Callable
+from typing import Protocol
 
-__all__ = ["RateLimiter"]
+from qlik_jwt.embedding.refusals import WebError
+
+__all__ = ["Limit", "RateLimiter", "rate_limited"]
 
 PRUNE_EVERY = 1024
 
@@ -55,3 +58,23 @@ class RateLimiter:
         full_after = self.limit / self.rate
         for key in [k for k, (_, stamp) in self._buckets.items() if now - stamp >= full_after]:
             del self._buckets[key]
+
+
+class Limit(Protocol):
+    """What a refusal needs of a limiter (this module's, or the shared one in Redis)."""
+
+    limit: int
+
+    def retry_after(self, wait: float) -> str: ...
+
+
+def rate_limited(limiter: Limit, wait: float, what: str, fix: str) -> WebError:
+    """The 429 for a user who asked ``limiter`` for more ``what`` than it allows, with
+    ``Retry-After``."""
+    return WebError(
+        429,
+        "rate-limited",
+        f"More than {limiter.limit} {what} a minute were asked for this user.",
+        fix,
+        headers={"Retry-After": limiter.retry_after(wait)},
+    )

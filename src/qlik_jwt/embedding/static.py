@@ -1,9 +1,10 @@
 """The front end's files (``qlik_jwt/web/static``), found by one strict name, and only those.
 
 A name is one path segment of lower-case letters, digits, ``.``, ``_`` or ``-`` with an
-allowed extension, looked up in the static folder. No sub-folders, no dot files, no ``..``,
-no source files. Every server of these files (the web app, each integration) uses
-:func:`static_file` and sends ``Cache-Control: no-cache`` with them.
+allowed extension, looked up in the static folder, then in its ``vendor`` folder (Qlik's
+JavaScript, copied there by the build: :mod:`qlik_jwt.embedding.vendor`). No other
+sub-folders, no dot files, no ``..``, no source files. Every server of these files (the
+web app, each integration) uses :func:`static_file` and sends ``Cache-Control: no-cache`` with them.
 """
 
 from __future__ import annotations
@@ -20,17 +21,20 @@ CONTENT_TYPES = {
     ".css": "text/css; charset=utf-8",
     ".svg": "image/svg+xml",
     ".png": "image/png",
+    ".json": "application/json",
 }
-NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*(\.[a-z0-9_-]+)*\.(js|css|svg|png)$")
+NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*(\.[a-z0-9_-]+)*\.(js|css|svg|png|json)$")
 HEADERS = {"Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff"}
 
 
 @dataclass(frozen=True)
 class StaticFile:
-    """A file to serve: where it is and its media type."""
+    """A file to serve: where it is, its media type, and its gzip copy if the build made one
+    (Qlik's JavaScript: send it with ``Content-Encoding: gzip`` to browsers accepting it)."""
 
     path: Path
     media_type: str
+    gzip_path: Path | None = None
 
 
 def static_file(name: str, static_dir: Path = STATIC_DIR) -> StaticFile | None:
@@ -38,7 +42,11 @@ def static_file(name: str, static_dir: Path = STATIC_DIR) -> StaticFile | None:
     if not NAME.fullmatch(name):
         return None
     root = static_dir.resolve()
-    path = (root / name).resolve()
-    if path.parent != root or not path.is_file():
-        return None
-    return StaticFile(path, CONTENT_TYPES[path.suffix])
+    for folder in (root, root / "vendor"):
+        path = (folder / name).resolve()
+        if path.parent == folder and path.is_file():
+            packed = path.with_name(f"{path.name}.gz")
+            return StaticFile(
+                path, CONTENT_TYPES[path.suffix], packed if packed.is_file() else None
+            )
+    return None

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 
 from qlik_jwt.embedding.audit import AUDIT_LOGGER, TokenAudit
 from qlik_jwt.embedding.forgery import check_same_origin
-from qlik_jwt.embedding.ratelimit import PRUNE_EVERY, RateLimiter
+from qlik_jwt.embedding.ratelimit import PRUNE_EVERY, RateLimiter, rate_limited
 from qlik_jwt.embedding.refusals import WebError
 from qlik_jwt.embedding.requirements import signer_for
 from qlik_jwt.errors import ConfigurationError, QlikJwtError
@@ -209,12 +209,11 @@ class TokenMinter:
         wait = self.limiter.acquire(user.sub)
         if wait:
             self.audit.rate_limited(user.sub, via=via, client=client)
-            raise WebError(
-                429,
-                "rate-limited",
-                f"More than {self.limiter.limit} tokens a minute were asked for this user.",
+            raise rate_limited(
+                self.limiter,
+                wait,
+                "tokens",
                 "Reuse the Qlik session instead of logging in again; wait and retry.",
-                headers={"Retry-After": self.limiter.retry_after(wait)},
             )
         try:
             minted = self.signer.mint_token(user)

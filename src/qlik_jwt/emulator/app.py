@@ -14,6 +14,7 @@ from qlik_jwt.emulator.faults import Faults
 from qlik_jwt.emulator.middleware.body_limit import BodyLimitMiddleware
 from qlik_jwt.emulator.middleware.cors import CorsMiddleware, OriginGate
 from qlik_jwt.emulator.middleware.faults import FaultsMiddleware, LatencyMiddleware
+from qlik_jwt.emulator.middleware.hosts import host_gate
 from qlik_jwt.emulator.middleware.rate_limit import RateLimitMiddleware
 from qlik_jwt.emulator.options import EmulatorOptions
 from qlik_jwt.emulator.routes import (
@@ -32,6 +33,7 @@ from qlik_jwt.emulator.routes import (
 )
 from qlik_jwt.emulator.state.users import DirectoryUser
 from qlik_jwt.emulator.tenant import EmulatedTenant, OAuthClient
+from qlik_jwt.served_hosts import ServedHosts
 
 __all__ = ["create_app"]
 
@@ -46,15 +48,20 @@ def create_app(
     faults: Faults | None = None,
     apps: Sequence[SampleApp] | None = None,
     sign_in_users: Sequence[DirectoryUser] = (),
+    host_names: Sequence[str] = (),
 ) -> FastAPI:
     """An emulated Qlik Cloud tenant with its state in ``db`` (a file, or ``":memory:"``).
 
     ``admin_key`` and ``oauth_client`` are generated when not given (read them back from
     ``app.state.tenant``). ``clock`` returns UNIX time; every time rule uses it. ``apps``
-    defaults to the engine's sample apps. Raises ConfigurationError for bad options and
-    ``sqlite3.Error`` for an unusable database file.
+    defaults to the engine's sample apps. Requests are answered for IP addresses,
+    ``localhost``, the name the emulator listens on and ``host_names`` (``*``: any), others
+    get 421 (:mod:`qlik_jwt.served_hosts`). Raises
+    ConfigurationError for bad options or host names and ``sqlite3.Error`` for an unusable
+    database file.
     """
     options = options or EmulatorOptions()
+    hosts = ServedHosts.from_names(host_names, field="--host-name")
     tenant = EmulatedTenant(
         options,
         db=db,
@@ -96,7 +103,7 @@ def create_app(
         control,
     ):
         app.include_router(module.router)
-    # Added innermost first: requests meet the latency fault, CORS, then the other faults,
+    # Added innermost first: requests meet the host gate, the latency fault, CORS, the faults,
     # rate limit, the origin gate and the body limit.
     app.add_middleware(BodyLimitMiddleware, tenant=tenant)
     app.add_middleware(OriginGate, tenant=tenant)
@@ -104,4 +111,5 @@ def create_app(
     app.add_middleware(FaultsMiddleware, tenant=tenant)
     app.add_middleware(CorsMiddleware, tenant=tenant)
     app.add_middleware(LatencyMiddleware, tenant=tenant)
+    app.add_middleware(host_gate, tenant=tenant, hosts=hosts)
     return app

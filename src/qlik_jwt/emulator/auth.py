@@ -201,7 +201,7 @@ AnyCaller = Annotated[Caller, Depends(any_caller)]
 
 
 def admin_caller(caller: AnyCaller) -> Caller:
-    if not caller.user.is_admin:
+    if not caller.user.is_admin or caller.session is not None:
         raise QlikError(
             403,
             detail="This API needs the tenant administrator: send the admin key or an OAuth "

@@ -214,7 +214,7 @@ async def _on_http(request: Request, exc: Exception) -> JSONResponse:
 
 
 async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
-    log.exception("unexpected error on %s %s", request.method, request.url.path)
+    log.exception("unexpected error on %s %r", request.method, request.url.path)
     error = QlikError(500, detail="The emulator failed; see its log.", reason="internal_error")
     return error_response(error, strict=_strict(request))
 

@@ -32,7 +32,7 @@ from qlik_jwt.emulator.state.identity_providers import IdentityProvider
 from qlik_jwt.emulator.state.sessions import Session
 from qlik_jwt.emulator.state.users import LoginProfile, User
 from qlik_jwt.emulator.tenant import EmulatedTenant
-from qlik_jwt.errors import MalformedTokenError
+from qlik_jwt.errors import MalformedTokenError, describe
 
 __all__ = ["REASONS", "LoginResult", "exchange"]
 
@@ -264,5 +264,5 @@ class _Login:
             ):
                 raise self._replayed(iss, jti)
             user, session = tenant.sign_in(profile, now=now, keep=keep)
-        log.info("jwt-session accepted: sub=%s jti=%s", profile.subject, jti)
+        log.info("jwt-session accepted: sub=%s jti=%s", describe(profile.subject), describe(jti))
         return LoginResult(user, session, jti)

@@ -129,6 +129,15 @@ class QlikEmbedding:
         if self.proxy is not None:
             self.proxy.give_cookie(request, response)
 
+    async def end_session(self, request: Request, response: Response) -> None:
+        """Call from your sign-out route (and when another user signs in): in proxy mode
+        ends what the app holds for the browser (its engine websockets on every instance,
+        its Qlik session at the tenant and in the store) and clears the proxy cookie;
+        nothing in direct mode. Without it, open websockets close within 30 s, when the
+        identify hook is asked again. Raises WebError 503 when the session store is down."""
+        if self.proxy is not None:
+            await self.proxy.end(request, response)
+
     async def _user_for_token(self, request: Request) -> UserClaims:
         """The token request's checks before minting, in the web app's order."""
         check_request_origin(request, self.settings.public_origin)

@@ -2,7 +2,9 @@
 
 Routes: ``GET /`` (embedding page), ``GET /config``, ``GET /static/*``, ``GET /healthz``;
 with the built-in user store ``GET``/``POST /sign-in`` and ``POST /sign-out``; in direct
-mode ``POST /token``, in proxy mode Qlik's own paths (``/api/v1/*``, ``/single/*``,
+mode ``POST /token`` (login mode ``impersonation``: ``POST /access-token``, and the
+``/single/`` iframe forwarded as in proxy mode, since Qlik documents no way for an iframe to
+carry an access token), in proxy mode Qlik's own paths (``/api/v1/*``, ``/single/*``,
 ``/resources/*``, ``/assets/*``, websocket ``/app/*``) forwarded to the tenant.
 """
 
@@ -16,10 +18,13 @@ from dataclasses import dataclass
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
+from qlik_jwt.embedding.access_tokens import AccessTokenIssuer, access_token_issuer
 from qlik_jwt.embedding.ratelimit import RateLimiter
 from qlik_jwt.embedding.requirements import required_settings
 from qlik_jwt.embedding.tokens import TokenMinter
+from qlik_jwt.impersonation import ImpersonationClient
 from qlik_jwt.settings import Settings
 from qlik_jwt.signer import TokenSigner
 from qlik_jwt.web.database import Database
@@ -29,16 +34,18 @@ from qlik_jwt.web.errors import (
     http_error_response,
     web_error_response,
 )
+from qlik_jwt.web.hashing import HashingGate
+from qlik_jwt.web.hosts import host_gate
 from qlik_jwt.web.identity import Identify, SessionIdentity
 from qlik_jwt.web.mint_hint import MintHint
 from qlik_jwt.web.pages import page_routes, sign_in_routes
-from qlik_jwt.web.proxy import QlikProxy, engine_routes, rest_routes
+from qlik_jwt.web.proxy import IFRAME_PREFIXES, QlikProxy, engine_routes, rest_routes
 from qlik_jwt.web.public_config import config_routes
 from qlik_jwt.web.security_headers import SecurityHeadersMiddleware
 from qlik_jwt.web.sessions import SessionStore
 from qlik_jwt.web.signin import HostSessionCookie
 from qlik_jwt.web.static_files import static_routes
-from qlik_jwt.web.tokens import token_routes
+from qlik_jwt.web.tokens import access_token_routes, token_routes
 from qlik_jwt.web.users import UserStore
 
 __all__ = ["create_app", "required_settings"]
@@ -58,7 +65,9 @@ class _Parts:
     hint: MintHint
     identify: Identify
     built_in: bool  # the built-in sign-in identifies users (no identify hook given)
-    proxy: QlikProxy | None  # proxy mode's tenant client and session store
+    proxy: QlikProxy | None  # the tenant client and credential source, when forwarding
+    proxy_mode: bool  # settings.web_mode == "proxy" (else only the iframe is forwarded)
+    access_tokens: AccessTokenIssuer | None  # login mode impersonation
     rate_clock: Callable[[], float]
 
 
@@ -68,19 +77,22 @@ def create_app(
     user_store: UserStore | None = None,
     signer: TokenSigner | None = None,
     identify: Identify | None = None,
+    impersonation: ImpersonationClient | None = None,
     clock: Callable[[], float] = time.time,
     rate_clock: Callable[[], float] = time.monotonic,
 ) -> FastAPI:
     """The embedding web app for ``settings``.
 
     ``user_store`` defaults to one in ``settings.users_db``; ``signer`` defaults to one made
-    from the settings (JWT login mode only). ``identify`` replaces the built-in sign-in: see
-    :mod:`qlik_jwt.web.identity`. ``clock`` dates sessions; ``rate_clock`` drives the rate
-    limit. In proxy mode (``settings.web_mode``) the app forwards the page's Qlik calls
-    (:mod:`qlik_jwt.web.proxy`) and mounts no ``/token``. Raises SettingsError listing
+    from the settings (JWT login mode only); ``impersonation`` likewise defaults to the
+    OAuth client of the settings (login mode ``impersonation`` only; the app closes it).
+    ``identify`` replaces the built-in sign-in: see :mod:`qlik_jwt.web.identity`. ``clock``
+    dates sessions; ``rate_clock`` drives the rate limit. In proxy mode
+    (``settings.web_mode``) the app forwards the page's Qlik calls (:mod:`qlik_jwt.web.proxy`)
+    and mounts no ``/token``. Raises SettingsError listing
     every missing setting, ConfigurationError for an unusable database or session store.
     """
-    parts = _parts(settings, user_store, signer, identify, clock, rate_clock)
+    parts = _parts(settings, user_store, signer, identify, impersonation, clock, rate_clock)
     app = _new_app(parts)
     _add_error_handling(app, parts)
     # The busiest route first: routes are tried in order (13 us less CPU per /token, measured).
@@ -96,6 +108,7 @@ def _parts(
     user_store: UserStore | None,
     signer: TokenSigner | None,
     identify: Identify | None,
+    impersonation: ImpersonationClient | None,
     clock: Callable[[], float],
     rate_clock: Callable[[], float],
 ) -> _Parts:
@@ -106,12 +119,14 @@ def _parts(
     sessions = SessionStore(users.database, lifetime=settings.web_session_lifetime, clock=clock)
     cookie = HostSessionCookie(sessions, settings.public_origin)
     hook: Identify = SessionIdentity(cookie, users) if identify is None else identify
+    access_tokens = access_token_issuer(settings, impersonation, clock=clock, rate_clock=rate_clock)
     proxy = None
-    if settings.web_mode == "proxy":
+    if settings.web_mode == "proxy" or access_tokens is not None:
         proxy = QlikProxy(
             settings,
             identify=hook,
             minter=minter,
+            access_tokens=access_tokens,
             clock=clock,
             session_deadline=cookie.expires_at if identify is None else None,
         )
@@ -125,12 +140,15 @@ def _parts(
         identify=hook,
         built_in=identify is None,
         proxy=proxy,
+        proxy_mode=settings.web_mode == "proxy",
+        access_tokens=access_tokens,
         rate_clock=rate_clock,
     )
 
 
 def _new_app(parts: _Parts) -> FastAPI:
-    """Step 2: the FastAPI app, closing the proxy's connections when it stops."""
+    """Step 2: the FastAPI app, closing the proxy's and the OAuth client's connections when
+    it stops."""
     proxy = parts.proxy
 
     @asynccontextmanager
@@ -138,6 +156,8 @@ def _new_app(parts: _Parts) -> FastAPI:
         yield
         if proxy is not None:
             await proxy.aclose()
+        if parts.access_tokens is not None:
+            parts.access_tokens.close()
 
     app = FastAPI(
         title="qlik-jwt web app",
@@ -154,21 +174,41 @@ def _new_app(parts: _Parts) -> FastAPI:
 
 
 def _add_error_handling(app: FastAPI, parts: _Parts) -> None:
-    """Step 3: error bodies, the 500 catch-all and the security headers."""
+    """Step 3: error bodies, the 500 catch-all, the host gate, the security headers and the
+    trusted proxies' forwarded headers."""
     app.add_exception_handler(WebError, web_error_response)
     app.add_exception_handler(HTTPException, http_error_response)
     app.add_middleware(UnexpectedErrorMiddleware)  # inside the headers: its 500 gets them
+    app.add_middleware(host_gate, settings=parts.settings)
     app.add_middleware(
         SecurityHeadersMiddleware,
         tenant_url=parts.settings.tenant_url,
-        proxy=parts.proxy is not None,
+        proxy=parts.proxy_mode,
+        frame_through_app=parts.proxy is not None,
     )
+    if parts.settings.trusted_proxies:  # the client address and scheme, as the proxies say
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=parts.settings.trusted_proxies)
 
 
 def _add_qlik_routes(app: FastAPI, parts: _Parts) -> None:
-    """Step 4: the routes that reach Qlik: ``POST /token`` in direct mode, the forwarded
-    REST and engine paths in proxy mode."""
-    if parts.proxy is None:
+    """Step 4: the routes that reach Qlik: in direct mode ``POST /token`` (login mode
+    ``impersonation``: ``POST /access-token`` and the forwarded iframe paths), in proxy mode
+    the forwarded REST and engine paths."""
+    if parts.proxy is not None and parts.proxy_mode:
+        app.include_router(rest_routes(parts.proxy))
+        app.include_router(engine_routes(parts.proxy))
+    elif parts.access_tokens is not None:
+        app.include_router(
+            access_token_routes(
+                parts.access_tokens,
+                public_origin=parts.settings.public_origin,
+                identify=parts.identify,
+                cookie=parts.cookie,
+            )
+        )
+        assert parts.proxy is not None
+        app.include_router(rest_routes(parts.proxy, prefixes=IFRAME_PREFIXES))
+    else:
         app.include_router(
             token_routes(
                 parts.minter,
@@ -178,9 +218,6 @@ def _add_qlik_routes(app: FastAPI, parts: _Parts) -> None:
                 hint=parts.hint,
             )
         )
-    else:
-        app.include_router(rest_routes(parts.proxy))
-        app.include_router(engine_routes(parts.proxy))
 
 
 def _add_page_routes(app: FastAPI, parts: _Parts) -> None:
@@ -192,7 +229,8 @@ def _add_page_routes(app: FastAPI, parts: _Parts) -> None:
             cookie=parts.cookie,
             sign_in_path="/sign-in" if parts.built_in else None,
             hint=parts.hint,
-            proxy=parts.proxy,
+            proxy=parts.proxy if parts.proxy_mode else None,
+            frame_through_app=parts.proxy is not None and not parts.proxy_mode,
         )
     )
 
@@ -202,14 +240,17 @@ def _add_sign_in_routes(app: FastAPI, parts: _Parts) -> None:
     if not parts.built_in:
         return
     attempts = RateLimiter(SIGN_IN_ATTEMPTS_PER_MINUTE, clock=parts.rate_clock)
+    app.state.hashing = hashing = HashingGate()
     app.include_router(
         sign_in_routes(
             parts.settings,
             users=parts.users,
             cookie=parts.cookie,
             limiter=attempts,
+            hashing=hashing,
             hint=parts.hint,
             proxy=parts.proxy,
+            access_tokens=parts.access_tokens,
         )
     )
 

@@ -18,6 +18,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.websockets import WebSocket
 
 from qlik_jwt.embedding.refusals import WebError
 
@@ -28,6 +29,7 @@ __all__ = [
     "error_responses",
     "http_error_response",
     "refusal_response",
+    "refuse_websocket",
     "web_error_response",
 ]
 
@@ -56,6 +58,14 @@ def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
 def refusal_response(error: WebError) -> JSONResponse:
     """``error`` as its JSON body, status and headers, never cached."""
     return JSONResponse(error.as_dict(), status_code=error.status, headers=error.response_headers())
+
+
+async def refuse_websocket(websocket: WebSocket, refusal: WebError) -> None:
+    """Refuse a websocket handshake with ``refusal`` as its HTTP answer."""
+    if "websocket.http.response" in websocket.scope.get("extensions", {}):
+        await websocket.send_denial_response(refusal_response(refusal))
+    else:  # a server without the denial extension: a close before accepting (HTTP 403)
+        await websocket.close(code=1008, reason=refusal.code)
 
 
 async def web_error_response(request: Request, exc: Exception) -> Response:
@@ -102,7 +112,7 @@ class UnexpectedErrorMiddleware:
         try:
             await self.app(scope, receive, watch)
         except Exception:
-            log.exception("unexpected error on %s %s", scope["method"], scope["path"])
+            log.exception("unexpected error on %s %r", scope["method"], scope["path"])
             if started:
                 raise
             error = WebError(500, "internal-error", "The web app failed; its log says why.")

@@ -15,6 +15,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from qlik_jwt.embedding.access_tokens import AccessTokenIssuer
 from qlik_jwt.embedding.forgery import HEADER_ONLY_TOKEN
 from qlik_jwt.embedding.page import EmbedPage, template
 from qlik_jwt.embedding.ratelimit import RateLimiter
@@ -22,6 +23,7 @@ from qlik_jwt.settings import Settings
 from qlik_jwt.web.bodies import read_form
 from qlik_jwt.web.errors import WebError
 from qlik_jwt.web.forgery import CSRF_HEADER, app_origin, check_request_origin
+from qlik_jwt.web.hashing import HashingGate
 from qlik_jwt.web.identity import Identify, identify_user
 from qlik_jwt.web.mint_hint import MintHint
 from qlik_jwt.web.proxy.context import QlikProxy
@@ -58,12 +60,15 @@ def page_routes(
     sign_in_path: str | None,
     hint: MintHint,
     proxy: QlikProxy | None = None,
+    frame_through_app: bool = False,
 ) -> APIRouter:
     """``GET /``: the embedding page for a signed-in user.
 
     Without a user it redirects to ``sign_in_path``, or answers 401 when there is none.
     With ``proxy`` (proxy mode) the page's Qlik calls go to this app, which logs in for
     the browser: the page gets no token URL, and its proxy cookie when it has none yet.
+    With ``frame_through_app`` (direct mode, login mode ``impersonation``) only the
+    ``/single/`` iframe goes through this app.
     """
     router = APIRouter()
     layout = Layout()
@@ -94,6 +99,7 @@ def page_routes(
             csrf_token=HEADER_ONLY_TOKEN if session is None else session.csrf_token,
             session_likely=hint.likely(request),
             proxy_origin=None if proxy is None else app_origin(request, settings.public_origin),
+            frame_origin=app_origin(request, settings.public_origin) if frame_through_app else None,
         )
         body = layout.render(
             "Embedded analytics",
@@ -115,13 +121,17 @@ def sign_in_routes(
     users: UserStore,
     cookie: HostSessionCookie,
     limiter: RateLimiter,
+    hashing: HashingGate,
     hint: MintHint,
     proxy: QlikProxy | None = None,
+    access_tokens: AccessTokenIssuer | None = None,
 ) -> APIRouter:
     """``GET``/``POST /sign-in`` and ``POST /sign-out`` for the built-in user store.
 
-    ``limiter`` caps sign-in attempts per user name (password guessing), right or wrong.
-    Sign-out also drops the Qlik session ``proxy`` holds for the browser.
+    ``limiter`` caps sign-in attempts per user name (password guessing), right or wrong;
+    ``hashing`` how many password checks run at once (memory), in all and per address.
+    Sign-out also drops the Qlik session ``proxy`` holds for the browser, and revokes the
+    user's cached access tokens (login mode ``impersonation``).
     """
     router = APIRouter()
     layout = Layout()
@@ -155,7 +165,13 @@ def sign_in_routes(
             )
             refused.headers["Retry-After"] = limiter.retry_after(wait)
             return refused
-        user = await run_in_threadpool(users.authenticate, form["username"], form["password"])
+        client = request.client.host if request.client else None
+        try:
+            user = await hashing.run(client, users.authenticate, form["username"], form["password"])
+        except WebError as busy:
+            refused = render(f"{busy.message} {busy.fix}", form["username"], busy.status)
+            refused.headers.update(busy.headers)
+            return refused
         if user is None:
             return render("Unknown user name or wrong password.", form["username"], 401)
         old = cookie.session(request)
@@ -177,6 +193,9 @@ def sign_in_routes(
             if not hmac.compare_digest(form["csrf_token"].encode(), session.csrf_token.encode()):
                 raise WebError(403, "csrf-token-mismatch", "The sign-out form is stale.")
             cookie.sessions.delete(session.id)
+            user = users.get(session.user_id) if access_tokens is not None else None
+            if access_tokens is not None and user is not None:
+                await run_in_threadpool(access_tokens.revoke, user.subject)
         response = RedirectResponse(
             "/sign-in", status_code=303, headers={**NO_STORE, **CLEAR_SITE_DATA}
         )

@@ -1,10 +1,12 @@
 """Security headers on every response of the web app (pure ASGI middleware).
 
-The Content-Security-Policy lets our page load only its own scripts and styles, talk to
+The Content-Security-Policy lets our page load only its own scripts and styles (plus the
+inline styles Qlik's charts insert), talk to
 itself and to the tenant (HTTPS and its websocket), frame only the tenant, and be framed
 only by itself. In proxy mode the tenant is reached through the app itself, so ``'self'``
-is all the page may connect to or frame. Answers that carry their own policy (a proxied
-``/single/`` page) keep it.
+is all the page may connect to or frame; in direct mode with login mode ``impersonation``
+the page talks to the tenant but frames ``/single/`` through the app (``'self'``). Answers
+that carry their own policy (a proxied ``/single/`` page) keep it.
 """
 
 from __future__ import annotations
@@ -16,9 +18,12 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 __all__ = ["SecurityHeadersMiddleware", "content_security_policy"]
 
 
-def content_security_policy(tenant_url: str | None, *, proxy: bool = False) -> str:
+def content_security_policy(
+    tenant_url: str | None, *, proxy: bool = False, frame_through_app: bool = False
+) -> str:
     """Our page's CSP, allowing ``tenant_url`` for connect-src and frame-src; in proxy mode
-    the page reaches Qlik (HTTP, websocket and frame) only through this app: ``'self'``."""
+    the page reaches Qlik (HTTP, websocket and frame) only through this app: ``'self'``;
+    with ``frame_through_app`` only the frame does."""
     connect = ["'self'"]
     frame = ["'none'"]
     if proxy:
@@ -27,11 +32,13 @@ def content_security_policy(tenant_url: str | None, *, proxy: bool = False) -> s
         parts = urlsplit(tenant_url)
         socket_scheme = "wss" if parts.scheme == "https" else "ws"
         connect += [tenant_url, f"{socket_scheme}://{parts.netloc}"]
-        frame = [tenant_url]
+        frame = ["'self'"] if frame_through_app else [tenant_url]
     directives = {
         "default-src": ["'none'"],
         "script-src": ["'self'"],
-        "style-src": ["'self'"],
+        # Qlik's charts (stardust's MUI/emotion, sn-table's styled-components) insert <style>
+        # elements at run time; scripts stay 'self' only.
+        "style-src": ["'self'", "'unsafe-inline'"],
         "img-src": ["'self'", "data:"],
         "connect-src": connect,
         "frame-src": frame,
@@ -45,9 +52,18 @@ def content_security_policy(tenant_url: str | None, *, proxy: bool = False) -> s
 class SecurityHeadersMiddleware:
     """Adds CSP, nosniff, referrer policy and framing rules unless a route set its own."""
 
-    def __init__(self, app: ASGIApp, *, tenant_url: str | None, proxy: bool = False) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        tenant_url: str | None,
+        proxy: bool = False,
+        frame_through_app: bool = False,
+    ) -> None:
         self.app = app
-        policy = content_security_policy(tenant_url, proxy=proxy)
+        policy = content_security_policy(
+            tenant_url, proxy=proxy, frame_through_app=frame_through_app
+        )
         self.headers = [
             (b"content-security-policy", policy.encode()),
             (b"x-content-type-options", b"nosniff"),

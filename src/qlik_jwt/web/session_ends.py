@@ -122,10 +122,11 @@ class SessionEnds:
         self._held.setdefault(owner, set()).add(holding)
         return holding
 
-    async def end(self, owner: str, reason: str) -> None:
-        """End ``owner`` here and on every instance the broadcast reaches."""
+    async def end(self, owner: str, reason: str, *, everywhere: bool = True) -> None:
+        """End ``owner`` here and, unless ``everywhere`` is False (nothing of it can be open
+        elsewhere), on every instance the broadcast reaches."""
         await self._ended(owner, reason)
-        if self.broadcast is not None:
+        if everywhere and self.broadcast is not None:
             try:
                 await self.broadcast.publish(owner, reason)
             except Exception as exc:  # the local end stands; say why others missed it

@@ -13,7 +13,16 @@ from pathlib import Path
 
 import httpx
 import pytest
-from bench import emulator_login, impersonation, mint, profile, proxy, token_endpoint
+from bench import (
+    emulator_login,
+    first_chart,
+    impersonation,
+    mint,
+    profile,
+    proxy,
+    sign_out,
+    token_endpoint,
+)
 from bench.loadgen import Load, parse_wrk
 from bench.machine import cpu_seconds, facts
 
@@ -40,6 +49,25 @@ def test_impersonation_prints_its_table_and_counts_one_grant_per_user(
     assert "| cached access_token/s |" in out
     assert "12 (3 users x 4, 8 threads): 3 grants" in out
     assert "(reloads): 0 grants" in out
+    assert met
+
+
+def test_sign_out_prints_its_table_for_one_and_two_instances(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    met = sign_out.main(["--rounds", "1"])
+    out = capsys.readouterr().out
+    assert "| one instance, SQLite | 1 |" in out
+    assert "| two instances, one Redis (socket on A, sign-out on B) | 1 |" in out
+    assert met
+
+
+def test_first_chart_prints_its_times_and_the_pages_javascript(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    met = first_chart.main(["--rounds", "1", "--modes", "proxy"])
+    out = capsys.readouterr().out
+    assert "| proxy | 1 |" in out and "| stardust.js |" in out and "| **ours** |" in out
     assert met
 
 

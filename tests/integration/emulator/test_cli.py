@@ -9,7 +9,10 @@ import httpx
 from typer.testing import CliRunner
 
 from qlik_jwt.cli import app
+from qlik_jwt.emulator.engine import load_app_folder
 from tests.support.servers import ServerProcess, free_port, qlik_jwt_command
+
+MOVIES = Path(__file__).resolve().parents[3] / "examples" / "apps" / "movies"
 
 
 def test_the_emulator_command_serves_and_prints_what_it_holds(tmp_path: Path) -> None:
@@ -27,6 +30,8 @@ def test_the_emulator_command_serves_and_prints_what_it_holds(tmp_path: Path) ->
         "app|7;Seven;seven@example.com;Ops",
         "--fail",
         "GET /api/v1/groups=503x1",
+        "--app",
+        str(MOVIES),
     )
     url = f"http://127.0.0.1:{port}"
     server = ServerProcess(args, f"{url}/api/v1/csrf-token", env={"HOME": str(tmp_path)}).start()
@@ -47,6 +52,9 @@ def test_the_emulator_command_serves_and_prints_what_it_holds(tmp_path: Path) ->
         assert item["resourceId"] in output
     assert "app|7" in output
     assert db.exists()
+    movies = load_app_folder(MOVIES)
+    assert movies.id in {item["resourceId"] for item in items}  # listed like the samples
+    assert f"app                : Movies ({movies.id})" in output
 
 
 def test_https_serves_with_a_generated_certificate(tmp_path: Path) -> None:
@@ -105,3 +113,11 @@ def test_an_unusable_state_file_exits_2_naming_db(tmp_path: Path) -> None:
         assert result.exit_code == 2, (db, result.output)
         assert "--db: cannot hold the emulator's state" in result.output and shown in result.output
         assert "Traceback" not in result.output
+
+
+def test_a_malformed_app_folder_is_refused_at_start(tmp_path: Path) -> None:
+    (tmp_path / "app.json").write_text('{"id": "a1", "name": "Broken"}')
+    result = CliRunner().invoke(app, ["emulator", "--db", ":memory:", "--app", str(tmp_path)])
+    assert result.exit_code == 2, result.output
+    assert str(tmp_path) in result.output and "has no table" in result.output
+    assert "Add one CSV file per table" in result.output

@@ -244,10 +244,10 @@ def test_a_blank_sign_in_field_is_400_naming_it(emulator: RunningEmulator) -> No
         assert answer.status_code == 400 and reasons(answer) == ["invalid_request"]
         assert answer.json()["errors"][0]["detail"].startswith("subject: ")
         # nothing was used up: the same state signs in with a real subject
-        done = client.post("/login/emulator", data={**form, "subject": " emulator|b "})
+        done = client.post("/login/emulator", data={**form, "subject": " emulator|ada "})
         assert done.status_code == 303
     users = emulator.admin.get("/api/v1/users").json()["data"]
-    assert "emulator|b" in {u["subject"] for u in users}
+    assert "emulator|ada" in {u["subject"] for u in users}
     assert "" not in {u["subject"].strip() for u in users}
 
 

@@ -5,15 +5,33 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from websockets.exceptions import ConnectionClosed
+from websockets.sync.client import connect
 
 from qlik_jwt.embedding.tokens import AUDIT_LOGGER
+from qlik_jwt.settings import Settings
 from qlik_jwt.signer import TokenSigner
 from tests.support.emulator import RunningEmulator
 from tests.support.hosts import page_bootstrap, provisioned_settings, running_host, sign_in
+from tests.support.proxy import cookie_header
 from tests.support.webapp import ADA
+
+
+def _proxy_settings(
+    emulator: RunningEmulator, signer: TokenSigner, key_dir: Path, tmp_path: Path
+) -> Callable[[str], Settings]:
+    """The host app's settings in proxy mode, for the emulator provisioned for ``signer``."""
+    return provisioned_settings(
+        emulator,
+        signer,
+        (key_dir / "certificate.pem").read_bytes(),
+        web_mode="proxy",
+        proxy_session_store=f"sqlite:///{tmp_path / 'proxy.sqlite3'}",
+    )
 
 
 def test_the_host_app_logs_in_for_the_browser_and_forwards_qlik(
@@ -24,13 +42,7 @@ def test_the_host_app_logs_in_for_the_browser_and_forwards_qlik(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     caplog.set_level(logging.INFO, logger=AUDIT_LOGGER)
-    settings_for = provisioned_settings(
-        emulator,
-        signer,
-        (key_dir / "certificate.pem").read_bytes(),
-        web_mode="proxy",
-        proxy_session_store=f"sqlite:///{tmp_path / 'proxy.sqlite3'}",
-    )
+    settings_for = _proxy_settings(emulator, signer, key_dir, tmp_path)
     with running_host("fastapi", settings_for, signer=signer, clock=emulator.clock) as host:
         with host.client() as anonymous:
             refused = anonymous.get("/api/v1/users/me")
@@ -49,3 +61,28 @@ def test_the_host_app_logs_in_for_the_browser_and_forwards_qlik(
             assert client.post("/qlik/token", headers={"Origin": host.url}).status_code == 404
     mints = [json.loads(r.getMessage()) for r in caplog.records if r.name == AUDIT_LOGGER]
     assert [(m["sub"], m["via"]) for m in mints] == [("demo|ada", "proxy")]
+
+
+def test_the_host_apps_sign_out_closes_the_engine_socket(
+    emulator: RunningEmulator, signer: TokenSigner, key_dir: Path, tmp_path: Path
+) -> None:
+    settings_for = _proxy_settings(emulator, signer, key_dir, tmp_path)
+    with (
+        running_host("fastapi", settings_for, signer=signer, clock=emulator.clock) as host,
+        host.client() as client,
+    ):
+        sign_in(client, ADA.username, ADA.password)
+        bootstrap = page_bootstrap(client)
+        url = host.url.replace("http", "ws", 1) + f"/app/{emulator.app_id}"
+        headers = {"Cookie": cookie_header(client)}
+        with connect(url, origin=host.url, additional_headers=headers) as websocket:  # type: ignore[arg-type]
+            answer = client.post(
+                "/sign-out",
+                data={"csrf_token": bootstrap["csrfToken"]},
+                headers={"Origin": host.url},
+            )
+            assert answer.status_code == 303
+            with pytest.raises(ConnectionClosed):
+                while True:
+                    websocket.recv(timeout=5)
+        assert (websocket.close_code, websocket.close_reason) == (4401, "signed-out")

@@ -196,6 +196,7 @@ def test_config_is_public_and_holds_no_secret(host: RunningHost, emulator: Runni
         "appId",
         "objectId",
         "sheetId",
+        "chartObjectIds",
         "loginMode",
     }
     assert answer.json()["tenantUrl"] == emulator.url

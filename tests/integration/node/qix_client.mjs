@@ -5,7 +5,6 @@ import WebSocket from 'ws';
 import {
   QixError, createHypercube, fetchHypercube, openDoc, openSession, readAllRows,
 } from '../../../src/qlik_jwt/web/static/qix.js';
-import { barChartSvg, hypercubeBars, hypercubeTableHtml } from '../../../src/qlik_jwt/web/static/chart.js';
 
 const [base, appId, deniedId] = process.argv.slice(2);
 
@@ -41,10 +40,6 @@ out.badParams = await failure(session.call(doc.handle, 'GetObject', [42]));
 await session.call(cube.handle, 'SelectHyperCubeValues', ['/qHyperCubeDef', 0, [0], false]);
 await session.call(doc.handle, 'DestroySessionObject', [cube.id]);
 out.changes = changes;
-const hyperCube = { ...cube.layout.qHyperCube, qDataPages: [{ qMatrix: out.rows }] };
-out.bars = hypercubeBars(hyperCube);
-out.svg = barChartSvg(hyperCube, { id: 'customers' });
-out.table = hypercubeTableHtml(hyperCube, { caption: 'Customers <top>' });
 await session.close();
 out.afterClose = await failure(session.call(doc.handle, 'GetAppLayout', []));
 

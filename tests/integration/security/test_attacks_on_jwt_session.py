@@ -118,18 +118,28 @@ def test_jwt_session_answers_every_attack_as_catalogued(
     assert len(tenant.tenant.identity_providers.all()) == 1  # injections changed nothing
 
 
-def test_a_token_for_the_administrators_subject_is_an_administrator_session(
+def test_no_session_reaches_the_emulators_administrator(
     tenants: Tenants, rsa_key: rsa.RSAPrivateKey
 ) -> None:
-    """What the signing key is worth: whoever holds it can log in as the tenant admin."""
+    """A token for the admin key's user is refused; a session, even one of a state file that
+    holds an administrator's session, never answers the admin APIs: only the key does."""
     tenant = tenants.get({})
     signer = TokenSigner(rsa_key, KID, ISSUER, clock=tenant.clock)
     admin = UserClaims(ADMIN_SUBJECT, "Anyone", "anyone@example.com", False)
-    nobody = UserClaims("attacks|nobody", "Nobody", "nobody@example.com", False)
-    as_admin, as_user = tenant.login(signer, admin), tenant.login(signer, nobody)
-    try:
-        assert as_admin.get("/api/v1/users").status_code == 200
-        assert as_user.get("/api/v1/users").status_code == 403
-    finally:
-        as_admin.close()
-        as_user.close()
+    with tenant.client() as client:
+        refused = client.post(
+            "/login/jwt-session", headers={"Authorization": f"Bearer {signer.mint(admin)}"}
+        )
+        assert refused.status_code == 403 and reasons(refused) == ["administrator_login"]
+        assert "set-cookie" not in refused.headers
+
+    state = tenant.tenant
+    old = state.sessions.start(state.admin.id, now=state.now())
+    with tenant.client() as as_admin:
+        for name, value in ((SESSION_COOKIE, old.sid), (CSRF_COOKIE, old.csrf_token)):
+            as_admin.cookies.set(name, value)
+            as_admin.cookies.set(f"{name}.sig", state.cookies.sign(name, value))
+        assert as_admin.get("/api/v1/users/me", follow_redirects=True).status_code == 200
+        denied = as_admin.get("/api/v1/users")
+        assert denied.status_code == 403 and reasons(denied) == ["not_admin"]
+    assert tenant.admin.get("/api/v1/users").status_code == 200

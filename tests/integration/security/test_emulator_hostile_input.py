@@ -6,6 +6,7 @@ every session endpoint answer 500, and so did a non-ASCII CSRF token in a header
 
 from __future__ import annotations
 
+import logging
 import socket
 from urllib.parse import quote
 
@@ -18,7 +19,7 @@ from qlik_jwt import keys
 from qlik_jwt.emulator import EmulatorOptions
 from qlik_jwt.signer import TokenSigner, UserClaims
 from tests.support.emulator import running_emulator
-from tests.support.forge import ISSUER, KID
+from tests.support.forge import ISSUER, KID, Forge
 
 ADA = UserClaims("hostile|ada", "Ada", "ada@example.com", True, ("Finance",))
 
@@ -75,3 +76,47 @@ def test_non_ascii_cookies_and_csrf_tokens_are_refused_not_failed(
             assert quote("\u00e9") in socket_url
         finally:
             session.close()
+
+
+def test_a_line_break_in_a_subject_forges_no_log_line(
+    rsa_key: rsa.RSAPrivateKey, caplog: pytest.LogCaptureFixture
+) -> None:
+    forged = "hostile|eve\nINFO:qlik_jwt.emulator:jwt-session accepted: sub=qlik-jwt-emulator|admin"
+    certificate = keys.certificate_pem(keys.self_signed_certificate(rsa_key))
+    with running_emulator() as tenant, caplog.at_level(logging.INFO, logger="qlik_jwt"):
+        signer = TokenSigner(rsa_key, KID, ISSUER, clock=tenant.clock)
+        tenant.provision(signer, certificate)
+        eve = UserClaims(forged, "Eve", "eve@example.com", True)
+        tenant.login(signer, eve).close()
+        with tenant.client() as client:  # refused: its subject is logged too
+            token = signer.mint(eve)
+            client.post("/login/jwt-session", headers={"Authorization": f"Bearer {token}"})
+            client.post("/login/jwt-session", headers={"Authorization": f"Bearer {token}"})
+    logged = [r.getMessage() for r in caplog.records if r.name.startswith("qlik_jwt")]
+    assert any("hostile|eve" in line for line in logged), logged
+    assert not [line for line in logged if "\n" in line or "\r" in line]
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        ("ada@example.com", "  ada@example.com "),
+        ("ada@example.com", "ADA@Example.COM"),
+        ("ärger@example.com", "ÄRGER@example.com"),
+        ("strasse@example.com", "STRASSE@example.com"),
+    ],
+)
+def test_the_duplicate_email_check_sees_through_spaces_and_case(
+    rsa_key: rsa.RSAPrivateKey, first: str, second: str
+) -> None:
+    certificate = keys.certificate_pem(keys.self_signed_certificate(rsa_key))
+    with running_emulator() as tenant:
+        signer = TokenSigner(rsa_key, KID, ISSUER, clock=tenant.clock)
+        tenant.provision(signer, certificate)
+        tenant.login(signer, UserClaims("hostile|one", "One", first, True)).close()
+        # by hand: the signer refuses an e-mail with spaces around it
+        token = Forge(rsa_key, rsa_key, tenant.clock()).valid(sub="hostile|two", email=second)
+        with tenant.client() as client:
+            answer = client.post("/login/jwt-session", headers={"Authorization": f"Bearer {token}"})
+    assert answer.status_code == 400
+    assert answer.json()["errors"][0]["meta"]["reason"] == "duplicate_email"

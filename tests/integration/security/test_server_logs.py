@@ -6,6 +6,7 @@ every websocket handshake with its query (uvicorn does, whatever ``access_log`` 
 
 from __future__ import annotations
 
+import json
 import secrets
 from pathlib import Path
 
@@ -16,7 +17,7 @@ from websockets.sync.client import connect
 
 from tests.support.emulator import emulator_command
 from tests.support.servers import ServerProcess, free_port, qlik_jwt_command
-from tests.support.webapp import serve_environment
+from tests.support.webapp import ADA, page_csrf_token, serve_environment, sign_in, token_headers
 
 
 def test_the_emulator_logs_websocket_handshakes_without_the_csrf_token(tmp_path: Path) -> None:
@@ -48,3 +49,27 @@ def test_serve_logs_request_lines_without_secret_query_values(
         httpx.get(f"http://127.0.0.1:{port}/sign-in?qlik-csrf-token={csrf}&x=1")
     assert "/sign-in?qlik-csrf-token=<redacted>&x=1" in server.output
     assert csrf not in server.output
+
+
+@pytest.mark.parametrize(
+    ("trusted", "client"), [("", "127.0.0.1"), ("127.0.0.0/8", "203.0.113.66")]
+)
+def test_serve_believes_x_forwarded_for_only_from_trusted_proxies(
+    tmp_path: Path, key_dir: Path, trusted: str, client: str
+) -> None:
+    """Anyone on loopback set the audit line's client: uvicorn trusts 127.0.0.1 by default."""
+    port = free_port()
+    env = serve_environment(key_dir, port, tmp_path / "web.sqlite3", trusted_proxies=trusted)
+    base = f"http://127.0.0.1:{port}"
+    serve = qlik_jwt_command("serve", "--demo-users", "--env-file", str(tmp_path / "none.env"))
+    with (
+        ServerProcess(serve, f"{base}/healthz", env=env) as server,
+        httpx.Client(base_url=base) as browser,
+    ):
+        assert sign_in(browser, ADA.username, ADA.password).status_code == 303
+        headers = token_headers(browser, page_csrf_token(browser))
+        forged = {"X-Forwarded-For": "203.0.113.66"}
+        assert browser.post("/token", headers={**headers, **forged}).status_code == 200
+    lines = [x[x.index("{") :] for x in server.output.splitlines() if '"token-minted"' in x]
+    (line,) = [json.loads(x) for x in lines]
+    assert line["client"] == client

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from starlette.testclient import TestClient
 
 from qlik_jwt import jws
 from qlik_jwt.embedding.audit import AUDIT_LOGGER
@@ -214,6 +215,7 @@ def test_every_response_carries_the_security_headers(web: WebApp) -> None:
             anonymous.get("/token"),  # 405
             anonymous.post("/token", headers={"Origin": web.url}),  # 401
             anonymous.post("/token", headers={"Origin": "http://evil.example"}),  # 403
+            anonymous.get("/", headers={"Host": "rebound.example"}),  # 421
         ]
     with web.client() as client:
         headers = token_headers(client, page_csrf_token(client))
@@ -225,7 +227,7 @@ def test_every_response_carries_the_security_headers(web: WebApp) -> None:
             client.post("/token", headers=headers, content=b"{"),  # 400
             client.post("/sign-out", data={"csrf_token": "stale"}, headers={"Origin": web.url}),
         ]
-    assert {a.status_code for a in answers} >= {200, 303, 307, 400, 401, 403, 404, 405}
+    assert {a.status_code for a in answers} >= {200, 303, 307, 400, 401, 403, 404, 405, 421}
     for answer in answers:
         where = f"{answer.request.method} {answer.request.url.path} -> {answer.status_code}"
         for name, value in SECURITY_HEADERS.items():
@@ -236,6 +238,32 @@ def test_every_response_carries_the_security_headers(web: WebApp) -> None:
     for secret_bearing in (page, minted):  # the page inlines the CSRF token; /token a JWT
         assert secret_bearing.headers["cache-control"] == "no-store"
     assert answers[9].status_code == 404  # no interactive API docs
+
+
+@pytest.mark.parametrize("host", ["rebound.example", "rebound.example:{port}", "127.0.0.1.nip.io"])
+def test_a_host_the_app_does_not_serve_is_421_even_signed_in(web: WebApp, host: str) -> None:
+    """DNS rebinding: a page on a name pointed at the app would read it as same-origin."""
+    named = {"Host": host.format(port=web.server.port)}
+    with web.client() as client:
+        for answer in (client.get("/", headers=named), client.post("/token", headers=named)):
+            assert answer.status_code == 421
+            assert answer.json()["error"]["code"] == "unknown-host"
+            assert answer.headers["cache-control"] == "no-store"
+        assert client.get("/", headers={"Host": f"localhost:{web.server.port}"}).status_code == 200
+
+
+def test_allowed_hosts_and_the_public_origin_are_served(key_dir: Path) -> None:
+    settings = web_settings(
+        key_dir, public_origin="https://app.example.com", allowed_hosts=["intranet.example"]
+    )
+    with TestClient(make_app(settings), base_url="http://10.0.0.5:8000") as client:
+        for host, status in (
+            ("app.example.com", 200),
+            ("INTRANET.example:8443", 200),
+            ("10.0.0.5:8000", 200),
+            ("other.example", 421),
+        ):
+            assert client.get("/healthz", headers={"Host": host}).status_code == status, host
 
 
 def test_an_unexpected_failure_is_a_500_in_the_error_shape_with_the_headers(
@@ -255,5 +283,5 @@ def test_an_unexpected_failure_is_a_500_in_the_error_shape_with_the_headers(
     assert answer.headers["cache-control"] == "no-store"
     for name, value in SECURITY_HEADERS.items():
         assert answer.headers[name] == value
-    logged = [r for r in caplog.records if r.getMessage() == "unexpected error on POST /token"]
+    logged = [r for r in caplog.records if r.getMessage() == "unexpected error on POST '/token'"]
     assert len(logged) == 1 and logged[0].exc_info is not None

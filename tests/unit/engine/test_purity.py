@@ -35,6 +35,8 @@ def test_public_interface() -> None:
         "Field",
         "SampleApp",
         "UnknownObjectError",
+        "load_app_folder",
         "render_single_page",
         "sample_apps",
+        "tenant_apps",
     }

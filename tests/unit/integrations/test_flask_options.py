@@ -85,7 +85,7 @@ def test_url_prefix_reaches_the_page_and_the_routes(settings: Settings) -> None:
     page = bootstrap(app)
     assert page["tokenUrl"] == "/embed/qlik/token"
     client = app.test_client()
-    with client.get("/embed/qlik/static/chart.js") as script:  # closes the file it sends
+    with client.get("/embed/qlik/static/embed.js") as script:  # closes the file it sends
         assert script.status_code == 200
     assert client.get("/embed/qlik/static/..%2Fapp.py").status_code == 404
     assert client.get("/embed/qlik/config").get_json()["tenantUrl"] == settings.tenant_url

@@ -16,7 +16,15 @@ from qlik_jwt.web.security_headers import content_security_policy
 from qlik_jwt.web.static_files import STATIC_DIR
 from tests.support.webapp import ADA, make_app, sign_in, web_settings
 
-PUBLIC_KEYS = {"tenantUrl", "webIntegrationId", "appId", "objectId", "sheetId", "loginMode"}
+PUBLIC_KEYS = {
+    "tenantUrl",
+    "webIntegrationId",
+    "appId",
+    "objectId",
+    "sheetId",
+    "chartObjectIds",
+    "loginMode",
+}
 
 
 def bootstrap(page: str) -> dict[str, object]:
@@ -82,7 +90,9 @@ def test_security_headers_on_pages(client: TestClient, settings: Settings) -> No
     assert response.headers["referrer-policy"] == "same-origin"
     csp = response.headers["content-security-policy"]
     assert "frame-ancestors 'self'" in csp
-    assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+    # Scripts only from this app, never inline or eval; inline styles for Qlik's charts.
+    assert "script-src 'self';" in csp and "unsafe-eval" not in csp
+    assert "style-src 'self' 'unsafe-inline';" in csp
     assert f"connect-src 'self' {settings.tenant_url} wss://127.0.0.1:9443" in csp
     assert f"frame-src {settings.tenant_url}" in csp
 
@@ -99,6 +109,26 @@ def test_static_modules_are_served_with_a_javascript_type(client: TestClient) ->
     assert response.headers["content-type"].startswith("text/javascript")
     assert response.text == (STATIC_DIR / "qlik-session.js").read_text()
     assert client.get("/static/app.css").headers["content-type"].startswith("text/css")
+
+
+def test_qliks_javascript_goes_gzipped_and_revalidates_with_a_304(client: TestClient) -> None:
+    original = (STATIC_DIR / "vendor" / "stardust.js").read_bytes()
+    plain = client.get("/static/stardust.js", headers={"Accept-Encoding": "identity"})
+    assert plain.content == original and "content-encoding" not in plain.headers
+    packed = client.get("/static/stardust.js", headers={"Accept-Encoding": "gzip, br"})
+    assert packed.headers["content-encoding"] == "gzip" and packed.content == original
+    assert int(packed.headers["content-length"]) < len(original) / 2
+    assert packed.headers["vary"] == "Accept-Encoding"
+    assert packed.headers["content-type"].startswith("text/javascript")
+    again = client.get(
+        "/static/stardust.js",
+        headers={"Accept-Encoding": "gzip", "If-None-Match": packed.headers["etag"]},
+    )
+    assert again.status_code == 304 and again.content == b""
+    assert client.get("/static/stardust.js.gz").status_code == 404  # only by its own name
+    ours = client.get("/static/embed.js")
+    mine = client.get("/static/embed.js", headers={"If-None-Match": ours.headers["etag"]})
+    assert mine.status_code == 304 and "content-encoding" not in ours.headers
 
 
 @pytest.mark.parametrize(

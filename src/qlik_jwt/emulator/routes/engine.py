@@ -37,7 +37,8 @@ from qlik_jwt.emulator.auth import (
     web_integration_id,
 )
 from qlik_jwt.emulator.engine import EngineSession
-from qlik_jwt.emulator.errors import QlikError, error_response
+from qlik_jwt.emulator.errors import QlikError
+from qlik_jwt.emulator.middleware.base import refuse_websocket
 from qlik_jwt.emulator.middleware.cors import origin_refusal
 from qlik_jwt.emulator.state.users import User
 from qlik_jwt.emulator.state.web_integrations import header_origin
@@ -107,13 +108,6 @@ def authorize(websocket: WebSocket, tenant: EmulatedTenant) -> User:
     return user
 
 
-async def _refuse(websocket: WebSocket, error: QlikError, strict: bool) -> None:
-    if "websocket.http.response" in websocket.scope.get("extensions", {}):
-        await websocket.send_denial_response(error_response(error, strict=strict))
-    else:  # a server without the denial extension: close before accepting (HTTP 403)
-        await websocket.close(code=1008, reason=error.problems[0].code)
-
-
 @router.websocket("/app/{app_id}")
 @router.websocket("/app/{app_id}/identity/{identity}")
 @router.websocket("/app/{app_id}/ttl/{ttl}")
@@ -124,7 +118,7 @@ async def engine_websocket(websocket: WebSocket, app_id: str) -> None:
         user = authorize(websocket, tenant)
     except QlikError as refusal:
         log.info("engine websocket refused: %s", refusal.problems[0].reason)
-        await _refuse(websocket, refusal, tenant.options.strict)
+        await refuse_websocket(websocket, refusal, tenant.options.strict)
         return
     faults = tenant.faults.settings
     if faults.engine_delay_ms:

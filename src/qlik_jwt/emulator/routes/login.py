@@ -5,7 +5,8 @@ tenant and the named web integration (``LOGIN-8`` malformed, ``LOGIN-10`` not li
 the ``eas.rfp.<state>`` cookie and redirects to the emulator's own identity provider page
 ``/login/emulator``. Choosing a user there posts back; without the ``eas.rfp`` cookie (blocked
 in a third-party iframe, say) the callback answers 401 ``STATE-1``, otherwise the user gets
-a session and is sent to ``returnto``.
+a session and is sent to ``returnto``. Only the page's own people (the directory) sign in,
+with the name, e-mail and groups the directory holds: the form says who, never what they are.
 """
 
 from __future__ import annotations
@@ -33,12 +34,9 @@ __all__ = ["router", "validate_returnto"]
 log = logging.getLogger("qlik_jwt.emulator")
 router = APIRouter(tags=["login"])
 
-# Sign-in form fields, checked and stored without surrounding whitespace
+# The sign-in form's subject, looked up without surrounding whitespace
 Text = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=256), Form()
-]
-Email = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=3, max_length=256), Form()
 ]
 
 
@@ -149,27 +147,18 @@ def login(
 _PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Sign in: Qlik Cloud emulator</title>
 <style>body{{font-family:system-ui,sans-serif;max-width:34rem;margin:3rem auto;padding:0 1rem}}
-form{{margin:.5rem 0}} button{{padding:.4rem .8rem}} label{{display:block;margin:.4rem 0}}
-input{{width:100%;padding:.3rem}} fieldset{{margin-top:1.5rem}}</style></head>
+form{{margin:.5rem 0}} button{{padding:.4rem .8rem}}</style></head>
 <body><h1>Sign in to the emulated tenant</h1>
 <p>This page stands in for the tenant's interactive identity provider. Choose a user:</p>
 {choices}
-<fieldset><legend>Or enter a user</legend>
-<form method="post" action="/login/emulator">
-<input type="hidden" name="state" value="{state}">
-<label>Subject <input name="subject" required value="{hint}"></label>
-<label>Name <input name="name" required></label>
-<label>E-mail <input name="email" type="email" required></label>
-<label>Groups (comma-separated) <input name="groups"></label>
-<button type="submit">Sign in</button></form></fieldset></body></html>
+<p>More people: <code>qlik-jwt emulator --user 'SUBJECT;NAME;EMAIL;GROUPS'</code>, or the
+admin's <code>POST /_emulator/sign-in-users</code>.</p></body></html>
 """
 
 _CHOICE = """<form method="post" action="/login/emulator">
 <input type="hidden" name="state" value="{state}">
 <input type="hidden" name="subject" value="{subject}">
-<input type="hidden" name="name" value="{name}"><input type="hidden" name="email" value="{email}">
-<input type="hidden" name="groups" value="{groups}">
-<button type="submit">{name} ({email}; groups: {groups_shown})</button></form>
+<button type="submit"{focus}>{name} ({email}; groups: {groups_shown})</button></form>
 """
 
 
@@ -186,18 +175,19 @@ def sign_in_page(tenant: TenantDep, state: str, login_hint: str = "") -> HTMLRes
             subject=e(p.subject),
             name=e(p.name),
             email=e(p.email),
-            groups=e(",".join(p.groups)),
             groups_shown=e(", ".join(p.groups) or "none"),
+            focus=" autofocus" if login_hint and p.subject == login_hint else "",
         )
         for p in tenant.users.directory()
     )
-    body = _PAGE.format(choices=choices, state=e(state), hint=e(login_hint))
+    body = _PAGE.format(choices=choices)
     return HTMLResponse(body, headers={"Cache-Control": "no-store"})
 
 
 @router.post(
     "/login/emulator",
-    summary="Sign-in callback: check the eas.rfp state cookie, start a session, go to returnto",
+    summary="Sign-in callback: check the eas.rfp state cookie, sign in one of the page's "
+    "users, go to returnto",
     response_class=RedirectResponse,
     status_code=303,
     responses={401: ERROR_RESPONSES[401]},
@@ -207,9 +197,6 @@ def sign_in(
     tenant: TenantDep,
     state: Annotated[str, Form(min_length=1, max_length=128)],
     subject: Text,
-    name: Text,
-    email: Email,
-    groups: Annotated[str, Form(max_length=2048)] = "",
 ) -> Response:
     state_error = _login_error(
         "STATE-1",
@@ -220,15 +207,21 @@ def sign_in(
     )
     if not tenant.cookies.read_state(request.cookies, state):
         raise state_error
+    person = tenant.users.in_directory(subject)
+    if person is None:  # checked before the state is used up: the user may choose again
+        raise QlikError(
+            401,
+            detail=f"subject: {subject!r} is not one of the users this sign-in page offers; "
+            "choose one of them (add people with --user or POST /_emulator/sign-in-users).",
+            reason="not_offered",
+        )
     target = tenant.sessions.finish_login(state)
     if target is None:
         raise state_error
     now = tenant.now()
-    profile = LoginProfile(
-        subject, name, email, True, [g.strip() for g in groups.split(",") if g.strip()]
-    )
+    profile = LoginProfile(person.subject, person.name, person.email, True, person.groups)
     _, session = tenant.sign_in(profile, now=now)
-    log.info("interactive login: sub=%s", profile.subject)
+    log.info("interactive login: sub=%s", describe(profile.subject))
     response = RedirectResponse(target, status_code=303)
     https = request.url.scheme == "https"
     tenant.cookies.set_session(response, session.sid, session.csrf_token, https=https)

@@ -15,7 +15,7 @@ import secrets
 import sqlite3
 import string
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
@@ -231,6 +231,11 @@ class Database:
             self._conn.execute("PRAGMA synchronous = NORMAL")
         with self._lock:  # executescript commits on its own, so the script holds BEGIN/COMMIT
             self._conn.executescript(f"BEGIN IMMEDIATE;{SCHEMA}COMMIT;")
+
+    def function(self, name: str, function: Callable[[Any], Any]) -> None:
+        """Make ``function`` (one argument, deterministic) callable as ``name`` in SQL."""
+        with self._lock:
+            self._conn.create_function(name, 1, function, deterministic=True)
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:

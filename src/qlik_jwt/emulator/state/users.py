@@ -11,6 +11,7 @@ groups stay. The emulator's own administrator is a user too, so
 from __future__ import annotations
 
 import sqlite3
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -92,9 +93,18 @@ class DirectoryUser:
         return cls(parts[0], parts[1], parts[2], groups)
 
 
+def email_key(email: object) -> object:
+    """What two e-mails must share to be one person's: trimmed, NFKC, case-folded (Unicode,
+    not only ASCII as SQL's lower()). Qlik does not document its comparison."""
+    if not isinstance(email, str):
+        return email
+    return unicodedata.normalize("NFKC", email).strip().casefold()
+
+
 class Users:
     def __init__(self, db: Database) -> None:
         self._db = db
+        db.function("email_key", email_key)
 
     # --- reading ------------------------------------------------------------------------------
     def _with_groups(self, row: sqlite3.Row) -> User:
@@ -195,18 +205,27 @@ class Users:
     ) -> User:
         """Create or refresh the user for ``profile`` and set their identity-provider groups.
 
-        Runs inside the caller's transaction when there is one. Raises QlikError 400
+        Runs inside the caller's transaction when there is one. Raises QlikError 403
+        ``administrator_login`` for the administrator's subject (it has no sessions), 400
         ``LOGIN-12`` for a new subject whose e-mail an active user already has (when
         ``refuse_duplicate_email``). Groups that do not exist are created only with
         ``auto_create_groups``; otherwise they are dropped.
         """
         with self._db.transaction() as conn:
             existing = self.by_subject(profile.subject)
+            if existing is not None and existing.is_admin:
+                raise QlikError(
+                    403,
+                    detail=f"Subject {profile.subject!r} is the emulator's administrator, who "
+                    "is reached with the admin key or the OAuth client only, never by a login; "
+                    "sign in as another user.",
+                    reason="administrator_login",
+                )
             if existing is None:
-                if refuse_duplicate_email and profile.email:
+                if refuse_duplicate_email and email_key(profile.email):
                     clash = conn.execute(
-                        "SELECT id FROM users WHERE lower(email) = lower(?) AND status = 'active'",
-                        (profile.email,),
+                        "SELECT id FROM users WHERE email_key(email) = ? AND status = 'active'",
+                        (email_key(profile.email),),
                     ).fetchone()
                     if clash:
                         raise QlikError(
@@ -332,6 +351,15 @@ class Users:
         return [
             DirectoryUser(r["subject"], r["name"], r["email"], from_json(r["groups"])) for r in rows
         ]
+
+    def in_directory(self, subject: str) -> DirectoryUser | None:
+        """The person the sign-in page offers under ``subject``, or None."""
+        r = self._db.one("SELECT * FROM directory_users WHERE subject = ?", (subject,))
+        return (
+            DirectoryUser(r["subject"], r["name"], r["email"], from_json(r["groups"]))
+            if r
+            else None
+        )
 
     def add_to_directory(self, person: DirectoryUser) -> None:
         """Offer ``person`` on the sign-in page (replacing one with the same subject)."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from qlik_jwt.web.proxy.context import ProxyCall, QlikProxy
 from qlik_jwt.web.proxy.engine_socket import engine_routes
-from qlik_jwt.web.proxy.rest import rest_routes
+from qlik_jwt.web.proxy.rest import IFRAME_PREFIXES, rest_routes
 from qlik_jwt.web.proxy.store import (
     ProxySession,
     ProxySessionStore,
@@ -19,6 +19,7 @@ from qlik_jwt.web.proxy.store import (
 )
 
 __all__ = [
+    "IFRAME_PREFIXES",
     "ProxyCall",
     "ProxySession",
     "ProxySessionStore",

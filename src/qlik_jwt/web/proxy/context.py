@@ -1,5 +1,5 @@
 """``QlikProxy``: what every proxy route shares, and the one question each asks first —
-which signed-in user is this, and which Qlik session does the app hold for their browser?
+which signed-in user is this, and which Qlik credential does the app hold for their browser?
 
 A browser is known by a first-party cookie (``qlik-jwt-proxy``, ``__Host-`` over HTTPS,
 ``HttpOnly``, ``SameSite=Lax``) holding a random id; the Qlik session lives in the store
@@ -12,6 +12,10 @@ again, when another user appears on it, when a call finds nobody signed in, and 
 host session expires under an open websocket: the stored session is deleted for good,
 everything registered under the browser's key in :attr:`QlikProxy.ends` (engine sockets;
 on every instance) is closed, and the session is ended at the tenant.
+
+In login mode ``impersonation`` the credential is the user's access token
+(:mod:`.impersonated`): nothing is stored per browser, and an ended session revokes the
+token of the browser's user on every instance that cached one.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from starlette.requests import HTTPConnection, Request
 from starlette.responses import Response
 
 from qlik_jwt.cookieless import cookieless_jar
+from qlik_jwt.embedding.access_tokens import AccessTokenIssuer
 from qlik_jwt.embedding.tokens import TokenMinter
 from qlik_jwt.settings import Settings
 from qlik_jwt.signer import UserClaims
@@ -35,8 +40,16 @@ from qlik_jwt.tls import tls_context
 from qlik_jwt.web.cookies import FirstPartyCookie
 from qlik_jwt.web.errors import WebError
 from qlik_jwt.web.identity import Identify, identify_user
+from qlik_jwt.web.proxy.credentials import CredentialSource, TenantCredential
+from qlik_jwt.web.proxy.impersonated import ImpersonatedSessions
 from qlik_jwt.web.proxy.sessions import QlikSessions
-from qlik_jwt.web.proxy.store import ProxySession, open_broadcast, open_session_store, store_key
+from qlik_jwt.web.proxy.store import (
+    ProxySession,
+    ProxySessionStore,
+    open_broadcast,
+    open_session_store,
+    store_key,
+)
 from qlik_jwt.web.proxy.tenant_http import TenantPool
 from qlik_jwt.web.session_ends import SIGNED_OUT, USER_CHANGED, SessionEnds
 
@@ -51,19 +64,22 @@ MAX_CONNECT_SECONDS = 5.0
 
 @dataclass(frozen=True)
 class ProxyCall:
-    """One proxied call: the user, the browser's store key, the Qlik session, whether it
+    """One proxied call: the user, the browser's store key, the Qlik credential, whether it
     was made just now (``fresh``), and a new cookie value to set on the answer, if any."""
 
     user: UserClaims
     key: str
-    session: ProxySession
+    session: TenantCredential
     fresh: bool
     new_cookie: str | None
     client: str | None  # the browser's address, for the audit line of a login
 
 
 class QlikProxy:
-    """The tenant client, the session store and the browser cookie of proxy mode.
+    """The tenant client, the credential source and the browser cookie of proxy mode.
+
+    Login mode ``jwt`` logs in with ``minter`` and keeps Qlik sessions in the session store;
+    ``impersonation`` adds the user's access token from ``access_tokens``.
 
     ``session_deadline`` says when a connection's host session expires, so that its open
     websockets close then; without it they are re-identified every
@@ -77,6 +93,7 @@ class QlikProxy:
         *,
         identify: Identify,
         minter: TokenMinter,
+        access_tokens: AccessTokenIssuer | None = None,
         clock: Callable[[], float] = time.time,
         session_deadline: SessionDeadline | None = None,
     ) -> None:
@@ -101,15 +118,27 @@ class QlikProxy:
             timeout=self.timeout,
             connect_timeout=min(self.timeout, MAX_CONNECT_SECONDS),
         )
-        self.store = open_session_store(
-            settings.proxy_session_store, lifetime=settings.web_session_lifetime, clock=clock
-        )
-        self.sessions = QlikSessions(
-            http=self.http, minter=minter, store=self.store, clock=clock, replaced=self._replaced
-        )
+        self.store: ProxySessionStore | None = None
+        self.sessions: CredentialSource
         self.ends = SessionEnds(broadcast=open_broadcast(settings.proxy_session_store), clock=clock)
         self.ends.ender = self.end_key
-        self.ends.on_end(self._ended)
+        if access_tokens is not None:
+            impersonated = ImpersonatedSessions(access_tokens)
+            self.ends.on_end(impersonated.ended)
+            self.sessions = impersonated
+        else:
+            self.store = open_session_store(
+                settings.proxy_session_store, lifetime=settings.web_session_lifetime, clock=clock
+            )
+            qlik_sessions = QlikSessions(
+                http=self.http,
+                minter=minter,
+                store=self.store,
+                clock=clock,
+                replaced=self._replaced,
+            )
+            self.ends.on_end(qlik_sessions.ended)  # its copies, wherever the end came from
+            self.sessions = qlik_sessions
         self.cookie = FirstPartyCookie(COOKIE_BASE_NAME, settings.public_origin)
         self.identify = identify
         self.session_deadline = session_deadline
@@ -148,7 +177,8 @@ class QlikProxy:
         user = await self.user(connection)
         key, new_cookie = self.browser_key(connection)
         client = connection.client.host if connection.client else None
-        session, fresh = await self.sessions.current(user, key, client)
+        path = connection.url.path
+        session, fresh = await self.sessions.current(user, key, client, path=path)
         return ProxyCall(user, key, session, fresh, new_cookie, client)
 
     def give_cookie(self, connection: HTTPConnection, response: Response) -> None:
@@ -184,12 +214,11 @@ class QlikProxy:
         session = await self.sessions.stored(key)
         if session is not None:
             await self.sessions.forget(key)
-        await self.ends.end(key, reason)
+        # Without a stored session no instance can have opened anything since; an end that
+        # deleted it has told the others already (and strangers' cookies cost no publish).
+        await self.ends.end(key, reason, everywhere=session is not None)
         if session is not None:
             await self.sessions.log_out(session)
-
-    async def _ended(self, key: str, reason: str) -> None:
-        self.sessions.drop_cached(key)
 
     async def _replaced(self, key: str, previous: ProxySession) -> None:
         await self.ends.end(key, USER_CHANGED)
@@ -199,7 +228,8 @@ class QlikProxy:
         await self.ends.aclose()
         await self.http.aclose()
         await self.pool.aclose()
-        await self.store.close()
+        if self.store is not None:
+            await self.store.close()
 
 
 def _as_request(connection: HTTPConnection) -> Request:

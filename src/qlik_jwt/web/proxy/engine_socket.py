@@ -34,23 +34,22 @@ import logging
 
 import httpx
 from fastapi import APIRouter, WebSocket
-from fastapi.responses import JSONResponse
 from starlette.websockets import WebSocketDisconnect
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
 from websockets.typing import Subprotocol
 
-from qlik_jwt.web.errors import WebError
+from qlik_jwt.web.errors import WebError, refuse_websocket
 from qlik_jwt.web.forgery import check_request_origin
 from qlik_jwt.web.proxy.context import ProxyCall, QlikProxy
+from qlik_jwt.web.proxy.credentials import TenantCredential
 from qlik_jwt.web.proxy.failures import (
     engine_refused,
     session_refused,
     tenant_failure,
     timeout_failure,
 )
-from qlik_jwt.web.proxy.headers import CSRF_HEADER, bad_path_reason, tenant_query
-from qlik_jwt.web.proxy.store import ProxySession
+from qlik_jwt.web.proxy.headers import bad_path_reason, tenant_query
 
 __all__ = ["MAX_MESSAGE_BYTES", "SESSION_ENDED", "engine_routes", "sendable_close_code"]
 
@@ -81,13 +80,12 @@ def _tenant_url(proxy: QlikProxy, websocket: WebSocket) -> str:
     return f"{base}{raw_path.decode('latin-1')}" + (f"?{query}" if query else "")
 
 
-async def _open(proxy: QlikProxy, websocket: WebSocket, session: ProxySession) -> ClientConnection:
+async def _open(
+    proxy: QlikProxy, websocket: WebSocket, session: TenantCredential
+) -> ClientConnection:
     url = _tenant_url(proxy, websocket)
-    # The CSRF token goes in a header, as Qlik's own Node client sends it: never in a URL.
-    headers = {CSRF_HEADER: session.csrf_token}
-    cookie = session.cookie_header(proxy.tenant_url + websocket.url.path)
-    if cookie:
-        headers["Cookie"] = cookie
+    # Qlik's CSRF token goes in a header, as Qlik's own Node client sends it: never in a URL.
+    headers = session.headers(url, csrf=True)
     requested = websocket.scope.get("subprotocols") or []
     return await connect(
         url,
@@ -134,12 +132,7 @@ async def _open_renewing(
 
 async def _refuse(websocket: WebSocket, refusal: WebError) -> None:
     log.info("engine websocket refused: %s", refusal.code)
-    if "websocket.http.response" in websocket.scope.get("extensions", {}):
-        headers = {"Cache-Control": "no-store", **refusal.headers}
-        body = JSONResponse(refusal.as_dict(), status_code=refusal.status, headers=headers)
-        await websocket.send_denial_response(body)
-    else:  # a server without the denial extension: a close before accepting (HTTP 403)
-        await websocket.close(code=1008, reason=refusal.code)
+    await refuse_websocket(websocket, refusal)
 
 
 async def _browser_to_tenant(browser: WebSocket, tenant: ClientConnection) -> bool:

@@ -16,7 +16,7 @@ cache or by the browser for its next user: each gets ``Cache-Control: private, n
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from urllib.parse import parse_qsl, unquote, urlencode
 
 __all__ = [
@@ -32,6 +32,7 @@ __all__ = [
 
 CSRF_HEADER = "qlik-csrf-token"
 CSRF_PARAMETER = "qlik-csrf-token"
+CREDENTIAL_PARAMETERS = frozenset({CSRF_PARAMETER, "accessToken"})
 STATIC_PREFIXES = ("/resources/", "/assets/")
 USER_SPECIFIC = "private, no-store"
 
@@ -136,11 +137,13 @@ def bad_path_reason(path: str) -> str | None:
     return None
 
 
-def tenant_query(raw_query: bytes) -> str:
-    """The browser's query string for the tenant: its own ``qlik-csrf-token`` dropped (the
-    proxy sends the real one in a header), everything else unchanged."""
+def tenant_query(raw_query: bytes, added: Mapping[str, str] | None = None) -> str:
+    """The browser's query string for the tenant: its own ``qlik-csrf-token`` and
+    ``accessToken`` dropped (the proxy sends the real credential), then ``added`` (the
+    credential's own parameters); everything else unchanged."""
     query = raw_query.decode("latin-1")
     pairs = parse_qsl(query, keep_blank_values=True)
-    if not any(name == CSRF_PARAMETER for name, _ in pairs):
+    if not added and not any(name in CREDENTIAL_PARAMETERS for name, _ in pairs):
         return query
-    return urlencode([(name, value) for name, value in pairs if name != CSRF_PARAMETER])
+    kept = [(name, value) for name, value in pairs if name not in CREDENTIAL_PARAMETERS]
+    return urlencode(kept + list((added or {}).items()))

@@ -3,8 +3,9 @@ resources those pages load (``/resources/*``, ``/assets/*``).
 
 For each call: same-origin check on modifying methods (the proxy adds Qlik's CSRF token
 itself, so it must not do so for another site's forms), a path without dot segments, the
-user's Qlik session (logging in lazily), then the request is sent with Qlik's cookies and,
-on every method but GET/HEAD (and on ``/single/``), header ``qlik-csrf-token``. Bodies
+user's credential (:mod:`.credentials`, got lazily), then the request is sent with its
+headers: Qlik's cookies and, on every method but GET/HEAD (and on ``/single/``), header
+``qlik-csrf-token`` (login mode ``jwt``); ``Authorization: Bearer`` (``impersonation``). Bodies
 stream both ways; a body up to :data:`MAX_REPLAY_BYTES` is held so that the call can be
 sent once more after a transparent re-login when the tenant says the session has expired
 (401, or ``/single/`` redirecting to ``/login``). A second refusal is answered 502
@@ -13,7 +14,8 @@ sent once more after a transparent re-login when the tenant says the session has
 ``GET /api/v1/csrf-token`` answers 204 once the session works, without the token: the
 browser needs none, the proxy adds it. On the first such answer of each Qlik session, header
 ``qlik-jwt-login: new`` says the session is new (the page shows a new session rather than a
-reused one), whichever parallel call logged in.
+reused one), whichever parallel call logged in. With a bearer credential it answers 204
+itself: such calls need no CSRF token.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from qlik_jwt.embedding.tokens import length_within
 from qlik_jwt.web.errors import WebError, refusal_response
 from qlik_jwt.web.forgery import check_request_origin
 from qlik_jwt.web.proxy.context import ProxyCall, QlikProxy
+from qlik_jwt.web.proxy.credentials import TenantCredential
 from qlik_jwt.web.proxy.failures import session_refused, tenant_failure
 from qlik_jwt.web.proxy.headers import (
     CSRF_HEADER,
@@ -43,21 +46,22 @@ from qlik_jwt.web.proxy.headers import (
     tenant_query,
 )
 from qlik_jwt.web.proxy.login_queue import LOGIN_HEADER
-from qlik_jwt.web.proxy.store import ProxySession
 from qlik_jwt.web.proxy.tenant_http import CORE_ERRORS, as_httpx
 
-__all__ = ["FORWARDED_PREFIXES", "MAX_REPLAY_BYTES", "rest_routes"]
+__all__ = ["FORWARDED_PREFIXES", "IFRAME_PREFIXES", "MAX_REPLAY_BYTES", "rest_routes"]
 
 log = logging.getLogger("qlik_jwt.web.proxy")
 T = TypeVar("T")
 
 FORWARDED_PREFIXES = ("/api/v1", "/single", "/resources", "/assets")
+IFRAME_PREFIXES = ("/single", "/resources", "/assets")  # the /single/ page and what it loads
 METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"]
 SAFE_METHODS = frozenset({"GET", "HEAD"})
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE"})
 MAX_REPLAY_BYTES = 1024 * 1024
 CSRF_TOKEN_PATH = "/api/v1/csrf-token"
-LOGGED_IN = {"Cache-Control": "no-store", LOGIN_HEADER: "new"}
+NO_STORE = {"Cache-Control": "no-store"}
+LOGGED_IN = {**NO_STORE, LOGIN_HEADER: "new"}
 STATE_HEADERS = frozenset({b"set-cookie", CSRF_HEADER.encode("ascii")})
 
 
@@ -137,28 +141,26 @@ def _expired(answer: Answer) -> bool:
 
 
 def _tenant_headers(
-    proxy: QlikProxy, request: Request, session: ProxySession, body: Body
+    proxy: QlikProxy, request: Request, session: TenantCredential, body: Body
 ) -> list[tuple[bytes, bytes]]:
     path = request.url.path
     headers = request_headers(request.headers.items())
-    cookie = session.cookie_header(proxy.tenant_url + path)
-    if cookie:
-        headers["cookie"] = cookie
-    # Modifying calls need the CSRF token; /single/ may (Qlik's need is unknown). A header,
-    # never the query: URLs end up in logs.
-    if request.method not in SAFE_METHODS or path.startswith("/single/"):
-        headers[CSRF_HEADER] = session.csrf_token
+    # Modifying calls need the CSRF token; /single/ may (Qlik's need is unknown).
+    csrf = request.method not in SAFE_METHODS or path.startswith("/single/")
+    headers.update(session.headers(proxy.tenant_url + path, csrf=csrf))
     if body.stream is not None and "content-length" not in headers:
         headers["transfer-encoding"] = "chunked"
     return [(name.encode("latin-1"), value.encode("latin-1")) for name, value in headers.items()]
 
 
-async def _send(proxy: QlikProxy, request: Request, session: ProxySession, body: Body) -> Answer:
+async def _send(
+    proxy: QlikProxy, request: Request, session: TenantCredential, body: Body
+) -> Answer:
     """Send once; once more when a kept-alive connection turns out closed by the tenant
     before any answer (its idle timeout met the request) and the call may be repeated."""
     retry = body.replayable and request.method in IDEMPOTENT_METHODS
     raw_path: bytes = request.scope.get("raw_path") or request.url.path.encode("ascii")
-    query = tenant_query(request.scope.get("query_string", b""))
+    query = tenant_query(request.scope.get("query_string", b""), session.query())
     target = raw_path + (b"?" + query.encode("latin-1") if query else b"")
     method = request.method.encode("ascii")
     while True:
@@ -178,7 +180,7 @@ async def _send(proxy: QlikProxy, request: Request, session: ProxySession, body:
 
 async def _send_renewing(
     proxy: QlikProxy, request: Request, call: ProxyCall, body: Body
-) -> tuple[Answer, ProxySession]:
+) -> tuple[Answer, TenantCredential]:
     """Send; after an "expired" answer log in again and send once more (when the body can
     be sent again), else answer the refusal. Also returns the session finally used."""
     what = f"{request.method} {request.url.path}"
@@ -200,8 +202,8 @@ async def _send_renewing(
 
 
 async def _remembered(
-    proxy: QlikProxy, key: str, session: ProxySession, answer: Answer
-) -> ProxySession:
+    proxy: QlikProxy, key: str, session: TenantCredential, answer: Answer
+) -> TenantCredential:
     """The session updated with cookies ``answer`` sets (stored), if it sets any."""
     if not answer.sets_state():
         return session
@@ -262,6 +264,9 @@ async def forward(proxy: QlikProxy, request: Request) -> Response:
         )
     call = await proxy.call(request)
     csrf_token = request.method == "GET" and request.url.path == CSRF_TOKEN_PATH
+    if csrf_token and call.session.csrf_token is None:  # a bearer token needs no CSRF token
+        logged_in = LOGGED_IN if call.fresh else NO_STORE
+        return _answer(proxy, request, call, Response(status_code=204, headers=logged_in))
     if call.fresh and csrf_token:  # the session was made for this call: it works
         await proxy.sessions.announce(call.key, call.session)
         return _answer(proxy, request, call, Response(status_code=204, headers=LOGGED_IN))
@@ -271,13 +276,13 @@ async def forward(proxy: QlikProxy, request: Request) -> Response:
         # The session is new to the page (made by a parallel call, or renewed just now).
         await _closing_on_error(answer, proxy.sessions.announce(call.key, session))
         raw.append((LOGIN_HEADER, "new"))
-    headers = response_headers(raw, tenant_url=proxy.tenant_url, path=request.url.path)
-    encoded = [(name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in headers]
+    passed = response_headers(raw, tenant_url=proxy.tenant_url, path=request.url.path)
+    encoded = [(name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in passed]
     return _answer(proxy, request, call, Forwarded(answer, encoded))
 
 
-def rest_routes(proxy: QlikProxy) -> APIRouter:
-    """The router forwarding :data:`FORWARDED_PREFIXES` (every method but OPTIONS)."""
+def rest_routes(proxy: QlikProxy, prefixes: tuple[str, ...] = FORWARDED_PREFIXES) -> APIRouter:
+    """The router forwarding ``prefixes`` (every method but OPTIONS)."""
     router = APIRouter()
 
     async def forwarded(request: Request) -> Response:
@@ -288,7 +293,7 @@ def rest_routes(proxy: QlikProxy) -> APIRouter:
         except WebError as refusal:
             return refusal_response(refusal)
 
-    for prefix in FORWARDED_PREFIXES:
+    for prefix in prefixes:
         router.add_api_route(
             prefix + "/{path:path}", forwarded, methods=METHODS, include_in_schema=False
         )

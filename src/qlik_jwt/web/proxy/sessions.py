@@ -49,6 +49,7 @@ from qlik_jwt.embedding.tokens import TokenMinter
 from qlik_jwt.signer import MintedToken, UserClaims
 from qlik_jwt.web.errors import WebError
 from qlik_jwt.web.proxy.cookie_jar import CSRF_COOKIE, QlikCookieJar
+from qlik_jwt.web.proxy.credentials import TenantCredential
 from qlik_jwt.web.proxy.failures import (
     login_refused,
     session_refused,
@@ -112,7 +113,7 @@ class QlikSessions:
         return lock
 
     async def current(
-        self, user: UserClaims, key: str, client: str | None = None
+        self, user: UserClaims, key: str, client: str | None = None, *, path: str = ""
     ) -> tuple[ProxySession, bool]:
         """The browser's session for ``user``, logging in when there is none (or it belongs
         to another subject). The flag says whether this call just logged in. ``client``
@@ -152,7 +153,7 @@ class QlikSessions:
             task.exception()  # retrieved: a browser that gave up waiting is no error
 
     async def renew(
-        self, user: UserClaims, key: str, stale: ProxySession, client: str | None = None
+        self, user: UserClaims, key: str, stale: TenantCredential, client: str | None = None
     ) -> ProxySession:
         """A new session after the tenant refused ``stale`` (expired), unless a parallel
         request has already renewed it."""
@@ -165,9 +166,11 @@ class QlikSessions:
             return session
 
     async def remember(
-        self, key: str, session: ProxySession, response: httpx.Response
-    ) -> ProxySession:
+        self, key: str, session: TenantCredential, response: httpx.Response
+    ) -> TenantCredential:
         """Keep cookies the tenant set (or a new CSRF token it named) on a later answer."""
+        if not isinstance(session, ProxySession):
+            return session
         jar = QlikCookieJar.from_json(session.cookies)
         changed = jar.extract(response)
         csrf_token = response.headers.get(CSRF_HEADER) or session.csrf_token
@@ -177,9 +180,10 @@ class QlikSessions:
         await self._put(key, updated)
         return updated
 
-    async def announce(self, key: str, session: ProxySession) -> None:
+    async def announce(self, key: str, session: TenantCredential) -> None:
         """Note that the page has been told ``session`` is new."""
-        await self._put(key, dataclasses.replace(session, announced=True))
+        if isinstance(session, ProxySession):
+            await self._put(key, dataclasses.replace(session, announced=True))
 
     async def stored(self, key: str) -> ProxySession | None:
         """The session stored for the browser ``key``, if any (no login)."""
@@ -192,9 +196,11 @@ class QlikSessions:
                 task.cancel()  # a login still queued for the browser: nobody will use it
         await self._call(self.store.delete(key))
 
-    async def log_out(self, session: ProxySession) -> bool:
+    async def log_out(self, session: TenantCredential) -> bool:
         """End ``session`` at the tenant (see the module); True when the tenant said so.
         Never raises: a tenant that cannot be reached keeps it until it times out."""
+        if not isinstance(session, ProxySession):
+            return False
         jar = QlikCookieJar.from_json(session.cookies)
         headers = {CSRF_HEADER: session.csrf_token, "Accept": "application/json"}
         cookie = jar.header_for(self.tenant_url + LOGOUT)
@@ -289,6 +295,10 @@ class QlikSessions:
     def drop_cached(self, key: str) -> None:
         """Forget what this process knows of ``key`` (it ended, maybe on another instance)."""
         self._cached.pop(key, None)
+
+    async def ended(self, key: str, reason: str) -> None:
+        """A :class:`~qlik_jwt.web.session_ends.SessionEnds` hook: ``key`` ended."""
+        self.drop_cached(key)
 
     def _cache(self, key: str, session: ProxySession | None) -> None:
         if session is None:

@@ -24,6 +24,7 @@ from typing import Protocol
 from qlik_jwt.errors import ConfigurationError
 from qlik_jwt.settings import hide_url_password, session_store_location
 from qlik_jwt.web.proxy.cookie_jar import QlikCookieJar
+from qlik_jwt.web.proxy.headers import CSRF_HEADER
 from qlik_jwt.web.session_ends import Broadcast
 
 __all__ = [
@@ -57,9 +58,23 @@ class ProxySession:
     def __repr__(self) -> str:
         return f"ProxySession(subject={self.subject!r}, created_at={self.created_at})"
 
-    def same_login(self, other: ProxySession) -> bool:
+    def headers(self, url: str, *, csrf: bool) -> dict[str, str]:
+        """Qlik's cookies for ``url``, and with ``csrf`` header ``qlik-csrf-token`` (a
+        header, never the query: URLs end up in logs)."""
+        headers = {CSRF_HEADER: self.csrf_token} if csrf else {}
+        cookie = self.cookie_header(url)
+        if cookie:
+            headers["cookie"] = cookie
+        return headers
+
+    def query(self) -> dict[str, str]:
+        return {}
+
+    def same_login(self, other: object) -> bool:
         """Is ``other`` the same Qlik login (perhaps with cookies updated by later answers,
         or announced to the page), rather than a renewal?"""
+        if not isinstance(other, ProxySession):
+            return False
         return (self.created_at, self.csrf_token) == (other.created_at, other.csrf_token)
 
     def cookie_header(self, url: str) -> str | None:

@@ -1,9 +1,10 @@
-// The embedding page: establish a Qlik session, then show the user, the chart and the frame.
+// The embedding page: establish a Qlik session, then show the user, the charts and the frame.
 //
 // Everything the page needs is inlined by the server (#bootstrap), so the first request
 // goes to Qlik at once. Independent steps run side by side.
 
 import { createQlikSession, QlikFlowError } from "./qlik-session.js";
+import { createQlikBearerSession } from "./qlik-bearer.js";
 
 const bootstrap = JSON.parse(document.getElementById("bootstrap").textContent);
 const { config } = bootstrap;
@@ -57,33 +58,64 @@ function showFrame(qlik) {
     setStep("iframe", "skipped", "no object or sheet id configured");
     return;
   }
+  const url = qlik.singleUrl(config);
+  if (!url) {
+    setStep("iframe", "skipped", "the /single/ iframe cannot carry an access token: serve the page with the FastAPI integration or the web app, which forward it");
+    return;
+  }
   const frame = document.getElementById("qlik-iframe");
   frame.addEventListener("load", () => setStep("iframe", "done"), { once: true });
-  frame.src = qlik.singleUrl(config);
+  frame.src = url;
 }
 
-// Opens the engine socket at once; reads data only after `session.user` confirmed whose
-// session it is. Resolves when the chart is drawn.
+// Opens the engine socket at once; opens the app only after `session.user` confirmed whose
+// session it is. Resolves when every chart has drawn or failed (each cell says which).
 async function startEngine(qlik, session) {
   // Preloaded by the page; imported here so a broken chart cannot stop the login flow.
-  const { renderEngineChart } = await import("./engine-view.js");
-  return renderEngineChart({
-    url: qlik.engineUrl(config.appId, session.csrfToken),
+  const view = await import("./nebula-view.js");
+  const container = document.getElementById("charts");
+  const { app, closed } = await view.openApp({
+    url: await qlik.engineUrl(config.appId, session.csrfToken),
     appId: config.appId,
-    objectId: config.objectId,
     ready: session.user,
-    container: document.getElementById("chart"),
-    title: document.getElementById("chart-title"),
     onConnected: () => setStep("engine", "done"),
-    onClosed: engineClosed,
+    onClosed: (error) => {
+      view.failPending(container, error);
+      engineClosed(error);
+    },
   });
+  const ids = await view.objectIds(app, config);
+  if (!ids.length) {
+    throw new view.EngineError("no-objects", `App ${config.appId} has no sheet and no object ids are configured.`, {
+      fix: "Set QLIK_CHART_OBJECT_IDS (or QLIK_OBJECT_ID / QLIK_SHEET_ID) to the objects to show.",
+    });
+  }
+  const results = await view.renderCharts({
+    app,
+    closed,
+    ids,
+    container,
+    selectionsElement: document.getElementById("selections"),
+    onDrawn: () => {
+      if (!document.body.dataset.firstChartMs) {
+        document.body.dataset.firstChartMs = String(Math.round(performance.now()));
+      }
+    },
+  });
+  const failures = results.filter((result) => !result.ok);
+  if (failures.length === results.length) throw failures[0].error;
+  if (failures.length) {
+    const first = failures[0].error;
+    showProblem(first.kind, `${failures.length} of ${results.length} charts could not be drawn: ${failures.map((f) => f.id).join(", ")}. ${first.message}`, { fix: first.fix });
+  }
 }
 
 // The web app closes the engine socket with 4401 when the user's session ends (signed out
 // in another tab, another user signed in, the session expired).
 const SESSION_ENDED = 4401;
 
-function engineClosed({ code, reason }) {
+function engineClosed(error) {
+  const { code, reason } = error;
   document.body.dataset.engineClosed = `${code} ${reason}`;
   document.body.dataset.engineClosedAt = String(Date.now());
   if (code === SESSION_ENDED) {
@@ -91,6 +123,8 @@ function engineClosed({ code, reason }) {
       fix: "Sign in again (you may have signed out in another tab).",
       detail: reason,
     });
+  } else {
+    showProblem(error.kind, error.message, { fix: error.fix });
   }
 }
 
@@ -121,10 +155,15 @@ function explainEngineFailure(error, user, groups) {
       "app-access-denied",
       `Qlik refused to open app ${config.appId} for ${user.name}: none of the user's groups (${groups.join(", ") || "none"}) is granted the app's space.`,
       {
-        fix: "Grant one of these groups access to the space holding the app, or give the user a group that has it (the host app decides the groups in the token).",
+        fix:
+          config.loginMode === "impersonation"
+            ? "Grant one of these groups access to the space holding the app, or add the user to a group that has it in the tenant (an impersonation token carries no groups: the user's tenant groups apply)."
+            : "Grant one of these groups access to the space holding the app, or give the user a group that has it (the host app decides the groups in the token).",
         detail: error.message,
       },
     );
+  } else if (error.kind && error.kind !== "engine") {
+    showProblem(error.kind, error.message, { fix: error.fix || "" });
   } else {
     showProblem("engine-failed", "The Qlik engine connection failed.", { detail: error.message || String(error) });
   }
@@ -142,7 +181,8 @@ function failed(error) {
 }
 
 async function main() {
-  const qlik = createQlikSession({
+  const create = bootstrap.auth === "bearer" ? createQlikBearerSession : createQlikSession;
+  const qlik = create({
     baseUrl: bootstrap.qlikBaseUrl,
     webIntegrationId: config.webIntegrationId,
     loginMode: config.loginMode,
@@ -152,6 +192,8 @@ async function main() {
     csrfToken: bootstrap.csrfToken,
     sessionLikely: bootstrap.qlikSessionLikely,
     onWaiting: (message) => setStep("session", "waiting", message),
+    clientId: bootstrap.clientId,
+    frameBaseUrl: bootstrap.frameBaseUrl,
   });
   let session;
   let engine;

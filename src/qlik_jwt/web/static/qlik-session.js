@@ -69,6 +69,28 @@ async function appError(response) {
   });
 }
 
+// POST to this web app's token route (/token or /access-token; same origin, CSRF header) and
+// return its JSON body; a refusal becomes a QlikFlowError whose kind comes from `kinds`
+// (the refusal's code → kind; "token-refused" otherwise).
+export async function postForCredential(url, csrfHeader, csrfToken, kinds = {}) {
+  let response;
+  try {
+    response = await fetch(url, { method: "POST", credentials: "same-origin", headers: { [csrfHeader]: csrfToken } });
+  } catch (error) {
+    throw new QlikFlowError("token-refused", "This web app could not be reached.", { detail: String(error) });
+  }
+  const body = await response.json().catch(() => ({}));
+  if (!response.ok) {
+    const error = body.error || {};
+    const wait = response.headers.get("Retry-After");
+    throw new QlikFlowError(kinds[error.code] || "token-refused", error.message || `The token request failed (${response.status}).`, {
+      fix: wait ? `${error.fix || ""} Retry in ${wait} s.`.trim() : error.fix || "Reload the page.",
+      detail: error.code || "",
+    });
+  }
+  return body;
+}
+
 export function createQlikSession(options) {
   const {
     baseUrl,
@@ -163,26 +185,7 @@ export function createQlikSession(options) {
   }
 
   async function fetchToken() {
-    let response;
-    try {
-      response = await fetch(tokenUrl, {
-        method: "POST",
-        credentials: "same-origin",
-        headers: { [csrfHeader]: appCsrfToken },
-      });
-    } catch (error) {
-      throw new QlikFlowError("token-refused", "This web app could not be reached.", { detail: String(error) });
-    }
-    const body = await response.json().catch(() => ({}));
-    if (!response.ok) {
-      const error = body.error || {};
-      const wait = response.headers.get("Retry-After");
-      throw new QlikFlowError("token-refused", error.message || `The token request failed (${response.status}).`, {
-        fix: wait ? `${error.fix || ""} Retry in ${wait} s.`.trim() : error.fix || "Reload the page.",
-        detail: error.code || "",
-      });
-    }
-    return body.token;
+    return (await postForCredential(tokenUrl, csrfHeader, appCsrfToken)).token;
   }
 
   async function loginWithToken(token) {
