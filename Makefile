@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: install system-deps node-deps bench-deps demo test test-min-deps lint typecheck bench clean
+.PHONY: install system-deps node-deps bench-deps demo test test-min-deps test-wheel lint typecheck bench clean
 
 $(BIN)/.installed: pyproject.toml requirements.lock
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "qlik-jwt needs Python 3.11 or newer")'
@@ -45,7 +45,7 @@ typecheck: install
 
 test: install system-deps node-deps lint typecheck
 	$(BIN)/pytest
-	$(MAKE) test-min-deps
+	$(MAKE) test-min-deps test-wheel
 
 # Every runtime dependency at the floor pyproject.toml declares (pins derived from it by
 # .ci/min_requirements.py), in a second virtualenv: the unit and CLI tests must pass there too.
@@ -63,6 +63,11 @@ $(MIN_VENV)/.installed: pyproject.toml requirements.lock .ci/min_requirements.py
 
 test-min-deps: $(MIN_VENV)/.installed
 	$(MIN_VENV)/bin/pytest -q -p no:cacheprovider -n 2 $(MIN_TESTS)
+
+# The wheel, installed in a fresh virtualenv outside the repository: --help, token, inspect
+# and the emulator must work from it.
+test-wheel: node-deps
+	$(PYTHON) .ci/check_wheel.py
 
 # The benchmarks' load generator (Debian's wrk); `make test` does not need it.
 bench-deps: system-deps

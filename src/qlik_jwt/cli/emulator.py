@@ -53,7 +53,8 @@ def _banner(server: EmulatorServer) -> None:
 def emulator(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[
-        int | None, typer.Option(help="Port; default 8443 with --https, else 8080.")
+        int | None,
+        typer.Option(help="Port; default 8443 with --https, else 8080; 0 for any free one."),
     ] = None,
     db: Annotated[
         str | None,

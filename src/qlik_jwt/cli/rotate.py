@@ -9,14 +9,7 @@ from typing import Annotated
 import typer
 
 from qlik_jwt.cli.app import app, finite, out
-from qlik_jwt.cli.tenant_options import (
-    ApiKey,
-    EnvFile,
-    OAuthClientId,
-    OAuthClientSecret,
-    TenantUrl,
-    load_settings,
-)
+from qlik_jwt.cli.tenant_options import TenantFlags, with_tenant_flags
 
 STEP_TEXT = {
     "check": "checking the current key and its identity provider",
@@ -46,12 +39,9 @@ def countdown(seconds: float) -> None:
 
 
 @app.command("rotate-key")
+@with_tenant_flags
 def rotate_key_command(
-    env_file: EnvFile = Path(".env"),
-    tenant_url: TenantUrl = None,
-    api_key: ApiKey = None,
-    oauth_client_id: OAuthClientId = None,
-    oauth_client_secret: OAuthClientSecret = None,
+    tenant: TenantFlags,
     out_dir: Annotated[
         Path | None,
         typer.Option("--out", help="Directory for the new key pair; default: a dated one."),
@@ -85,13 +75,8 @@ def rotate_key_command(
     from qlik_jwt.admin import client_from_settings
     from qlik_jwt.admin.rotation import rotate_key
 
-    settings = load_settings(
-        env_file,
-        tenant_url=tenant_url,
-        api_key=api_key,
-        oauth_client_id=oauth_client_id,
-        oauth_client_secret=oauth_client_secret,
-    )
+    settings = tenant.load_settings()
+    env_file = tenant.env_file
 
     def announce(step: str) -> None:
         out.print(f"[bold]{step:<8}[/] {STEP_TEXT[step]}")

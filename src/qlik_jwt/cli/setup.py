@@ -9,15 +9,7 @@ import typer
 from rich.markup import escape
 
 from qlik_jwt.cli.app import app, out
-from qlik_jwt.cli.tenant_options import (
-    ApiKey,
-    AppOrigins,
-    EnvFile,
-    OAuthClientId,
-    OAuthClientSecret,
-    TenantUrl,
-    load_settings,
-)
+from qlik_jwt.cli.tenant_options import AppOrigins, TenantFlags, with_tenant_flags
 from qlik_jwt.errors import SettingsError
 
 if TYPE_CHECKING:
@@ -47,12 +39,9 @@ def plan_table(plan: SetupPlan) -> Table:
 
 
 @app.command()
+@with_tenant_flags
 def setup(
-    env_file: EnvFile = Path(".env"),
-    tenant_url: TenantUrl = None,
-    api_key: ApiKey = None,
-    oauth_client_id: OAuthClientId = None,
-    oauth_client_secret: OAuthClientSecret = None,
+    tenant: TenantFlags,
     app_origin: AppOrigins = None,
     cert: Annotated[
         Path | None,
@@ -90,14 +79,8 @@ def setup(
         setup_problems,
     )
 
-    settings = load_settings(
-        env_file,
-        tenant_url=tenant_url,
-        api_key=api_key,
-        oauth_client_id=oauth_client_id,
-        oauth_client_secret=oauth_client_secret,
-        app_origins=app_origin,
-    )
+    settings = tenant.load_settings(app_origins=app_origin)
+    env_file = tenant.env_file
     problems = setup_problems(settings)
     if problems:
         raise SettingsError(problems)

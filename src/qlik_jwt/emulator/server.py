@@ -81,8 +81,8 @@ class EmulatorServer:
     """One emulated tenant on ``host:port``, its port already taken (so a port in use is
     refused before the banner is printed), ready to :meth:`serve`.
 
-    ``port`` defaults to 8443 with ``https``, else 8080. ``db`` is an SQLite file (its
-    folder is created) or ``:memory:``; ``https`` writes a fresh self-signed certificate to
+    ``port`` defaults to 8443 with ``https``, else 8080 (0: any free port). ``db`` is an
+    SQLite file or ``:memory:``; ``https`` writes a fresh self-signed certificate to
     ``cert_dir`` (default: ``emulator-tls`` beside the state file). ``settings`` are
     ``NAME=VALUE`` options, ``users`` and ``fail`` the text forms of
     :meth:`DirectoryUser.parse` and :meth:`ForcedError.parse`, the other fault arguments
@@ -129,7 +129,7 @@ class EmulatorServer:
         sign_in_users = [DirectoryUser.parse(text) for text in users]
         state = None if db == ":memory:" else Path(db).expanduser()
         self.host = host
-        self.port = port or (8443 if https else 8080)
+        self.port = (8443 if https else 8080) if port is None else port
         self.scheme = "https" if https else "http"
         self.db = db
         try:
@@ -153,6 +153,7 @@ class EmulatorServer:
         self._socket = bind_port(
             host, self.port, field="--port", fix="Pick another port, or stop what uses it."
         )
+        self.port = int(self._socket.getsockname()[1])  # the real one when asked for 0
         try:
             home = DEFAULT_DB.parent if state is None else state.parent
             self.tls = write_tls_certificate(cert_dir or home / "emulator-tls") if https else None
