@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jwt
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -20,6 +20,9 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from qlik_jwt import contract
 from qlik_jwt.errors import ClaimsError, ConfigurationError, ContractError
 from qlik_jwt.keys import key_id_for, load_private_key
+
+if TYPE_CHECKING:
+    from qlik_jwt.settings import Settings
 
 __all__ = ["DEFAULT_LIFETIME", "MAX_BACKDATE", "MintedToken", "TokenSigner", "UserClaims"]
 
@@ -167,6 +170,31 @@ class TokenSigner:
         self.backdate = backdate
         self._clock = clock
         self._header = {"typ": "JWT", "alg": algorithm, "kid": self.key_id}
+
+    @classmethod
+    def from_settings(
+        cls,
+        settings: Settings,
+        *,
+        key: rsa.RSAPrivateKey | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> TokenSigner:
+        """The signer the settings describe: their key (or ``key`` when the caller loaded it
+        already), key id, issuer, lifetime and backdate; ``clock`` as for the constructor.
+
+        Raises SettingsError when the private key or the issuer is unset, PrivateKeyError
+        when the key does not load.
+        """
+        settings.require("private_key", "issuer")
+        assert settings.issuer is not None
+        return cls(
+            key or load_private_key(settings.private_key_source()),
+            settings.key_id,
+            settings.issuer,
+            lifetime=settings.token_lifetime,
+            backdate=settings.token_backdate,
+            clock=clock,
+        )
 
     def claims_for(self, user: UserClaims, now: float | None = None) -> dict[str, Any]:
         """The claims :meth:`mint` would sign for ``user`` at ``now`` (a fresh ``jti``)."""

@@ -4,19 +4,15 @@ from __future__ import annotations
 
 import logging
 import os
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-import uvicorn
-from fastapi import FastAPI
 from rich.markup import escape
 
-from qlik_jwt import log_redaction
 from qlik_jwt.cli.app import app, err
-from qlik_jwt.embedding.audit import AUDIT_LOGGER
-from qlik_jwt.settings import Settings
-from qlik_jwt.web import UserStore, create_app, required_settings
-from qlik_jwt.web.database import Database
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
 
 # How `serve --workers N` tells each worker process which .env file to read.
 ENV_FILE_VARIABLE = "QLIK_JWT_SERVE_ENV_FILE"
@@ -24,6 +20,8 @@ ENV_FILE_VARIABLE = "QLIK_JWT_SERVE_ENV_FILE"
 
 def audit_to_stderr() -> None:
     """One line per minted token on stderr (see :mod:`qlik_jwt.embedding.audit`; never a token)."""
+    from qlik_jwt.embedding.audit import AUDIT_LOGGER
+
     audit = logging.getLogger(AUDIT_LOGGER)
     if not audit.handlers:
         handler = logging.StreamHandler()
@@ -36,6 +34,11 @@ def audit_to_stderr() -> None:
 def worker_app() -> FastAPI:
     """The web app one worker of ``serve --workers N`` serves (a uvicorn ``--factory``):
     settings from the environment and the .env file the command was given."""
+    from qlik_jwt import log_redaction
+    from qlik_jwt.settings import Settings
+    from qlik_jwt.web import UserStore, create_app
+    from qlik_jwt.web.database import Database
+
     settings = Settings.load(env_file=os.environ.get(ENV_FILE_VARIABLE) or None)
     audit_to_stderr()
     log_redaction.install()
@@ -72,6 +75,13 @@ def serve(
 
     Refuses to start, listing every missing setting, when the settings are incomplete.
     """
+    import uvicorn
+
+    from qlik_jwt import log_redaction
+    from qlik_jwt.settings import Settings
+    from qlik_jwt.web import UserStore, create_app, required_settings
+    from qlik_jwt.web.database import Database
+
     settings = Settings.load(env_file=env_file, web_host=host, web_port=port)
     settings.require(*required_settings(settings))
     users = UserStore(Database(settings.users_db))

@@ -14,6 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 from bench import (
+    cli_startup,
     emulator_login,
     first_chart,
     impersonation,
@@ -39,6 +40,14 @@ def test_mint_prints_its_table(capsys: pytest.CaptureFixture[str]) -> None:
     out = capsys.readouterr().out
     assert "| RSA-2048 |" in out and "| RSA-4096 |" in out
     assert "target: mint >= 0.9 x raw" in out
+
+
+def test_cli_startup_prints_its_table(capsys: pytest.CaptureFixture[str]) -> None:
+    cli_startup.main(["--rounds", "1"])
+    out = capsys.readouterr().out
+    for row in ("| python -c pass |", "| qlik-jwt --help |", "| qlik-jwt token |"):
+        assert row in out
+    assert "| qlik-jwt inspect |" in out and "target: qlik-jwt --help" in out
 
 
 def test_impersonation_prints_its_table_and_counts_one_grant_per_user(
