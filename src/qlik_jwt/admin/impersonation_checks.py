@@ -157,7 +157,10 @@ def _grant(ctx: CheckContext, name: str, subject: str) -> CheckResult:
         answer = ctx.client.request("POST", "/oauth/token", json=body, authenticate=False)
         token = str(answer.json()["access_token"])
         me = ctx.client.send(
-            "GET", "/api/v1/users/me", headers={"Authorization": f"Bearer {token}"}
+            "GET",
+            "/api/v1/users/me",
+            headers={"Authorization": f"Bearer {token}"},
+            follow_redirects=True,  # Qlik answers with the user's own address
         )
         ctx.client.send("POST", "/oauth/revoke", json={"token": token})
     except TenantHTTPError as exc:

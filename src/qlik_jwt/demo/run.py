@@ -190,6 +190,8 @@ class Demo:
             web_mode=options.web_mode,
             oauth_client_id=None if impersonation is None else impersonation[0],
             oauth_client_secret=None if impersonation is None else impersonation[1],
+            # Impersonation: the web app finds or creates each user and sets their groups.
+            admin_api_key=None if impersonation is None else admin_key,
             tenant_ca_file=str(tls.certificate),
             proxy_session_store=f"sqlite:///{self.state.proxy_sessions_db}",
         )
