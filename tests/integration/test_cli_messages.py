@@ -58,6 +58,13 @@ def test_help_texts_name_only_flags_the_command_has(name: str) -> None:
     assert named_flags(" ".join(texts)) <= flags_of(command)
 
 
+@pytest.mark.parametrize("name", sorted(COMMANDS))
+def test_help_shows_no_python_types_as_metavars(name: str) -> None:
+    """Typer shows a list option's type, <list[str]>, unless the option names its value."""
+    output = runner.invoke(app, [name, "--help"]).output
+    assert "list[" not in output and "[str]" not in output, output
+
+
 @pytest.mark.parametrize("name", SETTINGS_COMMANDS)
 def test_every_setting_problem_names_only_this_commands_flags(
     name: str, monkeypatch: pytest.MonkeyPatch

@@ -96,8 +96,9 @@ def demo(
     app_origin: Annotated[
         list[str] | None,
         typer.Option(
+            metavar="ORIGIN",
             help="Another page origin to allow (an integration example, e.g. "
-            "http://localhost:8001); repeatable."
+            "http://localhost:8001); repeatable.",
         ),
     ] = None,
     app_dir: Annotated[

@@ -95,8 +95,15 @@ def serve(
     web_app = create_app(settings, user_store=users)  # checks every setting before forking
     audit_to_stderr()
     log_redaction.install()
-    where = f"http://{settings.web_host}:{settings.web_port} for {settings.tenant_url}"
+    served = f"http://{settings.web_host}:{settings.web_port}"
+    where = f"{served} for {settings.tenant_url}"
     err.print(f"serving {escape(where)}" + (f" with {workers} workers" if workers > 1 else ""))
+    if settings.public_origin is not None and settings.public_origin != served:
+        err.print(
+            f"[yellow]warning:[/] browsers must open {escape(settings.public_origin)} "
+            f"(QLIK_PUBLIC_ORIGIN, the origin the web integration lists), not {escape(served)}: "
+            "the app refuses sign-ins and tokens from any other origin."
+        )
     # The app believes X-Forwarded-* from QLIK_TRUSTED_PROXIES only (uvicorn: from loopback).
     if workers == 1:
         uvicorn.run(

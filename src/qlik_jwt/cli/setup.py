@@ -53,13 +53,16 @@ def setup(
     ] = False,
     grant: Annotated[
         list[str] | None,
-        typer.Option(help="Give this group a role in the app's space; repeat for several."),
+        typer.Option(
+            metavar="GROUP", help="Give this group a role in the app's space; repeat for several."
+        ),
     ] = None,
     space_id: Annotated[
         str | None, typer.Option(help="Space for --grant; default: the space of QLIK_APP_ID.")
     ] = None,
     role: Annotated[
-        list[str] | None, typer.Option(help="Role for --grant (default consumer); repeatable.")
+        list[str] | None,
+        typer.Option(metavar="ROLE", help="Role for --grant (default consumer); repeatable."),
     ] = None,
 ) -> None:
     """Create or update the JWT identity provider, web integration and CSP origins (login

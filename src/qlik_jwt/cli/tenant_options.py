@@ -45,6 +45,7 @@ AppOrigins = Annotated[
     typer.Option(
         "--app-origin",
         "--app-origins",
+        metavar="ORIGIN",
         help="Origin of the embedding pages; repeat for several [QLIK_APP_ORIGINS].",
     ),
 ]

@@ -27,7 +27,8 @@ def token(
         bool, typer.Option(help="State that the address is verified (never assumed).")
     ] = False,
     group: Annotated[
-        list[str] | None, typer.Option("--group", help="A group name; repeat for several.")
+        list[str] | None,
+        typer.Option("--group", metavar="NAME", help="A group name; repeat for several."),
     ] = None,
     key: Annotated[
         Path | None, typer.Option(help="Private key PEM file [QLIK_PRIVATE_KEY].")
