@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: install system-deps node-deps bench-deps demo test lint typecheck bench clean
+.PHONY: install system-deps node-deps bench-deps demo test test-min-deps test-wheel lint typecheck bench clean
 
 $(BIN)/.installed: pyproject.toml requirements.lock
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "qlik-jwt needs Python 3.11 or newer")'
@@ -45,6 +45,29 @@ typecheck: install
 
 test: install system-deps node-deps lint typecheck
 	$(BIN)/pytest
+	$(MAKE) test-min-deps test-wheel
+
+# Every runtime dependency at the floor pyproject.toml declares (pins derived from it by
+# .ci/min_requirements.py), in a second virtualenv: the unit and CLI tests must pass there too.
+MIN_VENV  := .venv-min
+MIN_TESTS := tests/unit tests/integration/test_cli_core.py tests/integration/emulator/test_cli.py \
+             tests/integration/web/test_serve_cli.py tests/integration/admin/test_setup_command.py \
+             tests/integration/security/test_attacks_on_inspect_cli.py
+
+$(MIN_VENV)/.installed: pyproject.toml requirements.lock .ci/min_requirements.py
+	$(PYTHON) -m venv --clear $(MIN_VENV)
+	$(MIN_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(PYTHON) .ci/min_requirements.py > $(MIN_VENV)/requirements.txt
+	$(MIN_VENV)/bin/python -m pip install --quiet -r $(MIN_VENV)/requirements.txt -e '.[redis,flask,django]'
+	touch $@
+
+test-min-deps: $(MIN_VENV)/.installed
+	$(MIN_VENV)/bin/pytest -q -p no:cacheprovider -n 2 $(MIN_TESTS)
+
+# The wheel, installed in a fresh virtualenv outside the repository: --help, token, inspect
+# and the emulator must work from it.
+test-wheel: node-deps
+	$(PYTHON) .ci/check_wheel.py
 
 # The benchmarks' load generator (Debian's wrk); `make test` does not need it.
 bench-deps: system-deps
@@ -56,4 +79,4 @@ bench: install node-deps bench-deps
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) node_modules $(VENDOR) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(MIN_VENV) node_modules $(VENDOR) .pytest_cache .mypy_cache .ruff_cache

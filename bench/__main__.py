@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 
 from bench import (
+    cli_startup,
     emulator_login,
     first_chart,
     impersonation,
@@ -32,6 +33,7 @@ if __name__ == "__main__":
         proxy,
         sign_out,
         sign_in_flood,
+        cli_startup,
         first_chart,
     ):
         results.append(benchmark.main([]))

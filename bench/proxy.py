@@ -44,6 +44,7 @@ from tests.support.servers import ServerProcess, free_port
 
 from bench.loadgen import Load, Target, median_load, missing_tools, run_wrk, wrk_script
 from bench.machine import REPO, cpu_seconds, print_node_peer_facts
+from bench.profile import profile
 from qlik_jwt import keys
 from qlik_jwt.admin import (
     TenantClient,
@@ -85,6 +86,7 @@ TARGET_REST_ADDED_MS = 1.0
 TARGET_WS_VS_NODE = 1.0
 TARGET_WS_ADDED_US = 100.0
 TARGET_IDLE_KB = 80.0
+PROFILE_TOP = 10
 
 
 def web_app() -> FastAPI:
@@ -197,8 +199,9 @@ def engine_load(peer: Peer, app_id: str, mode: str, *args: str) -> Iterator[Engi
 class Bench:
     """The tenant, our proxy and the Node proxy, over one Qlik session."""
 
-    def __init__(self, workdir: Path) -> None:
+    def __init__(self, workdir: Path, *, browser_deflate: bool = False) -> None:
         self.workdir = workdir
+        self.browser_deflate = browser_deflate  # permessage-deflate on our browser leg
         self.servers: list[ServerProcess] = []
         key = keys.generate_private_key(2048)
         self.key_file = workdir / "private.pem"
@@ -274,6 +277,7 @@ class Bench:
                     sys.executable, "-m", "uvicorn", "bench.proxy:web_app", "--factory",
                     "--host", "127.0.0.1", "--port", str(port), "--no-access-log",
                     "--log-level", "warning",
+                    "--ws-per-message-deflate", "true" if self.browser_deflate else "false",
                 ],
                 f"{origin}/healthz",
                 env=env,
@@ -484,19 +488,30 @@ def main(argv: list[str] | None = None) -> bool:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--idle", type=int, default=1000, help="sockets for memory per socket")
     parser.add_argument("--many-idle", type=int, default=5000, help="idle sockets in one worker")
+    parser.add_argument(
+        "--browser-deflate",
+        action=argparse.BooleanOptionalAction,
+        default=False,
+        help="our proxy negotiates permessage-deflate with the browser (serve --ws-deflate)",
+    )
+    parser.add_argument(
+        "--profile", action=argparse.BooleanOptionalAction, default=True, help="py-spy our proxy"
+    )
     args = parser.parse_args(argv)
     missing = missing_tools("wrk", "node")
     if missing:
         print(f"proxy: {', '.join(missing)} not found: run `make bench-deps node-deps`")
         return False
     with tempfile.TemporaryDirectory(prefix="qlik-jwt-bench-") as tmp:
-        bench = Bench(Path(tmp))
+        bench = Bench(Path(tmp), browser_deflate=args.browser_deflate)
         try:
             peers = bench.peers()
             samples = measure_rounds(
                 bench, peers, rounds=args.rounds, seconds=args.seconds, sockets=(50, 200)
             )
             by_name = {peer.name: peer for peer in peers}
+            # Profiled before thousands of sockets open and close, which it would count.
+            profiles = profile_ours(bench, by_name[OURS], args.seconds) if args.profile else {}
             for name in (OURS, NODE):
                 samples[name].idle_kb = measure_idle(bench, by_name[name], args.idle)
             many = measure_many_idle(bench, by_name[OURS], args.many_idle)
@@ -506,10 +521,24 @@ def main(argv: list[str] | None = None) -> bool:
         samples,
         (args.many_idle, many),
         f"## proxy  (one worker each, wrk 1 thread, {args.seconds:.0f} s per load, median of "
-        f"{args.rounds} interleaved rounds; idle memory over {args.idle:,} sockets)",
+        f"{args.rounds} interleaved rounds; idle memory over {args.idle:,} sockets; deflate on "
+        f"our browser leg: {'on' if args.browser_deflate else 'off'})",
     )
+    for load, found in profiles.items():
+        top = ", ".join(f"{name} {share:.0%}" for name, share in found[:PROFILE_TOP])
+        print(f"- where our proxy's CPU goes ({load}, py-spy, innermost frame's package): {top}")
     print_node_peer_facts("express", "http-proxy-middleware", "ws")
     return met
+
+
+def profile_ours(bench: Bench, ours: Peer, seconds: float) -> dict[str, list[tuple[str, float]]]:
+    """py-spy's package shares of our proxy under the REST load and 50 engine sockets."""
+    assert ours.pid is not None and ours.wrk is not None
+    wrk = ours.wrk
+    found = {"REST c=16": profile(ours.pid, seconds, lambda: run_wrk(wrk, seconds, 16))}
+    with engine_load(ours, bench.app_id, "rounds", "50", str(seconds)) as load:
+        found["engine round trips, 50 sockets"] = profile(ours.pid, seconds, load.run)
+    return found
 
 
 if __name__ == "__main__":

@@ -95,5 +95,5 @@ def _error(path: Path, problem: str, exc: OSError) -> ConfigurationError:
         "env_file",
         f"{problem} ({exc.strerror or type(exc).__name__})",
         str(path),
-        "Check the path and its permissions, or pass --env-file.",
+        "Check the path and its permissions.",
     )

@@ -55,6 +55,11 @@ def inspect_token(
         decoded = jws.decode(token)
     except MalformedTokenError as exc:
         rule = contract.RULES["malformed-token"]
+        text = token.decode("utf-8", "replace") if isinstance(token, bytes) else token
+        if text.strip()[:7].lower() == "bearer ":  # copied from an Authorization header
+            message = "The text starts with 'Bearer ', the Authorization header's scheme."
+            fix = "Drop the 'Bearer ' prefix and pass the token alone."
+            return Report(violations=[Violation(rule.code, message, fix)])
         return Report(violations=[Violation(rule.code, str(exc), rule.fix)])
     violations = contract.check(
         decoded.header,

@@ -70,7 +70,7 @@ def generate_private_key(bits: int = DEFAULT_BITS) -> rsa.RSAPrivateKey:
             "bits",
             "must be one of " + ", ".join(map(str, ALLOWED_BITS)),
             bits,
-            f"Use --bits {DEFAULT_BITS} (Qlik's tutorial) or --bits 2048.",
+            f"Use {DEFAULT_BITS} (Qlik's tutorial) or 2048.",
         )
     return rsa.generate_private_key(public_exponent=65537, key_size=bits)
 
@@ -184,8 +184,8 @@ def key_pair_files(directory: str | Path, *, force: bool = False) -> KeyPairFile
             "out",
             "already holds a key pair",
             str(existing[0]),
-            "Pass --force to replace it (logins signed with the old key will stop working), "
-            "or choose another directory.",
+            "Choose another directory, or replace the pair with `qlik-jwt keygen --force` "
+            "(logins signed with the old key stop working).",
         )
     return files
 
@@ -338,7 +338,7 @@ def load_private_key(
         kind = type(key).__name__.removeprefix("_").replace("PrivateKey", "")
         raise PrivateKeyError(
             field,
-            f"holds a {kind} key, not RSA; Qlik JWTs here are signed with RS256",
+            f"holds a key of type {kind}, not RSA; Qlik JWTs here are signed with RS256",
             shown,
             "Generate one with `qlik-jwt keygen`.",
         )

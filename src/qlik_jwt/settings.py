@@ -2,18 +2,32 @@
 
 Every field carries its default and help text here; the CLI, ``qlik-jwt config`` and the
 README's settings table are all derived from these fields (a test keeps the README in step).
+
+:meth:`Settings.load` reads the variables and the file itself (python-dotenv parses the
+file), rather than through pydantic-settings, whose import alone took a third of the CLI's
+start-up budget. Every value reaches the model as the text written (a list setting is split
+on commas); names match case-insensitively, as on Windows.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import os
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Any, Literal, get_origin
 from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from dotenv import dotenv_values
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 
 from qlik_jwt.contract import MAX_WINDOW_SECONDS
 from qlik_jwt.errors import ConfigurationError, SettingsError
@@ -130,17 +144,13 @@ def normalize_tenant_url(value: str) -> str:
     return f"{parts.scheme}://{host}" + (f":{port}" if port and port != default_port else "")
 
 
-class Settings(BaseSettings):
-    """Tenant, identity-provider and token settings shared by every qlik-jwt command."""
+class Settings(BaseModel):
+    """Tenant, identity-provider and token settings shared by every qlik-jwt command.
 
-    model_config = SettingsConfigDict(
-        env_prefix=ENV_PREFIX,
-        env_file=".env",
-        env_file_encoding="utf-8",
-        extra="ignore",
-        validate_default=True,
-        frozen=True,
-    )
+    Read them with :meth:`load`; the constructor takes the values as given, no variables.
+    """
+
+    model_config = ConfigDict(extra="ignore", validate_default=True, frozen=True)
 
     tenant_url: str | None = Field(
         None,
@@ -155,7 +165,7 @@ class Settings(BaseSettings):
     sheet_id: str | None = Field(
         None, description="Id of a sheet to embed in the iframe instead of one object."
     )
-    chart_object_ids: Annotated[list[str], NoDecode] = Field(
+    chart_object_ids: list[str] = Field(
         default_factory=list,
         description="Ids of the objects the page draws with nebula.js, comma-separated; "
         "default: the object of `QLIK_OBJECT_ID`, else the cells of `QLIK_SHEET_ID` "
@@ -214,14 +224,14 @@ class Settings(BaseSettings):
         description="The origin browsers use for the web app, e.g. https://app.example.com; "
         "POSTs from any other origin are refused (default: the request's own origin).",
     )
-    allowed_hosts: Annotated[list[str], NoDecode] = Field(
+    allowed_hosts: list[str] = Field(
         default_factory=list,
         description="Host names browsers use for the web app besides the public origin's, "
         "comma-separated (ports are not compared); `*` for any. IP addresses and `localhost` "
         "are always served; a request for another host gets 421 `unknown-host` (DNS "
         "rebinding).",
     )
-    trusted_proxies: Annotated[list[str], NoDecode] = Field(
+    trusted_proxies: list[str] = Field(
         default_factory=list,
         description="Addresses (IPs or networks such as 10.0.0.0/8) of the reverse proxies "
         "whose `X-Forwarded-For`/`X-Forwarded-Proto` are believed, comma-separated; default "
@@ -266,7 +276,7 @@ class Settings(BaseSettings):
     )
 
     # -- provisioning and diagnostics (`qlik-jwt setup`, `doctor`, `rotate-key`) ----------
-    app_origins: Annotated[list[str], NoDecode] = Field(
+    app_origins: list[str] = Field(
         default_factory=list,
         description="Origins (scheme://host[:port]) of the pages that embed Qlik, "
         "comma-separated; setup lists them in the web integration and CSP.",
@@ -296,12 +306,12 @@ class Settings(BaseSettings):
         "HTTPS, e.g. the emulator's; default: the system's CAs.",
     )
 
-    @field_validator(
-        "app_origins", "chart_object_ids", "allowed_hosts", "trusted_proxies", mode="before"
-    )
+    @field_validator("*", mode="before")
     @classmethod
-    def _comma_separated(cls, value: Any) -> Any:
-        if isinstance(value, str):
+    def _comma_separated(cls, value: Any, info: ValidationInfo) -> Any:
+        """A list setting given as text (a variable, the file): its comma-separated parts."""
+        annotation = cls.model_fields[str(info.field_name)].annotation
+        if isinstance(value, str) and get_origin(annotation) is list:
             return [part.strip() for part in value.split(",") if part.strip()]
         return value
 
@@ -429,26 +439,24 @@ class Settings(BaseSettings):
 
     @classmethod
     def load(cls, env_file: str | Path | None = ".env", **overrides: Any) -> Settings:
-        """Read the environment and ``env_file``, then apply ``overrides`` (``None`` = unset).
+        """The settings in ``env_file`` (when it exists), then the ``QLIK_*`` variables,
+        which win over it, then ``overrides`` (``None`` = unset), which win over both.
 
-        Raises SettingsError listing every invalid field with the value seen and the fix.
+        Raises SettingsError listing every invalid field with the value seen and the fix,
+        or naming ``env_file`` when it exists but cannot be read.
         """
-        given = {k: v for k, v in overrides.items() if v is not None}
+        values = {**_read_env_file(env_file), **_named_settings(os.environ)}
+        values.update({k: v for k, v in overrides.items() if v is not None})
         try:
-            return cls(_env_file=env_file, **given)
+            return cls(**values)
         except ValidationError as exc:
             raise SettingsError([_problem(err) for err in exc.errors()]) from None
 
     def missing(self, *fields: str) -> list[ConfigurationError]:
-        """One error for each of ``fields`` that is unset, naming its variable."""
+        """One error for each of ``fields`` that is unset, naming its variable (a command
+        line that has a flag for it adds the flag)."""
         return [
-            ConfigurationError(
-                name,
-                "is not set",
-                None,
-                f"Set {ENV_PREFIX}{name.upper()} or pass --{name.replace('_', '-')}. "
-                f"{type(self).model_fields[name].description}",
-            )
+            ConfigurationError(name, "is not set", None, setting_fix(name))
             for name in fields
             if getattr(self, name) is None
         ]
@@ -481,6 +489,41 @@ class Settings(BaseSettings):
         return shown
 
 
+def _named_settings(variables: Mapping[str, str | None]) -> dict[str, str]:
+    """The settings among ``variables``: ``QLIK_TENANT_URL`` -> ``tenant_url``; other names
+    and names without a value are left out."""
+    found = {}
+    for name, value in variables.items():
+        upper = name.upper()
+        field = upper.removeprefix(ENV_PREFIX).lower()
+        if upper.startswith(ENV_PREFIX) and field in Settings.model_fields and value is not None:
+            found[field] = value
+    return found
+
+
+def _read_env_file(env_file: str | Path | None) -> dict[str, str]:
+    """The settings a dotenv file holds; none when ``env_file`` is None or not a file."""
+    if env_file is None:
+        return {}
+    path = Path(env_file).expanduser()
+    if not path.is_file():
+        return {}
+    try:
+        return _named_settings(dotenv_values(path, encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) else f"not UTF-8 text: {exc.reason}"
+        raise SettingsError(
+            [
+                ConfigurationError(
+                    "env_file",
+                    f"cannot be read ({reason or type(exc).__name__})",
+                    str(env_file),
+                    "Make it a readable UTF-8 file of NAME=value lines.",
+                )
+            ]
+        ) from None
+
+
 def _problem(error: Any) -> ConfigurationError:
     name = str(error["loc"][0]) if error.get("loc") else "settings"
     message = str(error.get("msg", "is invalid")).removeprefix("Value error, ")
@@ -489,9 +532,14 @@ def _problem(error: Any) -> ConfigurationError:
         value = "<hidden>"
     elif name in URL_FIELDS:
         value = _hide_url_passwords(value)
+    return ConfigurationError(name, message, value, setting_fix(name))
+
+
+def setting_fix(name: str) -> str:
+    """How to give setting ``name``: its variable and what it holds (never a flag: which
+    flags exist depends on the command, and the CLI adds its own)."""
     field = Settings.model_fields.get(name)
-    fix = f"Set {ENV_PREFIX}{name.upper()}." + (f" {field.description}" if field else "")
-    return ConfigurationError(name, message, value, fix)
+    return f"Set {ENV_PREFIX}{name.upper()}." + (f" {field.description}" if field else "")
 
 
 def settings_env_names() -> dict[str, str]:

@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, overload
 
 import jwt
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -20,6 +20,9 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from qlik_jwt import contract
 from qlik_jwt.errors import ClaimsError, ConfigurationError, ContractError
 from qlik_jwt.keys import key_id_for, load_private_key
+
+if TYPE_CHECKING:
+    from qlik_jwt.settings import Settings
 
 __all__ = ["DEFAULT_LIFETIME", "MAX_BACKDATE", "MintedToken", "TokenSigner", "UserClaims"]
 
@@ -103,25 +106,54 @@ class MintedToken:
 class TokenSigner:
     """Signs Qlik JWTs for users with one RSA key.
 
-    ``private_key`` is a loaded key, a PEM path or PEM text. ``key_id`` defaults to the
-    key's RFC 7638 thumbprint. ``lifetime`` (seconds after now) and ``backdate`` (seconds
+    ``private_key`` is a loaded key, a PEM path or PEM text. ``key_id`` (None or left out:
+    ``TokenSigner(key, issuer="…")``) defaults to the key's RFC 7638 thumbprint; ``issuer``
+    is required. ``lifetime`` (seconds after now) and ``backdate`` (seconds
     before now, for tenant clocks that run behind) together span ``exp - nbf``, at most
     3600. ``clock`` returns the current UNIX time; tests pass their own.
 
     Raises ConfigurationError (or PrivateKeyError) for unusable arguments.
     """
 
+    @overload
     def __init__(
         self,
         private_key: rsa.RSAPrivateKey | str | bytes | Path,
         key_id: str | None,
         issuer: str,
         *,
+        lifetime: int = ...,
+        backdate: int = ...,
+        algorithm: str = ...,
+        clock: Callable[[], float] = ...,
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self,
+        private_key: rsa.RSAPrivateKey | str | bytes | Path,
+        *,
+        issuer: str,
+        key_id: str | None = ...,
+        lifetime: int = ...,
+        backdate: int = ...,
+        algorithm: str = ...,
+        clock: Callable[[], float] = ...,
+    ) -> None: ...
+
+    def __init__(
+        self,
+        private_key: rsa.RSAPrivateKey | str | bytes | Path,
+        key_id: str | None = None,
+        issuer: str | None = None,
+        *,
         lifetime: int = DEFAULT_LIFETIME,
         backdate: int = 0,
         algorithm: str = "RS256",
         clock: Callable[[], float] = time.time,
     ) -> None:
+        if issuer is None:
+            raise TypeError("TokenSigner() needs issuer, the identity provider's `iss`")
         if not isinstance(private_key, rsa.RSAPrivateKey):
             private_key = load_private_key(private_key)
         self._key = private_key
@@ -167,6 +199,31 @@ class TokenSigner:
         self.backdate = backdate
         self._clock = clock
         self._header = {"typ": "JWT", "alg": algorithm, "kid": self.key_id}
+
+    @classmethod
+    def from_settings(
+        cls,
+        settings: Settings,
+        *,
+        key: rsa.RSAPrivateKey | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> TokenSigner:
+        """The signer the settings describe: their key (or ``key`` when the caller loaded it
+        already), key id, issuer, lifetime and backdate; ``clock`` as for the constructor.
+
+        Raises SettingsError when the private key or the issuer is unset, PrivateKeyError
+        when the key does not load.
+        """
+        settings.require("private_key", "issuer")
+        assert settings.issuer is not None
+        return cls(
+            key or load_private_key(settings.private_key_source()),
+            settings.key_id,
+            settings.issuer,
+            lifetime=settings.token_lifetime,
+            backdate=settings.token_backdate,
+            clock=clock,
+        )
 
     def claims_for(self, user: UserClaims, now: float | None = None) -> dict[str, Any]:
         """The claims :meth:`mint` would sign for ``user`` at ``now`` (a fresh ``jti``)."""

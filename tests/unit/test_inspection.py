@@ -14,6 +14,15 @@ NOW = 1_767_225_600
 USER = UserClaims("app|1", "A", "a@example.com", True)
 
 
+def test_a_bearer_prefix_is_named_with_its_fix(rsa_key: rsa.RSAPrivateKey) -> None:
+    token = TokenSigner(rsa_key, "k", "iss", clock=lambda: NOW).mint(USER)
+    for text in (f"Bearer {token}", f"  bearer {token}\n", f"Bearer {token}".encode()):
+        report = inspect_token(text, now=NOW)
+        assert [v.code for v in report.violations] == ["malformed-token"]
+        assert "Drop the 'Bearer ' prefix" in report.violations[0].fix
+    assert inspect_token(token, now=NOW).valid
+
+
 def test_good_token_with_signature(rsa_key: rsa.RSAPrivateKey) -> None:
     token = TokenSigner(rsa_key, "k", "iss", clock=lambda: NOW).mint(USER)
     report = inspect_token(

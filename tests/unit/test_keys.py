@@ -201,7 +201,7 @@ def test_ec_key_is_refused() -> None:
     ec_pem = ec.generate_private_key(ec.SECP256R1()).private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     )
-    with pytest.raises(PrivateKeyError, match="holds a EC key, not RSA"):
+    with pytest.raises(PrivateKeyError, match="holds a key of type EC, not RSA"):
         keys.load_private_key(ec_pem)
 
 

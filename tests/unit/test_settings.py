@@ -99,7 +99,7 @@ def test_missing_lists_each_variable() -> None:
     settings = Settings.load(env_file=None, app_id="a")
     problems = settings.missing("tenant_url", "app_id", "issuer")
     assert [p.field for p in problems] == ["tenant_url", "issuer"]
-    assert "QLIK_TENANT_URL" in str(problems[0]) and "--tenant-url" in str(problems[0])
+    assert "QLIK_TENANT_URL" in str(problems[0]) and "--" not in str(problems[0])
     with pytest.raises(SettingsError, match="tenant_url: is not set"):
         settings.require("tenant_url")
 
@@ -189,3 +189,18 @@ def test_proxy_mode_with_interactive_login_names_both_working_modes() -> None:
         Settings.load(env_file=None, login_mode="interactive", web_mode="proxy")
     assert caught.value.field == "web_mode"
     assert "'jwt' or 'impersonation'" in str(caught.value)
+
+
+def test_list_settings_are_comma_separated_text_in_the_environment_and_the_file(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    env_file = tmp_path / ".env"
+    env_file.write_text("QLIK_CHART_OBJECT_IDS=obj-1, obj-2\nexport qlik_app_id='quoted app'\n")
+    monkeypatch.setenv("QLIK_APP_ORIGINS", "https://a.example.com, https://b.example.com")
+    monkeypatch.setenv("QLIK_NOT_A_SETTING", "ignored")
+    settings = Settings.load(env_file=env_file)
+    assert settings.app_origins == ["https://a.example.com", "https://b.example.com"]
+    assert settings.chart_object_ids == ["obj-1", "obj-2"]
+    assert settings.app_id == "quoted app"  # dotenv quoting and `export`; names in any case
+    assert Settings.load(env_file=tmp_path / "missing.env").app_origins == settings.app_origins
+    assert Settings.load(env_file=None).chart_object_ids == []

@@ -232,3 +232,11 @@ def test_any_valid_user_gives_a_token_the_contract_accepts(
     claims = jwt.decode(token, options={"verify_signature": False})
     assert contract.check(header, claims, now=NOW, issuer="iss", key_id="kid-1") == []
     assert claims["sub"] == user.sub and claims.get("groups", []) == list(user.groups)
+
+
+def test_the_key_id_may_be_left_out_and_the_issuer_may_not(rsa_key: rsa.RSAPrivateKey) -> None:
+    signer = TokenSigner(rsa_key, issuer="iss")
+    assert signer.key_id == keys.key_id_for(rsa_key.public_key())
+    assert TokenSigner(rsa_key, None, "iss").key_id == signer.key_id
+    with pytest.raises(TypeError, match="needs issuer"):
+        TokenSigner(rsa_key, "kid")  # type: ignore[call-overload]

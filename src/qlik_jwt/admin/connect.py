@@ -8,13 +8,25 @@ from collections.abc import Callable
 import httpx
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from qlik_jwt import keys
 from qlik_jwt.admin.client import TenantClient
 from qlik_jwt.errors import ConfigurationError, SettingsError
 from qlik_jwt.settings import ENV_PREFIX, Settings
 from qlik_jwt.signer import TokenSigner
 
-__all__ = ["client_from_settings", "signer_from_settings"]
+__all__ = ["client_from_settings", "missing_credential", "signer_from_settings"]
+
+
+def missing_credential(settings: Settings) -> ConfigurationError | None:
+    """The problem when ``settings`` hold neither an admin API key nor an admin OAuth client."""
+    if settings.admin_api_key is not None or settings.admin_oauth_client_id is not None:
+        return None
+    return ConfigurationError(
+        "admin_api_key",
+        "is not set, and no admin OAuth client is either",
+        None,
+        f"Set {ENV_PREFIX}ADMIN_API_KEY (a tenant admin's API key), or "
+        f"{ENV_PREFIX}ADMIN_OAUTH_CLIENT_ID and {ENV_PREFIX}ADMIN_OAUTH_CLIENT_SECRET.",
+    )
 
 
 def client_from_settings(
@@ -33,18 +45,9 @@ def client_from_settings(
     assert settings.tenant_url is not None
     api_key = settings.admin_api_key.get_secret_value() if settings.admin_api_key else None
     secret = settings.admin_oauth_client_secret
-    if require_credential and api_key is None and settings.admin_oauth_client_id is None:
-        raise SettingsError(
-            [
-                ConfigurationError(
-                    "admin_api_key",
-                    "is not set, and no admin OAuth client is either",
-                    None,
-                    f"Set {ENV_PREFIX}ADMIN_API_KEY (a tenant admin's API key) or pass "
-                    "--api-key; or set the admin OAuth client id and secret.",
-                )
-            ]
-        )
+    problem = missing_credential(settings) if require_credential else None
+    if problem is not None:
+        raise SettingsError([problem])
     return TenantClient(
         settings.tenant_url,
         api_key=api_key,
@@ -62,19 +65,5 @@ def signer_from_settings(
     key: rsa.RSAPrivateKey | None = None,
     clock: Callable[[], float] = time.time,
 ) -> TokenSigner:
-    """The TokenSigner the settings describe: their key (or ``key`` when the caller loaded
-    it already), key id, issuer, lifetime and backdate; ``clock`` as for TokenSigner.
-
-    Raises SettingsError when the private key or the issuer is unset, PrivateKeyError when
-    the key does not load.
-    """
-    settings.require("private_key", "issuer")
-    assert settings.issuer is not None
-    return TokenSigner(
-        key or keys.load_private_key(settings.private_key_source()),
-        settings.key_id,
-        settings.issuer,
-        lifetime=settings.token_lifetime,
-        backdate=settings.token_backdate,
-        clock=clock,
-    )
+    """:meth:`TokenSigner.from_settings <qlik_jwt.signer.TokenSigner.from_settings>`."""
+    return TokenSigner.from_settings(settings, key=key, clock=clock)

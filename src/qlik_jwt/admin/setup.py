@@ -21,7 +21,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from qlik_jwt import keys
 from qlik_jwt.admin.client import TenantClient
-from qlik_jwt.admin.connect import signer_from_settings
+from qlik_jwt.admin.connect import missing_credential, signer_from_settings
 from qlik_jwt.admin.csp_origins import plan_csp_origin
 from qlik_jwt.admin.groups import plan_auto_create_groups
 from qlik_jwt.admin.identity_providers import plan_identity_provider
@@ -45,7 +45,31 @@ __all__ = [
     "plan_setup",
     "record_web_integration_id",
     "request_from_settings",
+    "setup_problems",
 ]
+
+
+def _no_origins() -> ConfigurationError:
+    return ConfigurationError(
+        "app_origins",
+        "is empty",
+        None,
+        f"Set {ENV_PREFIX}APP_ORIGINS to the origin of the pages that embed Qlik, "
+        "e.g. https://app.example.com.",
+    )
+
+
+def setup_problems(settings: Settings) -> list[ConfigurationError]:
+    """Every setting that setup needs and ``settings`` lack, all at once (the signing key
+    and issuer are optional in login mode ``impersonation``, but go together)."""
+    jwt_pieces = settings.login_mode != "impersonation" or settings.private_key is not None
+    found = settings.missing("tenant_url", *(("private_key", "issuer") if jwt_pieces else ()))
+    credential = missing_credential(settings)
+    if credential is not None:
+        found.append(credential)
+    if not settings.app_origins:
+        found.append(_no_origins())
+    return found
 
 
 @dataclass(frozen=True)
@@ -79,13 +103,7 @@ class SetupRequest:
 
     def __post_init__(self) -> None:
         if not self.origins:
-            raise ConfigurationError(
-                "app_origins",
-                "is empty",
-                None,
-                f"Set {ENV_PREFIX}APP_ORIGINS or pass --app-origin with the origin of the pages "
-                "that embed Qlik, e.g. https://app.example.com.",
-            )
+            raise _no_origins()
         object.__setattr__(self, "origins", tuple(normalize_origin(o) for o in self.origins))
         if self.grants and self.signer is None:
             raise ConfigurationError(

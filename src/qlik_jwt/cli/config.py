@@ -2,22 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 
-from qlik_jwt import keys
 from qlik_jwt.cli.app import EXIT_CONFIG, app, out
 from qlik_jwt.errors import ConfigurationError
-from qlik_jwt.settings import ENV_PREFIX, Settings
+
+if TYPE_CHECKING:
+    from qlik_jwt.settings import Settings
 
 EMBED_FIELDS = ("tenant_url", "web_integration_id", "app_id", "issuer", "private_key")
 
 
 def problems(settings: Settings) -> list[ConfigurationError]:
     """What stops these settings from minting tokens and embedding an app."""
+    from qlik_jwt import keys
+
     found = settings.missing(*EMBED_FIELDS)
     if settings.private_key is not None:
         try:
@@ -32,6 +34,10 @@ def config(
     env_file: Annotated[str, typer.Option(help="The .env file to read.")] = ".env",
 ) -> None:
     """Print the effective settings (secrets hidden) and list every problem found."""
+    from rich.table import Table
+
+    from qlik_jwt.settings import ENV_PREFIX, Settings
+
     settings = Settings.load(env_file=env_file)
     table = Table(title="effective settings", header_style="bold")
     table.add_column("setting")

@@ -9,14 +9,13 @@ from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 
 from qlik_jwt.cli.app import app, out
 from qlik_jwt.cli.serve import audit_to_stderr
-from qlik_jwt.settings import LoginMode
 
 if TYPE_CHECKING:
     from qlik_jwt.demo.run import DemoInfo
+    from qlik_jwt.settings import LoginMode
 
 
 def wait_for_interrupt() -> None:
@@ -34,6 +33,8 @@ def wait_for_interrupt() -> None:
 
 
 def show(info: DemoInfo) -> None:
+    from rich.table import Table
+
     out.print(f"[bold green]qlik-jwt demo is running:[/] open [bold]{info.web_url}[/]")
     out.print(f"emulated tenant : {info.tenant_url} (HTTPS, self-signed; a different site)")
     if info.web_mode == "proxy":
@@ -95,8 +96,9 @@ def demo(
     app_origin: Annotated[
         list[str] | None,
         typer.Option(
+            metavar="ORIGIN",
             help="Another page origin to allow (an integration example, e.g. "
-            "http://localhost:8001); repeatable."
+            "http://localhost:8001); repeatable.",
         ),
     ] = None,
     app_dir: Annotated[

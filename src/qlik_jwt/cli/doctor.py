@@ -4,23 +4,16 @@ from __future__ import annotations
 
 import json
 import sys
-from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
 
-from qlik_jwt.admin.doctor import CheckResult, run_doctor
 from qlik_jwt.cli.app import EXIT_REFUSED, app, finite, out
-from qlik_jwt.cli.tenant_options import (
-    ApiKey,
-    AppOrigins,
-    EnvFile,
-    OAuthClientId,
-    OAuthClientSecret,
-    TenantUrl,
-    overrides,
-)
+from qlik_jwt.cli.tenant_options import AppOrigins, TenantFlags, with_tenant_flags
+
+if TYPE_CHECKING:
+    from qlik_jwt.admin.doctor import CheckResult
 
 MARK = {"pass": "[green]pass[/]", "fail": "[red]FAIL[/]", "skip": "[dim]skip[/]"}
 
@@ -33,12 +26,9 @@ def print_check(result: CheckResult) -> None:
 
 
 @app.command()
+@with_tenant_flags
 def doctor(
-    env_file: EnvFile = Path(".env"),
-    tenant_url: TenantUrl = None,
-    api_key: ApiKey = None,
-    oauth_client_id: OAuthClientId = None,
-    oauth_client_secret: OAuthClientSecret = None,
+    tenant: TenantFlags,
     app_origin: AppOrigins = None,
     login: Annotated[
         bool, typer.Option(help="Also log in for real as --login-subject, then call users/me.")
@@ -56,15 +46,11 @@ def doctor(
 
     Exit code 0 when no check fails, 1 when one does.
     """
+    from qlik_jwt.admin.doctor import run_doctor
+
     report = run_doctor(
-        env_file,
-        overrides=overrides(
-            tenant_url=tenant_url,
-            api_key=api_key,
-            oauth_client_id=oauth_client_id,
-            oauth_client_secret=oauth_client_secret,
-            app_origins=app_origin,
-        ),
+        tenant.env_file,
+        overrides=tenant.overrides(app_origins=app_origin),
         login_subject=login_subject if login else None,
         timeout=timeout,
         on_check=None if as_json else print_check,

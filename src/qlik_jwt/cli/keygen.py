@@ -7,7 +7,6 @@ from typing import Annotated
 
 import typer
 
-from qlik_jwt import keys
 from qlik_jwt.cli.app import app, out
 
 MAX_DAYS = 36500  # a century; far later dates do not fit a certificate or Python's datetime
@@ -18,9 +17,10 @@ def keygen(
     out_dir: Annotated[
         Path, typer.Option("--out", help="Directory for private.pem and certificate.pem.")
     ] = Path(".qlik-jwt/keys"),
-    bits: Annotated[int, typer.Option(help="RSA key size: 4096 (Qlik's tutorial) or 2048.")] = (
-        keys.DEFAULT_BITS
-    ),
+    bits: Annotated[
+        int | None,
+        typer.Option(help="RSA key size: 4096 (the default, as in Qlik's tutorial) or 2048."),
+    ] = None,
     key_id: Annotated[
         str | None, typer.Option("--key-id", help="Key id; default: the key's thumbprint.")
     ] = None,
@@ -37,8 +37,10 @@ def keygen(
     Writes DIR/private.pem (mode 0600) and DIR/certificate.pem, then prints the key id, the
     issuer and the single-line certificate PEM to paste into the identity provider.
     """
+    from qlik_jwt import keys
+
     keys.key_pair_files(out_dir, force=force)  # fail before spending seconds on a 4096-bit key
-    key = keys.generate_private_key(bits)
+    key = keys.generate_private_key(keys.DEFAULT_BITS if bits is None else bits)
     certificate = keys.self_signed_certificate(key, common_name=issuer or "qlik-jwt", days=days)
     files = keys.write_key_pair(out_dir, key, certificate, force=force)
     kid = key_id or keys.key_id_for(key.public_key())

@@ -7,20 +7,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
-from qlik_jwt import keys
-from qlik_jwt.admin import client_from_settings
-from qlik_jwt.admin.rotation import rotate_key
 from qlik_jwt.cli.app import app, finite, out
-from qlik_jwt.cli.tenant_options import (
-    ApiKey,
-    EnvFile,
-    OAuthClientId,
-    OAuthClientSecret,
-    TenantUrl,
-    load_settings,
-)
+from qlik_jwt.cli.tenant_options import TenantFlags, with_tenant_flags
 
 STEP_TEXT = {
     "check": "checking the current key and its identity provider",
@@ -36,6 +25,8 @@ STEP_TEXT = {
 
 def countdown(seconds: float) -> None:
     """Wait ``seconds`` with a progress bar."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
     with Progress(
         TextColumn("  draining"), BarColumn(), TimeRemainingColumn(), console=out
     ) as progress:
@@ -48,17 +39,16 @@ def countdown(seconds: float) -> None:
 
 
 @app.command("rotate-key")
+@with_tenant_flags
 def rotate_key_command(
-    env_file: EnvFile = Path(".env"),
-    tenant_url: TenantUrl = None,
-    api_key: ApiKey = None,
-    oauth_client_id: OAuthClientId = None,
-    oauth_client_secret: OAuthClientSecret = None,
+    tenant: TenantFlags,
     out_dir: Annotated[
         Path | None,
         typer.Option("--out", help="Directory for the new key pair; default: a dated one."),
     ] = None,
-    bits: Annotated[int, typer.Option(help="RSA key size: 4096 or 2048.")] = keys.DEFAULT_BITS,
+    bits: Annotated[
+        int | None, typer.Option(help="RSA key size: 4096 (the default) or 2048.")
+    ] = None,
     grace: Annotated[
         float | None,
         typer.Option(
@@ -81,13 +71,12 @@ def rotate_key_command(
     Writes QLIK_PRIVATE_KEY and QLIK_KEY_ID into the settings file. Apps reading that file
     must reload it within the grace period.
     """
-    settings = load_settings(
-        env_file,
-        tenant_url=tenant_url,
-        api_key=api_key,
-        oauth_client_id=oauth_client_id,
-        oauth_client_secret=oauth_client_secret,
-    )
+    from qlik_jwt import keys
+    from qlik_jwt.admin import client_from_settings
+    from qlik_jwt.admin.rotation import rotate_key
+
+    settings = tenant.load_settings()
+    env_file = tenant.env_file
 
     def announce(step: str) -> None:
         out.print(f"[bold]{step:<8}[/] {STEP_TEXT[step]}")
@@ -97,7 +86,7 @@ def rotate_key_command(
             client,
             env_file=env_file,
             key_dir=out_dir,
-            bits=bits,
+            bits=keys.DEFAULT_BITS if bits is None else bits,
             grace=grace,
             keep_old=keep_old,
             verify_subject=verify_subject,

@@ -4,19 +4,15 @@ from __future__ import annotations
 
 import logging
 import os
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-import uvicorn
-from fastapi import FastAPI
 from rich.markup import escape
 
-from qlik_jwt import log_redaction
 from qlik_jwt.cli.app import app, err
-from qlik_jwt.embedding.audit import AUDIT_LOGGER
-from qlik_jwt.settings import Settings
-from qlik_jwt.web import UserStore, create_app, required_settings
-from qlik_jwt.web.database import Database
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
 
 # How `serve --workers N` tells each worker process which .env file to read.
 ENV_FILE_VARIABLE = "QLIK_JWT_SERVE_ENV_FILE"
@@ -24,6 +20,8 @@ ENV_FILE_VARIABLE = "QLIK_JWT_SERVE_ENV_FILE"
 
 def audit_to_stderr() -> None:
     """One line per minted token on stderr (see :mod:`qlik_jwt.embedding.audit`; never a token)."""
+    from qlik_jwt.embedding.audit import AUDIT_LOGGER
+
     audit = logging.getLogger(AUDIT_LOGGER)
     if not audit.handlers:
         handler = logging.StreamHandler()
@@ -36,6 +34,11 @@ def audit_to_stderr() -> None:
 def worker_app() -> FastAPI:
     """The web app one worker of ``serve --workers N`` serves (a uvicorn ``--factory``):
     settings from the environment and the .env file the command was given."""
+    from qlik_jwt import log_redaction
+    from qlik_jwt.settings import Settings
+    from qlik_jwt.web import UserStore, create_app
+    from qlik_jwt.web.database import Database
+
     settings = Settings.load(env_file=os.environ.get(ENV_FILE_VARIABLE) or None)
     audit_to_stderr()
     log_redaction.install()
@@ -59,11 +62,26 @@ def serve(
             "counts the rate limit on its own.",
         ),
     ] = 1,
+    ws_deflate: Annotated[
+        bool,
+        typer.Option(
+            help="Negotiate permessage-deflate with browsers on proxied engine websockets: "
+            "fewer bytes to the browser, about 3.7x the proxy's CPU per large reply and "
+            "~40 KB more per open socket (README: bench/proxy.py).",
+        ),
+    ] = False,
 ) -> None:
     """Serve the embedding web app for a real tenant, configured by QLIK_* settings.
 
     Refuses to start, listing every missing setting, when the settings are incomplete.
     """
+    import uvicorn
+
+    from qlik_jwt import log_redaction
+    from qlik_jwt.settings import Settings
+    from qlik_jwt.web import UserStore, create_app, required_settings
+    from qlik_jwt.web.database import Database
+
     settings = Settings.load(env_file=env_file, web_host=host, web_port=port)
     settings.require(*required_settings(settings))
     users = UserStore(Database(settings.users_db))
@@ -77,8 +95,15 @@ def serve(
     web_app = create_app(settings, user_store=users)  # checks every setting before forking
     audit_to_stderr()
     log_redaction.install()
-    where = f"http://{settings.web_host}:{settings.web_port} for {settings.tenant_url}"
+    served = f"http://{settings.web_host}:{settings.web_port}"
+    where = f"{served} for {settings.tenant_url}"
     err.print(f"serving {escape(where)}" + (f" with {workers} workers" if workers > 1 else ""))
+    if settings.public_origin is not None and settings.public_origin != served:
+        err.print(
+            f"[yellow]warning:[/] browsers must open {escape(settings.public_origin)} "
+            f"(QLIK_PUBLIC_ORIGIN, the origin the web integration lists), not {escape(served)}: "
+            "the app refuses sign-ins and tokens from any other origin."
+        )
     # The app believes X-Forwarded-* from QLIK_TRUSTED_PROXIES only (uvicorn: from loopback).
     if workers == 1:
         uvicorn.run(
@@ -86,6 +111,7 @@ def serve(
             host=settings.web_host,
             port=settings.web_port,
             log_level="info",
+            ws_per_message_deflate=ws_deflate,
             proxy_headers=False,
         )
         return
@@ -97,5 +123,6 @@ def serve(
         host=settings.web_host,
         port=settings.web_port,
         log_level="info",
+        ws_per_message_deflate=ws_deflate,
         proxy_headers=False,
     )

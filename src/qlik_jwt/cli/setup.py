@@ -3,37 +3,27 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 
-from qlik_jwt.admin import client_from_settings
-from qlik_jwt.admin.oauth_clients import record_oauth_client
-from qlik_jwt.admin.plan import Step
-from qlik_jwt.admin.setup import (
-    SetupPlan,
-    apply_setup,
-    plan_setup,
-    record_web_integration_id,
-    request_from_settings,
-)
 from qlik_jwt.cli.app import app, out
-from qlik_jwt.cli.tenant_options import (
-    ApiKey,
-    AppOrigins,
-    EnvFile,
-    OAuthClientId,
-    OAuthClientSecret,
-    TenantUrl,
-    load_settings,
-)
+from qlik_jwt.cli.tenant_options import AppOrigins, TenantFlags, with_tenant_flags
+from qlik_jwt.errors import SettingsError
+
+if TYPE_CHECKING:
+    from rich.table import Table
+
+    from qlik_jwt.admin.plan import Step
+    from qlik_jwt.admin.setup import SetupPlan
 
 ACTION_STYLE = {"create": "green", "update": "yellow", "keep": "dim"}
 
 
 def plan_table(plan: SetupPlan) -> Table:
+    from rich.table import Table
+
     table = Table(title="plan", header_style="bold")
     for column in ("resource", "target", "action", "detail"):
         table.add_column(column, overflow="fold")
@@ -49,12 +39,9 @@ def plan_table(plan: SetupPlan) -> Table:
 
 
 @app.command()
+@with_tenant_flags
 def setup(
-    env_file: EnvFile = Path(".env"),
-    tenant_url: TenantUrl = None,
-    api_key: ApiKey = None,
-    oauth_client_id: OAuthClientId = None,
-    oauth_client_secret: OAuthClientSecret = None,
+    tenant: TenantFlags,
     app_origin: AppOrigins = None,
     cert: Annotated[
         Path | None,
@@ -66,13 +53,16 @@ def setup(
     ] = False,
     grant: Annotated[
         list[str] | None,
-        typer.Option(help="Give this group a role in the app's space; repeat for several."),
+        typer.Option(
+            metavar="GROUP", help="Give this group a role in the app's space; repeat for several."
+        ),
     ] = None,
     space_id: Annotated[
         str | None, typer.Option(help="Space for --grant; default: the space of QLIK_APP_ID.")
     ] = None,
     role: Annotated[
-        list[str] | None, typer.Option(help="Role for --grant (default consumer); repeatable.")
+        list[str] | None,
+        typer.Option(metavar="ROLE", help="Role for --grant (default consumer); repeatable."),
     ] = None,
 ) -> None:
     """Create or update the JWT identity provider, web integration and CSP origins (login
@@ -82,14 +72,21 @@ def setup(
     the web integration id (or the OAuth client's id and new secret) into the settings
     file. Safe to run again: it creates nothing twice.
     """
-    settings = load_settings(
-        env_file,
-        tenant_url=tenant_url,
-        api_key=api_key,
-        oauth_client_id=oauth_client_id,
-        oauth_client_secret=oauth_client_secret,
-        app_origins=app_origin,
+    from qlik_jwt.admin import client_from_settings
+    from qlik_jwt.admin.oauth_clients import record_oauth_client
+    from qlik_jwt.admin.setup import (
+        apply_setup,
+        plan_setup,
+        record_web_integration_id,
+        request_from_settings,
+        setup_problems,
     )
+
+    settings = tenant.load_settings(app_origins=app_origin)
+    env_file = tenant.env_file
+    problems = setup_problems(settings)
+    if problems:
+        raise SettingsError(problems)
     request = request_from_settings(
         settings,
         cert_path=cert,

@@ -7,18 +7,15 @@ import json
 import sys
 import time
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 
-from qlik_jwt import keys
-from qlik_jwt.admin.connect import signer_from_settings
 from qlik_jwt.cli.app import EXIT_REFUSED, app, finite, out
-from qlik_jwt.inspection import Report, inspect_token
-from qlik_jwt.settings import Settings
-from qlik_jwt.signer import UserClaims
+
+if TYPE_CHECKING:
+    from qlik_jwt.inspection import Report
 
 
 @app.command()
@@ -30,7 +27,8 @@ def token(
         bool, typer.Option(help="State that the address is verified (never assumed).")
     ] = False,
     group: Annotated[
-        list[str] | None, typer.Option("--group", help="A group name; repeat for several.")
+        list[str] | None,
+        typer.Option("--group", metavar="NAME", help="A group name; repeat for several."),
     ] = None,
     key: Annotated[
         Path | None, typer.Option(help="Private key PEM file [QLIK_PRIVATE_KEY].")
@@ -45,16 +43,21 @@ def token(
     backdate: Annotated[
         int | None, typer.Option(help="Seconds to backdate iat/nbf [QLIK_TOKEN_BACKDATE].")
     ] = None,
+    env_file: Annotated[str, typer.Option(help="The .env file to read.")] = ".env",
 ) -> None:
     """Print one signed token for a user on stdout, and nothing else there."""
+    from qlik_jwt.settings import Settings
+    from qlik_jwt.signer import TokenSigner, UserClaims
+
     settings = Settings.load(
+        env_file=env_file,
         private_key=str(key) if key else None,
         key_id=key_id,
         issuer=issuer,
         token_lifetime=lifetime,
         token_backdate=backdate,
     )
-    signer = signer_from_settings(settings)
+    signer = TokenSigner.from_settings(settings)
     user = UserClaims(sub, name, email, email_verified, tuple(group or ()))
     sys.stdout.write(signer.mint(user) + "\n")
 
@@ -72,6 +75,8 @@ def _when(value: Any, now: float) -> str:
 
 
 def _render(report: Report, now: float) -> None:
+    from rich.table import Table
+
     if report.header or report.claims:
         table = Table(title="token", show_header=True, header_style="bold")
         table.add_column("part")
@@ -123,6 +128,9 @@ def inspect(
     ] = None,
 ) -> None:
     """Decode a token and explain every reason Qlik would refuse it (exit 1 if it would)."""
+    from qlik_jwt import keys
+    from qlik_jwt.inspection import inspect_token
+
     text = sys.stdin.read() if token_text == "-" else token_text
     public_key = keys.load_public_key(cert) if cert else None
     now = time.time() if at is None else at

@@ -8,7 +8,6 @@ that needs it (its web integration) is built.
 
 from __future__ import annotations
 
-import errno
 import socket
 import threading
 import time
@@ -18,7 +17,7 @@ from typing import Any
 import uvicorn
 
 from qlik_jwt import log_redaction
-from qlik_jwt.errors import ConfigurationError
+from qlik_jwt.listen import bind_port
 
 __all__ = ["BackgroundServer"]
 
@@ -54,19 +53,12 @@ class BackgroundServer:
         """Take the port now (``port`` then holds the real one). Raises ConfigurationError."""
         if self._socket is not None:
             return self
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            sock.bind((self.host, self.requested_port))
-        except OSError as exc:
-            sock.close()
-            taken = exc.errno == errno.EADDRINUSE
-            raise ConfigurationError(
-                f"{self.name} port",
-                "is already in use" if taken else f"cannot be bound ({exc.strerror})",
-                self.requested_port,
-                "Pick another port with the matching --port option, or stop what uses it.",
-            ) from None
+        sock = bind_port(
+            self.host,
+            self.requested_port,
+            field=f"{self.name} port",
+            fix="Pick another port with the matching --port option, or stop what uses it.",
+        )
         self._socket = sock
         self.port = int(sock.getsockname()[1])
         return self

@@ -148,6 +148,10 @@ class AccessTokenIssuer:
         )
         return token
 
+    def answer(self, user: UserClaims, *, via: str, client: str | None = None) -> dict[str, object]:
+        """:meth:`issue`'s token as the access-token route's JSON body."""
+        return access_token_answer(self.issue(user, via=via, client=client))
+
     def current(self, user: UserClaims) -> AccessToken:
         """The user's token (cached, or a new grant). Raises :func:`grant_refused`'s."""
         try:

@@ -225,6 +225,11 @@ class TokenMinter:
         self.audit.minted(minted, via=via, client=client)
         return minted
 
+    def answer(self, user: UserClaims, *, via: str, client: str | None = None) -> dict[str, object]:
+        """:meth:`mint`'s token as a token route's JSON body (the credential seam that
+        :class:`~qlik_jwt.embedding.access_tokens.AccessTokenIssuer` shares)."""
+        return token_answer(self.mint(user, via=via, client=client))
+
     def minted_recently(self, sub: str) -> bool:
         """True when this process minted a token for ``sub`` within Qlik's default session
         inactivity timeout: the user's browser then probably holds a Qlik session."""

@@ -33,6 +33,7 @@ from django.middleware.csrf import get_token
 from django.urls import URLPattern, path, reverse
 from django.views.decorators.csrf import csrf_protect
 
+from qlik_jwt.embedding.access_tokens import AccessTokenIssuer, access_token_issuer
 from qlik_jwt.embedding.page import EmbedFragment, EmbedPage
 from qlik_jwt.embedding.public_config import public_config
 from qlik_jwt.embedding.refusals import WebError
@@ -44,8 +45,8 @@ from qlik_jwt.embedding.tokens import (
     TokenMinter,
     check_token_request,
     require_user,
-    token_answer,
 )
+from qlik_jwt.impersonation import ImpersonationClient
 from qlik_jwt.settings import Settings
 from qlik_jwt.signer import TokenSigner, UserClaims
 
@@ -79,6 +80,9 @@ class QlikEmbedding:
     ``static/<name>``. ``signer`` defaults to one made from ``settings`` (qlik-jwt's, not
     Django's); ``clock`` (UNIX time) and ``rate_clock`` are for tests. Raises SettingsError
     listing every missing setting, ConfigurationError in proxy mode (not offered here).
+    In login mode ``impersonation`` the ``token`` pattern is ``access-token`` (the user's
+    Qlik access token, by the same rules) and the page skips the ``/single/`` iframe, which
+    cannot carry a token; call :meth:`revoke` at sign-out.
     """
 
     def __init__(
@@ -87,6 +91,7 @@ class QlikEmbedding:
         *,
         identify: Callable[[HttpRequest], UserClaims | None],
         signer: TokenSigner | None = None,
+        impersonation: ImpersonationClient | None = None,
         clock: Callable[[], float] = time.time,
         rate_clock: Callable[[], float] = time.monotonic,
     ) -> None:
@@ -94,6 +99,10 @@ class QlikEmbedding:
         self.settings = settings
         self.identify = identify
         self.minter = TokenMinter(settings, signer=signer, clock=clock, rate_clock=rate_clock)
+        self.access_tokens = access_token_issuer(
+            settings, impersonation, clock=clock, rate_clock=rate_clock
+        )
+        self.credentials: TokenMinter | AccessTokenIssuer = self.access_tokens or self.minter
         self.page = EmbedPage(settings)
         self.config = public_config(settings).model_dump()
 
@@ -102,7 +111,12 @@ class QlikEmbedding:
         return (
             [
                 path("config", self.config_view, name="config"),
-                path("token", csrf_protect(self.token_view), name="token"),
+                # login mode impersonation: the user's access token, by the same rules
+                path(
+                    "access-token" if self.access_tokens is not None else "token",
+                    csrf_protect(self.token_view),
+                    name="token",
+                ),
                 path("static/<str:name>", self.static_view, name="static"),
             ],
             NAMESPACE,
@@ -133,14 +147,20 @@ class QlikEmbedding:
         if request.method != "POST":
             return _wrong_method(request, "POST")
         try:
-            minted = self.minter.mint(
+            answer = self.credentials.answer(
                 self._user_for_token(request),
                 via=VIA_TOKEN_ENDPOINT,
                 client=request.META.get("REMOTE_ADDR"),
             )
         except WebError as refusal:
             return _refusal(refusal)
-        return JsonResponse(token_answer(minted), headers=NO_STORE)
+        return JsonResponse(answer, headers=NO_STORE)
+
+    def revoke(self, subject: str) -> None:
+        """Sign-out in login mode ``impersonation``: revoke the user's cached access token
+        (nothing in the other modes)."""
+        if self.access_tokens is not None:
+            self.access_tokens.revoke(subject)
 
     def static_view(self, request: HttpRequest, name: str) -> HttpResponse:
         if request.method not in ("GET", "HEAD"):

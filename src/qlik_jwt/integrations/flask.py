@@ -21,6 +21,11 @@ token your app provides: ``csrf_token()`` gives the page its value, and the requ
 compared with it in constant time, or handed to ``check_csrf(value) -> bool`` when your
 tokens are signed per request (Flask-WTF: ``validate_csrf``). Only the token routes are
 offered: proxy mode's routes are not available in Flask.
+
+In login mode ``impersonation`` the blueprint holds ``POST /access-token`` instead of
+``/token``, by the same rules (the user's Qlik access token, cached per user); the
+``/single/`` iframe, which cannot carry a token, is skipped (the page says so: serve it with
+the FastAPI integration or the web app). Call ``qlik.revoke(subject)`` at sign-out.
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ from collections.abc import Callable
 
 from flask import Blueprint, Response, request, send_file
 
+from qlik_jwt.embedding.access_tokens import AccessTokenIssuer, access_token_issuer
 from qlik_jwt.embedding.forgery import CSRF_HEADER, check_csrf_header, matches
 from qlik_jwt.embedding.page import EmbedFragment, EmbedPage
 from qlik_jwt.embedding.public_config import public_config
@@ -43,8 +49,8 @@ from qlik_jwt.embedding.tokens import (
     TokenMinter,
     check_token_request,
     require_user,
-    token_answer,
 )
+from qlik_jwt.impersonation import ImpersonationClient
 from qlik_jwt.settings import Settings
 from qlik_jwt.signer import TokenSigner, UserClaims
 
@@ -80,6 +86,7 @@ class QlikEmbedding:
         check_csrf: Callable[[str], bool] | None = None,
         url_prefix: str = "/qlik",
         signer: TokenSigner | None = None,
+        impersonation: ImpersonationClient | None = None,
         clock: Callable[[], float] = time.time,
         rate_clock: Callable[[], float] = time.monotonic,
     ) -> None:
@@ -89,8 +96,18 @@ class QlikEmbedding:
         self.csrf_token = csrf_token
         self.check_csrf = check_csrf
         self.minter = TokenMinter(settings, signer=signer, clock=clock, rate_clock=rate_clock)
+        self.access_tokens = access_token_issuer(
+            settings, impersonation, clock=clock, rate_clock=rate_clock
+        )
+        self.credentials: TokenMinter | AccessTokenIssuer = self.access_tokens or self.minter
         self.page = EmbedPage(settings)
         self.blueprint = self._blueprint(url_prefix.rstrip("/"))
+
+    def revoke(self, subject: str) -> None:
+        """Sign-out in login mode ``impersonation``: revoke the user's cached access token
+        (nothing in the other modes)."""
+        if self.access_tokens is not None:
+            self.access_tokens.revoke(subject)
 
     def fragment(self) -> EmbedFragment | None:
         """The embedding page's head and body for the current user; None when nobody is
@@ -129,15 +146,17 @@ class QlikEmbedding:
         def config_view() -> Response:
             return _json(config, headers={"Cache-Control": "no-cache"})
 
-        @blueprint.post("/token")
+        route = "/access-token" if self.access_tokens is not None else "/token"
+
+        @blueprint.post(route, endpoint="token_view")
         def token_view() -> Response:
             try:
-                minted = self.minter.mint(
+                answer = self.credentials.answer(
                     self._user_for_token(), via=VIA_TOKEN_ENDPOINT, client=request.remote_addr
                 )
             except WebError as refusal:
                 return _refusal(refusal)
-            return _json(token_answer(minted), headers=NO_STORE)
+            return _json(answer, headers=NO_STORE)
 
         @blueprint.get("/static/<name>")
         def static_view(name: str) -> Response:

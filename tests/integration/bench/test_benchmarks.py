@@ -14,10 +14,12 @@ from pathlib import Path
 import httpx
 import pytest
 from bench import (
+    cli_startup,
     emulator_login,
     first_chart,
     impersonation,
     mint,
+    profile,
     proxy,
     sign_out,
     token_endpoint,
@@ -38,6 +40,14 @@ def test_mint_prints_its_table(capsys: pytest.CaptureFixture[str]) -> None:
     out = capsys.readouterr().out
     assert "| RSA-2048 |" in out and "| RSA-4096 |" in out
     assert "target: mint >= 0.9 x raw" in out
+
+
+def test_cli_startup_prints_its_table(capsys: pytest.CaptureFixture[str]) -> None:
+    cli_startup.main(["--rounds", "1"])
+    out = capsys.readouterr().out
+    for row in ("| python -c pass |", "| qlik-jwt --help |", "| qlik-jwt token |"):
+        assert row in out
+    assert "| qlik-jwt inspect |" in out and "target: qlik-jwt --help" in out
 
 
 def test_impersonation_prints_its_table_and_counts_one_grant_per_user(
@@ -210,3 +220,20 @@ def test_proxy_peers_answer_as_the_user_and_carry_the_engine_load(
     assert "REST per CPU-second >= 1.0 x Node: MISSED" in out
     assert "ws added p50 <= 100 µs: MISSED" in out and "idle socket <= 80 KB: met" in out
     assert "5,000 idle sockets <= 1024 MiB: met" in out
+
+
+def test_profile_shares_are_summed_by_the_innermost_frames_package() -> None:
+    loop = "run (asyncio/base_events.py:1)"
+    collapsed = "\n".join(
+        [
+            f"{loop};send (/v/lib/python3.11/site-packages/httpcore/_a.py:9) 6",
+            f"{loop};forward (qlik_jwt/web/proxy/rest.py:5) 3",
+            f"{loop} 1",
+            "not a sample line",
+        ]
+    )
+    assert profile.shares(collapsed) == [
+        ("httpcore", 0.6),
+        ("qlik_jwt.web.proxy.rest", 0.3),
+        ("asyncio", 0.1),
+    ]

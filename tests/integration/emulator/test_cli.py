@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import ssl
 from pathlib import Path
 
@@ -10,6 +11,7 @@ from typer.testing import CliRunner
 
 from qlik_jwt.cli import app
 from qlik_jwt.emulator.engine import load_app_folder
+from qlik_jwt.emulator.server import DEFAULT_DB
 from tests.support.servers import ServerProcess, free_port, qlik_jwt_command
 
 MOVIES = Path(__file__).resolve().parents[3] / "examples" / "apps" / "movies"
@@ -77,6 +79,24 @@ def test_https_serves_with_a_generated_certificate(tmp_path: Path) -> None:
     finally:
         output = server.stop()
     assert f"serving on {url}" in output
+    certificate = (tmp_path / "tls" / "certificate.pem").resolve()
+    assert f"QLIK_TENANT_CA_FILE={certificate}" in output  # what a client of it must trust
+
+
+def test_a_port_in_use_is_one_error_before_the_banner() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = CliRunner().invoke(app, ["emulator", "--db", ":memory:", "--port", str(port)])
+    assert result.exit_code == 2, result.output
+    assert f"--port: is already in use (got {port})" in result.output
+    assert "admin key" not in result.output and "Traceback" not in result.output
+
+
+def test_the_help_names_the_default_state_file() -> None:
+    result = CliRunner().invoke(app, ["emulator", "--help"])
+    assert str(DEFAULT_DB) in " ".join(result.output.split())
 
 
 def test_bad_flags_exit_2_with_a_message() -> None:

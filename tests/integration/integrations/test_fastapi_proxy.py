@@ -16,7 +16,13 @@ from qlik_jwt.embedding.tokens import AUDIT_LOGGER
 from qlik_jwt.settings import Settings
 from qlik_jwt.signer import TokenSigner
 from tests.support.emulator import RunningEmulator
-from tests.support.hosts import page_bootstrap, provisioned_settings, running_host, sign_in
+from tests.support.hosts import (
+    page_bootstrap,
+    provisioned_settings,
+    running_host,
+    sign_in,
+    token_headers,
+)
 from tests.support.proxy import cookie_header
 from tests.support.webapp import ADA
 
@@ -86,3 +92,37 @@ def test_the_host_apps_sign_out_closes_the_engine_socket(
                 while True:
                     websocket.recv(timeout=5)
         assert (websocket.close_code, websocket.close_reason) == (4401, "signed-out")
+
+
+@pytest.mark.parametrize("web_mode", ["direct", "proxy"])
+def test_the_fastapi_host_app_in_login_mode_impersonation(
+    emulator: RunningEmulator, signer: TokenSigner, key_dir: Path, web_mode: str
+) -> None:
+    client_id, secret = emulator.create_oauth_client()
+    settings_for = provisioned_settings(
+        emulator,
+        signer,
+        (key_dir / "certificate.pem").read_bytes(),
+        login_mode="impersonation",
+        web_mode=web_mode,
+        oauth_client_id=client_id,
+        oauth_client_secret=secret,
+        admin_api_key=emulator.admin_key,  # the app creates users and sets their groups
+    )
+    with running_host("fastapi", settings_for, clock=emulator.clock) as host, host.client() as web:
+        sign_in(web, ADA.username, ADA.password)
+        bootstrap = page_bootstrap(web)
+        if web_mode == "direct":
+            assert bootstrap["auth"] == "bearer" and bootstrap["tokenUrl"] == "/qlik/access-token"
+            answer = web.post("/qlik/access-token", headers=token_headers(web, bootstrap))
+            assert answer.status_code == 200, answer.text
+            bearer = {"Authorization": f"Bearer {answer.json()['accessToken']}"}
+            with emulator.client(headers=bearer, follow_redirects=True) as tenant:
+                assert tenant.get("/api/v1/users/me").json()["subject"] == "demo|ada"
+            assert web.post("/qlik/token", headers=token_headers(web, bootstrap)).status_code == 404
+        else:
+            assert bootstrap["tokenUrl"] is None and bootstrap["qlikBaseUrl"] == host.url
+            me = web.get("/api/v1/users/me", follow_redirects=True)
+            assert me.json()["subject"] == "demo|ada"
+        frame = web.get("/single/", params={"appid": emulator.app_id})
+        assert frame.status_code == 200 and "qlik-data" in frame.text

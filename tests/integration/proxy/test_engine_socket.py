@@ -251,11 +251,13 @@ def test_a_handshake_the_tenant_refuses_is_passed_on_with_qliks_code(
     answered to the browser as ``engine-refused`` with that status and code."""
     with signed_in(web.url) as browser:
         assert browser.get("/api/v1/csrf-token").status_code == 204  # logged in
-        store = web.server.config.app.state.proxy.store  # the app's own store
+        proxy = web.server.config.app.state.proxy
+        store = proxy.store  # the app's own store
         key = store_key(browser.cookies["qlik-jwt-proxy"])
         session = asyncio.run(store.get(key))
         assert session is not None
         asyncio.run(store.put(key, dataclasses.replace(session, csrf_token="stale")))
+        proxy.sessions.drop_cached(key)  # changed behind the app's back: not its copy
         answer = refused_handshake(web, {"Cookie": cookie_header(browser)})
     assert answer.status_code == 403
     error = json.loads(answer.body or b"")["error"]

@@ -97,3 +97,20 @@ def test_paths_are_printed_as_given_not_as_markup(key_dir: Path, tmp_path: Path)
         assert httpx.get(f"http://127.0.0.1:{port}/healthz").status_code == 200
     assert f"no users in {db}: nobody can sign in" in " ".join(server.output.split())
     assert "MarkupError" not in server.output and "Traceback" not in server.output
+
+
+def test_a_public_origin_other_than_the_served_address_is_named(
+    key_dir: Path, tmp_path: Path
+) -> None:
+    """serve prints http://127.0.0.1:PORT; a page opened there while the web integration
+    lists localhost fails, so the printed address must not be taken for the app's."""
+    port = free_port()
+    env = serve_environment(key_dir, port, tmp_path / "web.sqlite3")
+    env["QLIK_PUBLIC_ORIGIN"] = f"http://localhost:{port}"
+    with ServerProcess(
+        qlik_jwt_command("serve"), f"http://127.0.0.1:{port}/healthz", env=env, cwd=tmp_path
+    ) as server:
+        assert httpx.get(f"http://127.0.0.1:{port}/healthz").status_code == 200
+    printed = " ".join(server.output.split())
+    assert f"warning: browsers must open http://localhost:{port} (QLIK_PUBLIC_ORIGIN" in printed
+    assert f"not http://127.0.0.1:{port}" in printed

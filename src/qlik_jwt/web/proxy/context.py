@@ -50,6 +50,7 @@ from qlik_jwt.web.proxy.store import (
     open_session_store,
     store_key,
 )
+from qlik_jwt.web.proxy.tenant_http import TenantPool
 from qlik_jwt.web.session_ends import SIGNED_OUT, USER_CHANGED, SessionEnds
 
 __all__ = ["COOKIE_BASE_NAME", "MAX_CONNECT_SECONDS", "ProxyCall", "QlikProxy", "SessionDeadline"]
@@ -111,6 +112,12 @@ class QlikProxy:
             follow_redirects=False,
             cookies=cookieless_jar(),  # shared by every browser: each call sends its own
         )
+        self.pool = TenantPool(
+            self.tenant_url,
+            tls=self.tls,
+            timeout=self.timeout,
+            connect_timeout=min(self.timeout, MAX_CONNECT_SECONDS),
+        )
         self.store: ProxySessionStore | None = None
         self.sessions: CredentialSource
         self.ends = SessionEnds(broadcast=open_broadcast(settings.proxy_session_store), clock=clock)
@@ -123,13 +130,15 @@ class QlikProxy:
             self.store = open_session_store(
                 settings.proxy_session_store, lifetime=settings.web_session_lifetime, clock=clock
             )
-            self.sessions = QlikSessions(
+            qlik_sessions = QlikSessions(
                 http=self.http,
                 minter=minter,
                 store=self.store,
                 clock=clock,
                 replaced=self._replaced,
             )
+            self.ends.on_end(qlik_sessions.ended)  # its copies, wherever the end came from
+            self.sessions = qlik_sessions
         self.cookie = FirstPartyCookie(COOKIE_BASE_NAME, settings.public_origin)
         self.identify = identify
         self.session_deadline = session_deadline
@@ -218,6 +227,7 @@ class QlikProxy:
     async def aclose(self) -> None:
         await self.ends.aclose()
         await self.http.aclose()
+        await self.pool.aclose()
         if self.store is not None:
             await self.store.close()
 

@@ -25,9 +25,11 @@ from collections.abc import AsyncIterator, Awaitable
 from dataclasses import dataclass
 from typing import TypeVar
 
+import httpcore
 import httpx
 from fastapi import APIRouter, Request
-from fastapi.responses import Response, StreamingResponse
+from fastapi.responses import Response
+from starlette.types import Receive, Scope, Send
 
 from qlik_jwt.admin.failures import transport_reason
 from qlik_jwt.embedding.tokens import length_within
@@ -37,12 +39,14 @@ from qlik_jwt.web.proxy.context import ProxyCall, QlikProxy
 from qlik_jwt.web.proxy.credentials import TenantCredential
 from qlik_jwt.web.proxy.failures import session_refused, tenant_failure
 from qlik_jwt.web.proxy.headers import (
+    CSRF_HEADER,
     bad_path_reason,
     request_headers,
     response_headers,
     tenant_query,
 )
 from qlik_jwt.web.proxy.login_queue import LOGIN_HEADER
+from qlik_jwt.web.proxy.tenant_http import CORE_ERRORS, as_httpx
 
 __all__ = ["FORWARDED_PREFIXES", "IFRAME_PREFIXES", "MAX_REPLAY_BYTES", "rest_routes"]
 
@@ -58,6 +62,7 @@ MAX_REPLAY_BYTES = 1024 * 1024
 CSRF_TOKEN_PATH = "/api/v1/csrf-token"
 NO_STORE = {"Cache-Control": "no-store"}
 LOGGED_IN = {**NO_STORE, LOGIN_HEADER: "new"}
+STATE_HEADERS = frozenset({b"set-cookie", CSRF_HEADER.encode("ascii")})
 
 
 @dataclass(frozen=True)
@@ -83,69 +88,107 @@ class Body:
         return cls(None, request.stream())
 
 
-def _expired(answer: httpx.Response) -> bool:
+class Answer:
+    """The tenant's answer: status and raw headers; its body still to be streamed."""
+
+    def __init__(self, core: httpcore.Response, url: str) -> None:
+        self.core = core
+        self.url = url  # what was asked, for the cookies the answer sets
+        self.status = core.status
+        self.headers = core.headers
+
+    def header(self, name: bytes) -> bytes | None:
+        return next((value for key, value in self.headers if key.lower() == name), None)
+
+    def sets_state(self) -> bool:
+        """Does the answer set a cookie or name a CSRF token (the session must change)?"""
+        return any(key.lower() in STATE_HEADERS for key, _ in self.headers)
+
+    def as_httpx(self, content: bytes = b"") -> httpx.Response:
+        """The answer as httpx's (headers and ``content``), for the cookie jar and refusals."""
+        return httpx.Response(
+            self.status,
+            headers=self.headers,
+            content=content,
+            request=httpx.Request("GET", self.url),
+        )
+
+    async def refusal(self, what: str) -> WebError:
+        """The tenant's refusal, read whole (the connection goes back to the pool)."""
+        try:
+            body = b"".join([chunk async for chunk in self.core.aiter_stream()])
+        except httpcore.NetworkError:
+            body = b""
+        finally:
+            await self.aclose()
+        return session_refused(self.as_httpx(body), what)
+
+    async def aclose(self) -> None:
+        await self.core.aclose()
+
+
+def _expired(answer: Answer) -> bool:
     """Does the tenant say the session is gone? 401, or a redirect to its login page."""
-    if answer.status_code == 401:
+    if answer.status == 401:
         return True
-    if not answer.is_redirect:
+    if not 300 <= answer.status < 400:
         return False
+    location = (answer.header(b"location") or b"").decode("latin-1")
     try:
-        return httpx.URL(answer.headers.get("location", "")).path.startswith("/login")
+        return httpx.URL(location).path.startswith("/login")
     except httpx.InvalidURL:
         return False
 
 
-def _tenant_request(
+def _tenant_headers(
     proxy: QlikProxy, request: Request, session: TenantCredential, body: Body
-) -> httpx.Request:
+) -> list[tuple[bytes, bytes]]:
     path = request.url.path
-    query = tenant_query(request.scope.get("query_string", b""), session.query())
-    raw_path: bytes = request.scope.get("raw_path") or path.encode("ascii")
-    url = httpx.URL(proxy.tenant_url).copy_with(
-        raw_path=raw_path + (b"?" + query.encode("latin-1") if query else b"")
-    )
     headers = request_headers(request.headers.items())
     # Modifying calls need the CSRF token; /single/ may (Qlik's need is unknown).
     csrf = request.method not in SAFE_METHODS or path.startswith("/single/")
-    headers.update(session.headers(str(url), csrf=csrf))
-    content = body.stream if body.stream is not None else body.data
-    return proxy.http.build_request(request.method, url, headers=headers, content=content)
+    headers.update(session.headers(proxy.tenant_url + path, csrf=csrf))
+    if body.stream is not None and "content-length" not in headers:
+        headers["transfer-encoding"] = "chunked"
+    return [(name.encode("latin-1"), value.encode("latin-1")) for name, value in headers.items()]
 
 
 async def _send(
     proxy: QlikProxy, request: Request, session: TenantCredential, body: Body
-) -> httpx.Response:
+) -> Answer:
     """Send once; once more when a kept-alive connection turns out closed by the tenant
     before any answer (its idle timeout met the request) and the call may be repeated."""
     retry = body.replayable and request.method in IDEMPOTENT_METHODS
+    raw_path: bytes = request.scope.get("raw_path") or request.url.path.encode("ascii")
+    query = tenant_query(request.scope.get("query_string", b""), session.query())
+    target = raw_path + (b"?" + query.encode("latin-1") if query else b"")
+    method = request.method.encode("ascii")
     while True:
-        tenant_request = _tenant_request(proxy, request, session, body)
+        headers = _tenant_headers(proxy, request, session, body)
+        content = body.stream if body.stream is not None else body.data
         try:
-            return await proxy.http.send(tenant_request, stream=True)
+            core = await proxy.pool.send(method, target, headers, content)
         except httpx.RemoteProtocolError as exc:
             if not retry:
                 raise tenant_failure(exc, proxy.tenant_url) from None
             retry = False
+            continue
         except httpx.TransportError as exc:
             raise tenant_failure(exc, proxy.tenant_url) from None
-
-
-async def _refusal(answer: httpx.Response, request: Request) -> WebError:
-    await answer.aread()
-    await answer.aclose()
-    return session_refused(answer, f"{request.method} {request.url.path}")
+        return Answer(core, proxy.tenant_url + request.url.path)
 
 
 async def _send_renewing(
     proxy: QlikProxy, request: Request, call: ProxyCall, body: Body
-) -> tuple[httpx.Response, TenantCredential]:
+) -> tuple[Answer, TenantCredential]:
     """Send; after an "expired" answer log in again and send once more (when the body can
     be sent again), else answer the refusal. Also returns the session finally used."""
+    what = f"{request.method} {request.url.path}"
     answer = await _send(proxy, request, call.session, body)
     if not _expired(answer):
-        return await _remembered(proxy, call.key, call.session, answer)
+        return answer, await _remembered(proxy, call.key, call.session, answer)
     if call.fresh:
-        raise await _refusal(answer, request)
+        raise await answer.refusal(what)
     if not body.replayable:  # the body is gone: renew for the next call, pass this answer on
         return answer, await _closing_on_error(
             answer, proxy.sessions.renew(call.user, call.key, call.session, call.client)
@@ -154,18 +197,21 @@ async def _send_renewing(
     session = await proxy.sessions.renew(call.user, call.key, call.session, call.client)
     answer = await _send(proxy, request, session, body)
     if _expired(answer):
-        raise await _refusal(answer, request)
-    return await _remembered(proxy, call.key, session, answer)
+        raise await answer.refusal(what)
+    return answer, await _remembered(proxy, call.key, session, answer)
 
 
 async def _remembered(
-    proxy: QlikProxy, key: str, session: TenantCredential, answer: httpx.Response
-) -> tuple[httpx.Response, TenantCredential]:
-    """``answer`` and the session updated with cookies it sets (stored)."""
-    return answer, await _closing_on_error(answer, proxy.sessions.remember(key, session, answer))
+    proxy: QlikProxy, key: str, session: TenantCredential, answer: Answer
+) -> TenantCredential:
+    """The session updated with cookies ``answer`` sets (stored), if it sets any."""
+    if not answer.sets_state():
+        return session
+    step = proxy.sessions.remember(key, session, answer.as_httpx())
+    return await _closing_on_error(answer, step)
 
 
-async def _closing_on_error(answer: httpx.Response, step: Awaitable[T]) -> T:
+async def _closing_on_error(answer: Answer, step: Awaitable[T]) -> T:
     """Await ``step``; if it fails, close ``answer`` (its connection goes back) first."""
     try:
         return await step
@@ -174,16 +220,28 @@ async def _closing_on_error(answer: httpx.Response, step: Awaitable[T]) -> T:
         raise
 
 
-async def _chunks(answer: httpx.Response) -> AsyncIterator[bytes]:
-    """The tenant's body as it arrives, unchanged (still compressed if it was)."""
-    try:
-        async for chunk in answer.aiter_raw():
-            yield chunk
-    except httpx.TransportError as exc:
-        log.warning("the tenant's answer broke off: %s", transport_reason(exc))
-        raise
-    finally:
-        await answer.aclose()
+class Forwarded(Response):
+    """The tenant's answer passed on as it arrives, unchanged (still compressed if it was):
+    one ASGI message per chunk, no re-encoding."""
+
+    def __init__(self, answer: Answer, raw_headers: list[tuple[bytes, bytes]]) -> None:
+        self.answer = answer
+        self.status_code = answer.status
+        self.raw_headers = raw_headers
+        self.background = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        start = {"type": "http.response.start", "status": self.status_code}
+        await send({**start, "headers": self.raw_headers})
+        try:
+            async for chunk in self.answer.core.aiter_stream():
+                await send({"type": "http.response.body", "body": chunk, "more_body": True})
+        except CORE_ERRORS as exc:
+            log.warning("the tenant's answer broke off: %s", transport_reason(as_httpx(exc)))
+            raise
+        finally:
+            await self.answer.aclose()
+        await send({"type": "http.response.body", "body": b"", "more_body": False})
 
 
 def _answer(proxy: QlikProxy, request: Request, call: ProxyCall, response: Response) -> Response:
@@ -207,23 +265,20 @@ async def forward(proxy: QlikProxy, request: Request) -> Response:
     call = await proxy.call(request)
     csrf_token = request.method == "GET" and request.url.path == CSRF_TOKEN_PATH
     if csrf_token and call.session.csrf_token is None:  # a bearer token needs no CSRF token
-        headers = LOGGED_IN if call.fresh else NO_STORE
-        return _answer(proxy, request, call, Response(status_code=204, headers=headers))
+        logged_in = LOGGED_IN if call.fresh else NO_STORE
+        return _answer(proxy, request, call, Response(status_code=204, headers=logged_in))
     if call.fresh and csrf_token:  # the session was made for this call: it works
         await proxy.sessions.announce(call.key, call.session)
         return _answer(proxy, request, call, Response(status_code=204, headers=LOGGED_IN))
     answer, session = await _send_renewing(proxy, request, call, await Body.read(request))
-    raw = [(name.decode("latin-1"), value.decode("latin-1")) for name, value in answer.headers.raw]
-    if csrf_token and answer.status_code == 204 and not session.announced:
+    raw = [(name.decode("latin-1"), value.decode("latin-1")) for name, value in answer.headers]
+    if csrf_token and answer.status == 204 and not session.announced:
         # The session is new to the page (made by a parallel call, or renewed just now).
         await _closing_on_error(answer, proxy.sessions.announce(call.key, session))
         raw.append((LOGIN_HEADER, "new"))
-    response = StreamingResponse(_chunks(answer), status_code=answer.status_code)
-    response.raw_headers = [
-        (name.lower().encode("latin-1"), value.encode("latin-1"))
-        for name, value in response_headers(raw, tenant_url=proxy.tenant_url, path=request.url.path)
-    ]
-    return _answer(proxy, request, call, response)
+    passed = response_headers(raw, tenant_url=proxy.tenant_url, path=request.url.path)
+    encoded = [(name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in passed]
+    return _answer(proxy, request, call, Forwarded(answer, encoded))
 
 
 def rest_routes(proxy: QlikProxy, prefixes: tuple[str, ...] = FORWARDED_PREFIXES) -> APIRouter:

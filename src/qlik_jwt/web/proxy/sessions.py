@@ -11,6 +11,11 @@ requests produce one login, not several. (Instances sharing a Redis store may ea
 once when a browser's first requests reach them at the same moment; the last session
 stored wins and both stay valid at the tenant.)
 
+Sessions read or written are kept in this process until their lifetime ends, so a call
+costs no store lookup; an end announced by any instance (sign-out, another user) drops the
+copy, and a session renewed elsewhere is found in the store when the tenant refuses the
+copy (401, then the renewal reads the store under the lock).
+
 Every login waits its turn in a :class:`~qlik_jwt.web.proxy.login_queue.LoginQueue`, and a
 429 from the tenant closes the queue for its ``Retry-After`` and is then retried (the same
 token while it has :data:`MIN_TOKEN_SECONDS` left): Qlik's rate limit delays logins, it
@@ -66,6 +71,7 @@ HOLD_SECONDS = 5.0
 MIN_TOKEN_SECONDS = 10.0
 NO_RETRY_AFTER_WAIT = 5.0  # a 429 without a usable Retry-After
 MAX_LOGIN_WAIT = 600.0  # a tenant still saying 429 after this long fails the login
+MAX_CACHED_SESSIONS = 10_000
 LOGOUT = "/logout"
 
 Replaced = Callable[[str, ProxySession], Awaitable[None]]
@@ -98,6 +104,7 @@ class QlikSessions:
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
         self._logins: dict[tuple[str, str], asyncio.Task[ProxySession]] = {}
         self._tickets: dict[tuple[str, str], asyncio.Future[None]] = {}
+        self._cached: dict[str, ProxySession] = {}
 
     def _lock(self, key: str) -> asyncio.Lock:
         lock = self._locks.get(key)
@@ -151,7 +158,7 @@ class QlikSessions:
         """A new session after the tenant refused ``stale`` (expired), unless a parallel
         request has already renewed it."""
         async with self._lock(key):
-            found = await self._get(key)
+            found = await self._load(key)  # the store's: another instance may have renewed
             if found is not None and found.subject == user.sub and not found.same_login(stale):
                 return found
             session = await self._login(user, client, key)
@@ -183,6 +190,7 @@ class QlikSessions:
         return await self._get(key)
 
     async def forget(self, key: str) -> None:
+        self.drop_cached(key)
         for which, task in list(self._logins.items()):
             if which[0] == key:
                 task.cancel()  # a login still queued for the browser: nobody will use it
@@ -270,10 +278,35 @@ class QlikSessions:
         return str(token)
 
     async def _get(self, key: str) -> ProxySession | None:
-        return await self._call(self.store.get(key))
+        cached = self._cached.get(key)
+        if cached is not None and cached.created_at + self.store.lifetime > self.clock():
+            return cached
+        return await self._load(key)
+
+    async def _load(self, key: str) -> ProxySession | None:
+        found = await self._call(self.store.get(key))
+        self._cache(key, found)
+        return found
 
     async def _put(self, key: str, session: ProxySession) -> None:
         await self._call(self.store.put(key, session))
+        self._cache(key, session)
+
+    def drop_cached(self, key: str) -> None:
+        """Forget what this process knows of ``key`` (it ended, maybe on another instance)."""
+        self._cached.pop(key, None)
+
+    async def ended(self, key: str, reason: str) -> None:
+        """A :class:`~qlik_jwt.web.session_ends.SessionEnds` hook: ``key`` ended."""
+        self.drop_cached(key)
+
+    def _cache(self, key: str, session: ProxySession | None) -> None:
+        if session is None:
+            self._cached.pop(key, None)
+            return
+        if len(self._cached) >= MAX_CACHED_SESSIONS:
+            self._cached.clear()
+        self._cached[key] = session
 
     @staticmethod
     async def _call(operation: Awaitable[T]) -> T:

@@ -13,6 +13,7 @@ Stores (:class:`ProxySessionStore`): SQLite (:mod:`.sqlite_store`, one app insta
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import time
@@ -34,6 +35,9 @@ __all__ = [
     "open_session_store",
     "store_key",
 ]
+
+
+MAX_CACHED_URLS = 64
 
 
 def store_key(cookie_value: str) -> str:
@@ -58,7 +62,7 @@ class ProxySession:
         """Qlik's cookies for ``url``, and with ``csrf`` header ``qlik-csrf-token`` (a
         header, never the query: URLs end up in logs)."""
         headers = {CSRF_HEADER: self.csrf_token} if csrf else {}
-        cookie = QlikCookieJar.from_json(self.cookies).header_for(url)
+        cookie = self.cookie_header(url)
         if cookie:
             headers["cookie"] = cookie
         return headers
@@ -72,6 +76,20 @@ class ProxySession:
         if not isinstance(other, ProxySession):
             return False
         return (self.created_at, self.csrf_token) == (other.created_at, other.csrf_token)
+
+    def cookie_header(self, url: str) -> str | None:
+        """The ``Cookie`` header for ``url`` (a path of the tenant, no query), worked out
+        once per URL for this session, not on every call."""
+        found = self._cookie_headers
+        if url not in found:
+            if len(found) >= MAX_CACHED_URLS:
+                found.clear()
+            found[url] = QlikCookieJar.from_json(self.cookies).header_for(url)
+        return found[url]
+
+    @functools.cached_property
+    def _cookie_headers(self) -> dict[str, str | None]:
+        return {}
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), separators=(",", ":"))
