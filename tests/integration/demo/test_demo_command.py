@@ -3,6 +3,7 @@ stops both servers on SIGINT (Ctrl-C)."""
 
 from __future__ import annotations
 
+import re
 import socket
 import ssl
 from pathlib import Path
@@ -75,3 +76,32 @@ def test_demo_direct_flag_runs_the_direct_mode(tmp_path: Path) -> None:
             assert client.get("/api/v1/users/me").status_code == 404  # nothing proxied
     assert "mode            : direct" in demo.output
     assert "accept its self-signed certificate" in demo.output
+
+
+def test_demo_runs_the_impersonation_flow_in_both_modes(tmp_path: Path) -> None:
+    """`qlik-jwt demo --login-mode impersonation` (proxy) and with `--direct`: the app gets
+    Ada's access token from the emulator; a second run reuses the demo's OAuth client."""
+    for flags in (("--login-mode", "impersonation"), ("--login-mode", "impersonation", "--direct")):
+        process, web_port, _ = demo_process(tmp_path, *flags)
+        with process:
+            url = f"http://localhost:{web_port}"
+            with httpx.Client(base_url=url) as client:
+                client.post(
+                    "/sign-in",
+                    data={"username": "ada", "password": "ada-demo"},
+                    headers={"Origin": url},
+                )
+                page = client.get("/").text
+                assert "login mode <code>impersonation</code>" in page
+                if "--direct" in flags:
+                    token = re.search(r'"csrfToken":"([^"]*)"', page)
+                    assert token and '"auth":"bearer"' in page
+                    headers = {"Origin": url, "X-CSRF-Token": token.group(1)}
+                    answer = client.post("/access-token", headers=headers)
+                    assert answer.status_code == 200, answer.text
+                else:
+                    me = client.get("/api/v1/users/me", follow_redirects=True)
+                    assert me.status_code == 200 and me.json()["subject"] == "demo|ada"
+        assert "Traceback" not in process.output
+    kept = (tmp_path / "state" / "impersonation.env").stat().st_mode & 0o777
+    assert kept == 0o600

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from starlette.testclient import TestClient
+from starlette.testclient import TestClient, WebSocketDenialResponse
 
 from qlik_jwt import jws
 from qlik_jwt.embedding.audit import AUDIT_LOGGER
@@ -234,7 +234,9 @@ def test_every_response_carries_the_security_headers(web: WebApp) -> None:
             assert answer.headers.get(name) == value, where
         csp = answer.headers["content-security-policy"]
         assert "default-src 'none'" in csp and "frame-ancestors 'self'" in csp, where
-        assert "unsafe-inline" not in csp and "unsafe-eval" not in csp, where
+        # Scripts only from the app, never inline or eval'd; inline styles only (Qlik's charts).
+        assert "script-src 'self';" in csp and "unsafe-eval" not in csp, where
+        assert csp.count("unsafe-inline") == 1 and "style-src 'self' 'unsafe-inline';" in csp
     for secret_bearing in (page, minted):  # the page inlines the CSRF token; /token a JWT
         assert secret_bearing.headers["cache-control"] == "no-store"
     assert answers[9].status_code == 404  # no interactive API docs
@@ -250,6 +252,18 @@ def test_a_host_the_app_does_not_serve_is_421_even_signed_in(web: WebApp, host: 
             assert answer.json()["error"]["code"] == "unknown-host"
             assert answer.headers["cache-control"] == "no-store"
         assert client.get("/", headers={"Host": f"localhost:{web.server.port}"}).status_code == 200
+
+
+def test_an_engine_handshake_for_another_host_is_421(key_dir: Path) -> None:
+    settings = web_settings(key_dir, web_mode="proxy")
+    with (
+        TestClient(make_app(settings)) as client,
+        pytest.raises(WebSocketDenialResponse) as refused,
+        client.websocket_connect("/app/any", headers={"Host": "rebound.example"}),
+    ):
+        pass
+    assert refused.value.status_code == 421
+    assert refused.value.json()["error"]["code"] == "unknown-host"
 
 
 def test_allowed_hosts_and_the_public_origin_are_served(key_dir: Path) -> None:
