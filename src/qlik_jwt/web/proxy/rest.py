@@ -17,11 +17,12 @@ browser needs none, the proxy adds it. On the first such answer of each Qlik ses
 reused one), whichever parallel call logged in. With a bearer credential it answers 204
 itself: such calls need no CSRF token.
 
-The routes are plain Starlette routes whose endpoint is a bare ASGI app: no request
-validation, dependency solving or response class in the way of the busiest path of the app
-(FastAPI's route machinery was a sixth of the proxy's CPU per call; py-spy, the README's
-proxy benchmark). The app's middleware (security headers, host gate, error handling)
-applies as to every route.
+The busiest path of the app takes no detour through FastAPI (its route machinery was a
+sixth of the proxy's CPU per call; py-spy, the README's proxy benchmark): :func:`rest_routes`
+are plain Starlette routes whose endpoint is a bare ASGI app (for host apps that include
+them), and the web app puts :class:`ForwardedPaths` innermost in its middleware, so that
+forwarded calls skip the router too while the security headers, the host gate and the error
+handling apply as to every route.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
-from starlette.types import Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from qlik_jwt.admin.failures import transport_reason
 from qlik_jwt.embedding.tokens import length_within
@@ -56,7 +57,14 @@ from qlik_jwt.web.proxy.headers import (
 from qlik_jwt.web.proxy.login_queue import LOGIN_HEADER
 from qlik_jwt.web.proxy.tenant_http import TenantAnswer
 
-__all__ = ["FORWARDED_PREFIXES", "IFRAME_PREFIXES", "MAX_REPLAY_BYTES", "rest_routes"]
+__all__ = [
+    "FORWARDED_PREFIXES",
+    "IFRAME_PREFIXES",
+    "MAX_REPLAY_BYTES",
+    "ForwardedPaths",
+    "Forwarding",
+    "rest_routes",
+]
 
 log = logging.getLogger("qlik_jwt.web.proxy")
 T = TypeVar("T")
@@ -64,6 +72,7 @@ T = TypeVar("T")
 FORWARDED_PREFIXES = ("/api/v1", "/single", "/resources", "/assets")
 IFRAME_PREFIXES = ("/single", "/resources", "/assets")  # the /single/ page and what it loads
 METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"]
+FORWARDED_METHODS = frozenset(METHODS)
 SAFE_METHODS = frozenset({"GET", "HEAD"})
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE"})
 MAX_REPLAY_BYTES = 1024 * 1024
@@ -142,9 +151,11 @@ def _expired(answer: Answer) -> bool:
         return True
     if not 300 <= answer.status < 400:
         return False
-    location = (answer.header(b"location") or b"").decode("latin-1")
+    location = answer.header(b"location")
+    if location is None:
+        return False
     try:
-        return urlsplit(location).path.startswith("/login")
+        return urlsplit(location).path.startswith(b"/login")
     except ValueError:
         return False
 
@@ -324,3 +335,26 @@ def rest_routes(proxy: QlikProxy, prefixes: tuple[str, ...] = FORWARDED_PREFIXES
         path = prefix + "/{path:path}"
         router.routes.append(Route(path, endpoint, methods=METHODS, include_in_schema=False))
     return router
+
+
+class ForwardedPaths:
+    """Pure ASGI middleware: calls to ``prefixes`` (every method of :func:`rest_routes`) go
+    to :class:`Forwarding` at once, everything else to ``app``. Innermost in the web app's
+    middleware, so whatever applies to the routes applies to these calls."""
+
+    def __init__(
+        self, app: ASGIApp, *, proxy: QlikProxy, prefixes: tuple[str, ...] = FORWARDED_PREFIXES
+    ) -> None:
+        self.app = app
+        self.forwarding = Forwarding(proxy)
+        self.prefixes = tuple(prefix + "/" for prefix in prefixes)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (
+            scope["type"] == "http"
+            and scope["path"].startswith(self.prefixes)
+            and scope["method"] in FORWARDED_METHODS
+        ):
+            await self.forwarding(scope, receive, send)
+        else:
+            await self.app(scope, receive, send)
