@@ -88,7 +88,8 @@ def _payload_length(head: bytes) -> int:
 def close_frame(code: int, reason: str, *, masked: bool) -> bytes:
     """A close frame with ``code`` and ``reason`` (cut to fit a control frame's 125 bytes);
     ``masked`` for the client's direction (toward the tenant), as RFC 6455 §5.3 requires."""
-    payload = struct.pack("!H", code) + reason.encode("utf-8")[:123]
+    cut = reason.encode("utf-8")[:123].decode("utf-8", "ignore")  # whole characters only
+    payload = struct.pack("!H", code) + cut.encode("utf-8")
     if not masked:
         return bytes((0x80 | CLOSE, len(payload))) + payload
     mask = os.urandom(4)
