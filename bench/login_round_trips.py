@@ -81,6 +81,7 @@ class Recorder:
     calls: list[Call] = field(default_factory=list)
     socket_opened: float | None = None  # the websocket's creation (epoch ms)
     engine_ready: float | None = None  # the engine's first message (epoch ms)
+    socket: WebSocket | None = None  # this visit's engine websocket
 
     def counts(self, url: str) -> bool:
         path = url.split("?")[0]
@@ -102,16 +103,18 @@ class Recorder:
         if "/app/" not in socket.url or self.socket_opened is not None:
             return
         self.socket_opened = time.time() * 1000
+        self.socket = socket
 
         def first_frame(_: object) -> None:
-            if self.engine_ready is None:
+            # The page before a reload may still hear from its own socket: not this visit's.
+            if self.engine_ready is None and self.socket is socket:
                 self.engine_ready = time.time() * 1000
 
         socket.on("framereceived", first_frame)
 
     def reset(self) -> None:
         self.calls.clear()
-        self.socket_opened = self.engine_ready = None
+        self.socket_opened = self.engine_ready = self.socket = None
 
 
 @dataclass(frozen=True)

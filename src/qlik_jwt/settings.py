@@ -252,7 +252,11 @@ class Settings(BaseModel):
         10,
         ge=1,
         le=100000,
-        description="Tokens `POST /token` mints per user per minute; more get 429.",
+        description=(
+            "Tokens minted per user per minute: by `POST /token`, `POST /access-token` and "
+            "proxy-mode logins (shared in Redis when the proxy session store is one); "
+            "more get 429."
+        ),
     )
     web_mode: Literal["direct", "proxy"] = Field(
         "direct",
