@@ -44,27 +44,55 @@ class FrameBoundaries:
         them on and handles the rest itself)."""
         end = len(data)
         at = 0
-        while at < end:
-            if self._remaining:
-                taken = min(self._remaining, end - at)
-                at += taken
-                self._remaining -= taken
-                if stop_at_boundary and not self._remaining:
-                    return at
-                continue
-            head = self._head + data[at : at + _LONGEST_HEADER]
+        if self._head:  # a header split across reads: complete it first
+            head = self._head + data[:_LONGEST_HEADER]
             size = _header_size(head)
             if size == 0 or len(head) < size:
                 self._head = head
                 return end
-            at += size - len(self._head)
+            at = size - len(self._head)
             self._head = b""
-            self._remaining = _payload_length(head)
-            if head[0] & 0x0F == CLOSE:
-                self.closed = True
+            self._start(head)
             if stop_at_boundary and not self._remaining:
                 return at
+        remaining = self._remaining
+        while at < end:
+            if remaining:
+                taken = min(remaining, end - at)
+                at += taken
+                remaining -= taken
+                if stop_at_boundary and not remaining:
+                    break
+                continue
+            # The header, read in place (the hot path: one small frame per read).
+            if end - at < 2:
+                self._head = data[at:]
+                at = end
+                break
+            second = data[at + 1]
+            length = second & 0x7F
+            size = (2 if length < 126 else 4 if length == 126 else 10) + (4 if second & 0x80 else 0)
+            if end - at < size:
+                self._head = data[at:]
+                at = end
+                break
+            if length == 126:
+                length = int.from_bytes(data[at + 2 : at + 4], "big")
+            elif length == 127:
+                length = int.from_bytes(data[at + 2 : at + 10], "big")
+            if data[at] & 0x0F == CLOSE:
+                self.closed = True
+            at += size
+            remaining = length
+            if stop_at_boundary and not remaining:
+                break
+        self._remaining = remaining
         return at
+
+    def _start(self, head: bytes) -> None:
+        self._remaining = _payload_length(head)
+        if head[0] & 0x0F == CLOSE:
+            self.closed = True
 
 
 def _header_size(head: bytes) -> int:

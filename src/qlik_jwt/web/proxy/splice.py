@@ -165,26 +165,23 @@ class Splice:
             direction.held_close = frame
 
     def _pass(self, direction: _Direction, data: bytes) -> None:
+        if direction.held_close is None and not direction.ending:  # the usual case
+            direction.frames.feed(data)
+            direction.writer.write(data)  # type: ignore[union-attr]
+            return
         if direction.held_close is not None:
             taken = direction.frames.feed(data, stop_at_boundary=True)
-            if direction.frames.at_boundary:
-                assert direction.writer is not None
-                direction.writer.write(data[:taken] + direction.held_close)
-                direction.held_close = None
-                data = data[taken:]
-            else:
+            if not direction.frames.at_boundary:
                 direction.writer.write(data)  # type: ignore[union-attr]
                 return
-        if direction.ending:
-            # The writer was sent our close: only the reader's close answer matters now.
-            was_closed = direction.frames.closed
-            direction.frames.feed(data)
-            if direction.frames.closed and not was_closed and direction.reader is not None:
-                direction.reader.close()
-            return
+            direction.writer.write(data[:taken] + direction.held_close)  # type: ignore[union-attr]
+            direction.held_close = None
+            data = data[taken:]
+        # The writer was sent our close: only the reader's close answer matters now.
+        was_closed = direction.frames.closed
         direction.frames.feed(data)
-        assert direction.writer is not None
-        direction.writer.write(data)
+        if direction.frames.closed and not was_closed and direction.reader is not None:
+            direction.reader.close()
 
     def _check_finished(self) -> None:
         if self._browser_gone and self._tenant_gone and not self.finished.done():
