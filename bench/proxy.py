@@ -4,8 +4,10 @@ Real processes on loopback, one run, rounds interleaved:
 - the tenant: ``qlik-jwt emulator`` (state in an SQLite file, its rate limits raised out of
   the way), provisioned over its REST API: a JWT identity provider, the group ``Finance``
   granted the sample app;
-- our proxy: the web app in proxy mode (``create_app``, one uvicorn worker), a signed-in
-  user whose browser cookie it knows; its first call logs in to the tenant;
+- our proxy: the web app in proxy mode (``create_app``, one uvicorn worker with the splice
+  protocol, as ``qlik-jwt serve`` runs it; ``--relayed``: uvicorn's own, so the engine
+  websocket is relayed by message), a signed-in user whose browser cookie it knows; its
+  first call logs in to the tenant;
 - the Node peer (``bench/node/reverse_proxy.js``): Express + http-proxy-middleware with
   ``ws: true`` and a keep-alive agent, the approach of Qlik's JWT proxy quickstart, given the
   very Qlik session (cookies and CSRF token) our proxy holds, read from its session store;

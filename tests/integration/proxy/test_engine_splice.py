@@ -7,13 +7,21 @@ from __future__ import annotations
 
 import threading
 import time
+from pathlib import Path
 
 import httpx
 import pytest
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
-from tests.support.proxy import ECHO_PATH, ProxiedTenant, cookie_header, engine, signed_in
+from tests.support.proxy import (
+    ECHO_PATH,
+    ProxiedTenant,
+    cookie_header,
+    engine,
+    proxy_web_app,
+    signed_in,
+)
 from tests.support.servers import ServerThread
 from tests.support.webapp import page_csrf_token
 
@@ -138,3 +146,22 @@ def test_many_sockets_at_once_each_get_their_own_answers(
         for thread in threads:
             thread.join(60)
     assert failures == []
+
+
+def test_a_server_shutting_down_closes_spliced_sockets_with_1012(
+    tenant: ProxiedTenant, tmp_path: Path
+) -> None:
+    tenant.echo.done.clear()
+    with proxy_web_app(tenant, tenant.settings(tmp_path)) as web, signed_in(web.url) as browser:
+        with engine(web, browser) as websocket:
+            websocket.send("ping")
+            assert websocket.recv(timeout=30) == "ping"
+            stopping = threading.Thread(target=web.stop)
+            stopping.start()
+            with pytest.raises(ConnectionClosed):
+                websocket.recv(timeout=30)
+            assert websocket.close_code == 1012  # service restart: the browser may reconnect
+        stopping.join(30)
+        assert not stopping.is_alive()
+    assert tenant.echo.done.wait(10)
+    assert tenant.echo.closed_with[-1] == 1001

@@ -68,7 +68,8 @@ class Splice:
         leg = tenant.leg
         assert leg.transport is not None
         self._tenant = leg.transport
-        self._held = bytearray(tenant.early)
+        self._held = bytearray(tenant.early) + leg.received  # in the order they came
+        leg.received.clear()
         leg.receiver = self._held.extend
         self._up = _Direction(None, leg.transport)  # browser → tenant
         self._down = _Direction(leg.transport, None)  # tenant → browser
@@ -92,8 +93,8 @@ class Splice:
         self._up.reader = browser
         self._down.writer = browser
         leg = self.tenant.leg
-        held = bytes(self._held) + bytes(leg.received)
-        leg.received.clear()
+        held = bytes(self._held)
+        self._held.clear()
         leg.receiver = self.from_tenant
         leg.on_pause = self._tenant_paused
         leg.on_lost = self._tenant_lost

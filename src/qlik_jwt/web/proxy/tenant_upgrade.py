@@ -166,8 +166,9 @@ async def _upgrade(
     while True:
         try:
             event = client.next_event()
-        except h11.RemoteProtocolError as exc:
-            raise TenantProtocolError(f"the tenant's answer is not HTTP/1.1: {exc}") from None
+        except h11.RemoteProtocolError:
+            # Not h11's message: it may quote the answer's headers (the tenant's cookies).
+            raise TenantProtocolError("the tenant's answer is not valid HTTP/1.1") from None
         if event is h11.NEED_DATA:
             while not leg.received and not leg.lost:
                 await leg.arrived.wait()
