@@ -263,11 +263,13 @@ def proxied_tenant(
 
 @contextmanager
 def proxy_web_app(
-    tenant: ProxiedTenant, settings: Settings, **kwargs: Any
+    tenant: ProxiedTenant, settings: Settings, *, ws: Any = None, **kwargs: Any
 ) -> Iterator[ServerThread]:
-    """The web app in proxy mode on a real server, with the tenant's signer."""
+    """The web app in proxy mode on a real server, with the tenant's signer; ``ws`` names
+    uvicorn's websocket protocol when not the splice's (as `qlik-jwt serve` runs)."""
     kwargs.setdefault("signer", tenant.signer)
-    with ServerThread(make_app(settings, **kwargs)) as server:
+    options = {} if ws is None else {"ws": ws}
+    with ServerThread(make_app(settings, **kwargs), **options) as server:
         yield server
 
 

@@ -24,6 +24,7 @@ import httpx
 import uvicorn
 
 from qlik_jwt import log_redaction
+from qlik_jwt.web.proxy.uvicorn_splice import SpliceWebSocketProtocol
 from tests.support.log_audit import record_process_output
 
 START_TIMEOUT = 20.0
@@ -64,6 +65,8 @@ class ServerThread:
         # No logging config of uvicorn's own: its records go to the root logger, where
         # pytest shows them with a failing test and the run's secret scan reads them.
         config.setdefault("log_level", "info")
+        # As `qlik-jwt serve` runs: the engine websocket spliced (relayed when ws= is given).
+        config.setdefault("ws", SpliceWebSocketProtocol)
         self._config = uvicorn.Config(
             app,
             log_config=None,

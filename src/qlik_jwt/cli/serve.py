@@ -62,14 +62,6 @@ def serve(
             "counts the rate limit on its own.",
         ),
     ] = 1,
-    ws_deflate: Annotated[
-        bool,
-        typer.Option(
-            help="Negotiate permessage-deflate with browsers on proxied engine websockets: "
-            "fewer bytes to the browser, about 3.7x the proxy's CPU per large reply and "
-            "~40 KB more per open socket (README: bench/proxy.py).",
-        ),
-    ] = False,
 ) -> None:
     """Serve the embedding web app for a real tenant, configured by QLIK_* settings.
 
@@ -81,6 +73,7 @@ def serve(
     from qlik_jwt.settings import Settings
     from qlik_jwt.web import UserStore, create_app, required_settings
     from qlik_jwt.web.database import Database
+    from qlik_jwt.web.proxy.uvicorn_splice import IMPORT_STRING as SPLICE_PROTOCOL
 
     settings = Settings.load(env_file=env_file, web_host=host, web_port=port)
     settings.require(*required_settings(settings))
@@ -105,13 +98,16 @@ def serve(
             "the app refuses sign-ins and tokens from any other origin."
         )
     # The app believes X-Forwarded-* from QLIK_TRUSTED_PROXIES only (uvicorn: from loopback).
+    # Websockets through uvicorn's protocol with the splice: proxied engine websockets pass as
+    # bytes, compressed when the browser and the tenant agree on it (web/proxy/splice.py).
     if workers == 1:
         uvicorn.run(
             web_app,
             host=settings.web_host,
             port=settings.web_port,
             log_level="info",
-            ws_per_message_deflate=ws_deflate,
+            ws=SPLICE_PROTOCOL,
+            ws_per_message_deflate=False,  # the tenant answers the browser's offer, not uvicorn
             proxy_headers=False,
         )
         return
@@ -123,6 +119,7 @@ def serve(
         host=settings.web_host,
         port=settings.web_port,
         log_level="info",
-        ws_per_message_deflate=ws_deflate,
+        ws=SPLICE_PROTOCOL,
+        ws_per_message_deflate=False,
         proxy_headers=False,
     )

@@ -132,7 +132,7 @@ class Demo:
         object_id = chart_object_id(app)
         default_ids = app.sheet_cells(app.sheet_ids[0]) if app.sheet_ids else [object_id]
 
-        self.web = BackgroundServer(name="web app", port=options.web_port).bind()
+        self.web = BackgroundServer(name="web app", port=options.web_port, splice=True).bind()
         web_origin = f"http://localhost:{self.web.port}"
         self.emulator = BackgroundServer(
             name="emulator",

@@ -36,8 +36,10 @@ class BackgroundServer:
         certfile: Path | None = None,
         keyfile: Path | None = None,
         log_level: str = "warning",
+        splice: bool = False,
     ) -> None:
         self.name = name
+        self.splice = splice  # websockets through the splice protocol, as `qlik-jwt serve`
         self.host = host
         self.requested_port = port
         self.scheme = "https" if certfile else "http"
@@ -65,6 +67,8 @@ class BackgroundServer:
 
     def start(self, app: Any) -> BackgroundServer:
         """Serve ``app`` in a thread (binding first if needed); return once accepting."""
+        from qlik_jwt.web.proxy.uvicorn_splice import IMPORT_STRING as SPLICE_PROTOCOL
+
         self.bind()
         config = uvicorn.Config(
             app,
@@ -73,6 +77,7 @@ class BackgroundServer:
             ssl_keyfile=str(self.keyfile) if self.keyfile else None,
             lifespan="on",
             proxy_headers=False,  # nobody's X-Forwarded-* is believed (uvicorn trusts loopback's)
+            ws=SPLICE_PROTOCOL if self.splice else "auto",
         )
         log_redaction.install()
         self.server = server = uvicorn.Server(config)

@@ -15,7 +15,7 @@ from qlik_jwt.embedding.refusals import WebError
 from qlik_jwt.errors import ConfigurationError, SettingsError
 from qlik_jwt.settings import Settings, hide_url_password, session_store_location
 from qlik_jwt.web.proxy.cookie_jar import QlikCookieJar
-from qlik_jwt.web.proxy.engine_socket import sendable_close_code
+from qlik_jwt.web.proxy.engine_relay import sendable_close_code
 from qlik_jwt.web.proxy.headers import (
     bad_path_reason,
     request_headers,

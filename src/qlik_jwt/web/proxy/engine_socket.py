@@ -7,23 +7,22 @@ dropped); only when that succeeds is the browser's upgrade
 accepted, so every refusal reaches the browser as an HTTP answer in the web app's error
 shape. A tenant refusing the session (401) gets one transparent re-login.
 
-Then messages are relayed one at a time in each direction, text stays text and bytes stay
-bytes, and each send waits for the receiving side to take it (backpressure: nothing is
-buffered beyond the websocket libraries' small queues). The tenant's leg negotiates no
-permessage-deflate, so nothing the tenant sends is inflated here (CPU and ~35 KB per socket,
-measured in bench/proxy.py; the browser's leg is deflated only under ``serve --ws-deflate``).
-Messages up to
-:data:`MAX_MESSAGE_BYTES` pass. A close from either side is passed on with its code and
-reason; a side that vanishes without a close frame makes the proxy close the other with
-1001 (the browser went away) or 1014 (the tenant went away: "bad gateway").
+Then, under a server offering the :data:`~qlik_jwt.web.proxy.uvicorn_splice.SPLICE`
+extension (``qlik-jwt serve``, the demo), the two connections are spliced: bytes pass
+through untouched (:mod:`qlik_jwt.web.proxy.splice`); the browser's subprotocols and
+``Sec-WebSocket-Extensions`` offer go to the tenant and its answers back, so a deflate both
+ends agree on passes compressed; message sizes are the tenant's to refuse. Under any other
+server, messages are relayed (:mod:`qlik_jwt.web.proxy.engine_relay`). Either way a close
+from one side reaches the other with its code and reason, and a side that vanishes makes the
+proxy close the other with 1001 (the browser went away) or 1014 (the tenant went away).
 
 Each socket is held under the browser's key in ``proxy.ends`` from its handshake on: when
 the browser's session ends (sign-out, another user, the host session expiring; on any
 instance) the browser's side is closed with :data:`SESSION_ENDED` and the reason
-(``signed-out``, ``user-changed``, ``session-expired``), the tenant's with 1000. A
-handshake whose session ended while the tenant's socket was opening is refused (401
-``session-ended``), also when the end was announced just before the socket was held: the
-stored session is read once more after holding it.
+(``signed-out``, ``user-changed``, ``session-expired``), the tenant's with 1000, each at a
+frame boundary. A handshake whose session ended while the tenant's socket was opening is
+refused (401 ``session-ended``), also when the end was announced just before the socket was
+held: the stored session is read once more after holding it.
 """
 
 from __future__ import annotations
@@ -35,42 +34,38 @@ import logging
 import httpx
 from fastapi import APIRouter, WebSocket
 from starlette.websockets import WebSocketDisconnect
-from websockets.asyncio.client import ClientConnection, connect
-from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
-from websockets.typing import Subprotocol
+from websockets.asyncio.client import ClientConnection
+from websockets.exceptions import InvalidHandshake
 
 from qlik_jwt.web.errors import WebError, refuse_websocket
 from qlik_jwt.web.forgery import check_request_origin
 from qlik_jwt.web.proxy.context import ProxyCall, QlikProxy
 from qlik_jwt.web.proxy.credentials import TenantCredential
+from qlik_jwt.web.proxy.engine_relay import open_relayed, relay
 from qlik_jwt.web.proxy.failures import (
     engine_refused,
     session_refused,
     tenant_failure,
     timeout_failure,
 )
+from qlik_jwt.web.proxy.frames import close_frame
 from qlik_jwt.web.proxy.headers import bad_path_reason, tenant_query
+from qlik_jwt.web.proxy.splice import Splice
+from qlik_jwt.web.proxy.tenant_upgrade import (
+    TenantProtocolError,
+    TenantRefused,
+    TenantSocket,
+    open_tenant_socket,
+)
+from qlik_jwt.web.proxy.uvicorn_splice import SPLICE
 
-__all__ = ["MAX_MESSAGE_BYTES", "SESSION_ENDED", "engine_routes", "sendable_close_code"]
+__all__ = ["SESSION_ENDED", "engine_routes"]
 
 log = logging.getLogger("qlik_jwt.web.proxy")
-# The websocket library's debug lines show handshake headers (Qlik's cookies): never emitted.
-QUIET = logging.getLogger("qlik_jwt.web.proxy.tenant_websocket")
-QUIET.setLevel(logging.WARNING)
 
-MAX_MESSAGE_BYTES = 16 * 1024 * 1024  # as uvicorn's default for the browser's side
-QUEUED_MESSAGES = 4
-BROWSER_GONE = 1001
-TENANT_GONE = 1014
 SESSION_ENDED = 4401  # private-use code (RFC 6455 §7.4.2), read as HTTP's 401
 
-
-def sendable_close_code(code: int | None, fallback: int) -> int:
-    """``code`` when a close frame may carry it, else ``fallback`` (1005, 1006 and 1015
-    only describe what happened locally; RFC 6455 §7.4.1)."""
-    if code is None or code in (1004, 1005, 1006):
-        return fallback
-    return code if 1000 <= code <= 1014 or 3000 <= code <= 4999 else fallback
+Tenant = TenantSocket | ClientConnection
 
 
 def _tenant_url(proxy: QlikProxy, websocket: WebSocket) -> str:
@@ -80,41 +75,39 @@ def _tenant_url(proxy: QlikProxy, websocket: WebSocket) -> str:
     return f"{base}{raw_path.decode('latin-1')}" + (f"?{query}" if query else "")
 
 
-async def _open(
-    proxy: QlikProxy, websocket: WebSocket, session: TenantCredential
-) -> ClientConnection:
+def _spliced(websocket: WebSocket) -> bool:
+    """Does the server hand the browser's connection over (see uvicorn_splice)?"""
+    return SPLICE in (websocket.scope.get("extensions") or {})
+
+
+async def _open(proxy: QlikProxy, websocket: WebSocket, session: TenantCredential) -> Tenant:
     url = _tenant_url(proxy, websocket)
     # Qlik's CSRF token goes in a header, as Qlik's own Node client sends it: never in a URL.
     headers = session.headers(url, csrf=True)
-    requested = websocket.scope.get("subprotocols") or []
-    return await connect(
+    subprotocols = list(websocket.scope.get("subprotocols") or [])
+    tls = proxy.tls if url.startswith("wss://") else None
+    if not _spliced(websocket):
+        return await open_relayed(
+            url, headers, subprotocols=subprotocols, tls=tls, timeout=proxy.timeout
+        )
+    offers = websocket.headers.getlist("sec-websocket-extensions")
+    return await open_tenant_socket(
         url,
-        additional_headers=headers,
-        logger=QUIET,
-        subprotocols=[Subprotocol(name) for name in requested] or None,
-        ssl=proxy.tls if url.startswith("wss://") else None,
-        proxy=None,
-        open_timeout=proxy.timeout,
-        max_size=MAX_MESSAGE_BYTES,
-        max_queue=QUEUED_MESSAGES,
-        user_agent_header=None,
-        compression=None,  # no deflate on the tenant's leg: see the module
+        headers,
+        subprotocols=subprotocols,
+        extensions=", ".join(offers) or None,
+        tls=tls,
+        timeout=proxy.timeout,
     )
 
 
-async def _open_renewing(
-    proxy: QlikProxy, websocket: WebSocket, call: ProxyCall
-) -> ClientConnection:
+async def _open_renewing(proxy: QlikProxy, websocket: WebSocket, call: ProxyCall) -> Tenant:
     session = call.session
     for attempt in (1, 2):
         try:
             return await _open(proxy, websocket, session)
-        except InvalidStatus as refusal:
-            answer = httpx.Response(
-                refusal.response.status_code,
-                headers=list(refusal.response.headers.raw_items()),
-                content=bytes(refusal.response.body or b""),
-            )
+        except TenantRefused as refusal:
+            answer = refusal.answer
             if answer.status_code == 401 and attempt == 1 and not call.fresh:
                 session = await proxy.sessions.renew(call.user, call.key, session, call.client)
                 continue
@@ -123,82 +116,26 @@ async def _open_renewing(
             raise engine_refused(answer) from None
         except TimeoutError:
             raise timeout_failure(proxy.tenant_url) from None
-        except (OSError, InvalidHandshake) as exc:
+        except (OSError, InvalidHandshake, TenantProtocolError) as exc:
             reason = httpx.ConnectError(f"{type(exc).__name__}: {exc}")
             reason.__cause__ = exc  # so that a TLS failure is named as one
             raise tenant_failure(reason, proxy.tenant_url) from None
     raise AssertionError("unreachable")
 
 
+async def _close_unused(tenant: Tenant, reason: str) -> None:
+    """Close a tenant socket the browser will never use."""
+    if isinstance(tenant, TenantSocket):
+        if tenant.leg.transport is not None:
+            tenant.leg.transport.write(close_frame(1000, reason, masked=True))
+        tenant.close()
+    else:
+        await tenant.close(1000, reason)
+
+
 async def _refuse(websocket: WebSocket, refusal: WebError) -> None:
     log.info("engine websocket refused: %s", refusal.code)
     await refuse_websocket(websocket, refusal)
-
-
-async def _browser_to_tenant(browser: WebSocket, tenant: ClientConnection) -> bool:
-    """Pass the browser's messages on. True once the browser's close reached the tenant;
-    False when the tenant is closing (the other direction passes that close on)."""
-    while True:
-        message = await browser.receive()
-        if message["type"] == "websocket.disconnect":
-            code = sendable_close_code(message.get("code"), BROWSER_GONE)
-            await tenant.close(code, message.get("reason") or "")
-            return True
-        text = message.get("text")
-        try:
-            await tenant.send(text if text is not None else message.get("bytes") or b"")
-        except ConnectionClosed:
-            return False
-
-
-async def _tenant_to_browser(browser: WebSocket, tenant: ClientConnection) -> bool:
-    """Pass the tenant's messages on. True once the tenant's close reached the browser;
-    False when the browser went away (the other direction closes the tenant)."""
-    try:
-        async for data in tenant:
-            if isinstance(data, str):
-                await browser.send_text(data)
-            else:
-                await browser.send_bytes(data)
-    except ConnectionClosed:
-        pass  # closed without a close frame: handled below like any other close
-    except WebSocketDisconnect:
-        return False
-    # close_code is 1006 when the tenant vanished without a close frame.
-    code = sendable_close_code(tenant.close_code, TENANT_GONE)
-    reason = tenant.close_reason or ""
-    if code == TENANT_GONE and tenant.close_code != TENANT_GONE:
-        reason = "the Qlik tenant's connection was lost"
-    with contextlib.suppress(WebSocketDisconnect, RuntimeError):  # the browser is gone too
-        await browser.close(code, reason)
-    return True
-
-
-async def _stopped(stop: asyncio.Event) -> bool:
-    await stop.wait()
-    return True
-
-
-async def relay(
-    browser: WebSocket, tenant: ClientConnection, stop: asyncio.Event | None = None
-) -> None:
-    """Pass messages both ways until one side's close has reached the other, or ``stop``
-    is set (then the caller closes both)."""
-    pending = {
-        asyncio.ensure_future(_browser_to_tenant(browser, tenant)),
-        asyncio.ensure_future(_tenant_to_browser(browser, tenant)),
-    }
-    if stop is not None:
-        pending.add(asyncio.ensure_future(_stopped(stop)))
-    try:
-        while pending:
-            done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
-            if any(task.result() for task in done):
-                return
-    finally:
-        for task in pending:
-            task.cancel()
-        await asyncio.gather(*pending, return_exceptions=True)
 
 
 def engine_routes(proxy: QlikProxy) -> APIRouter:
@@ -209,10 +146,14 @@ def engine_routes(proxy: QlikProxy) -> APIRouter:
     async def engine_socket(websocket: WebSocket, path: str) -> None:
         ended = asyncio.Event()
         reasons: list[str] = []
+        splices: list[Splice] = []  # the splice, once the browser's side is attached
 
         async def close(reason: str) -> None:
             reasons.append(reason)
             ended.set()
+            for splice in splices:
+                log.info("engine websocket closed: %s", reason)
+                splice.end(SESSION_ENDED, reason)
 
         holding = None
         try:
@@ -228,8 +169,8 @@ def engine_routes(proxy: QlikProxy) -> APIRouter:
                 still_valid=lambda: proxy.still_signed_in(websocket, call.user.sub),
             )
             tenant = await _open_renewing(proxy, websocket, call)
-            if ended.is_set() or not await _still_stored(proxy, call):
-                await tenant.close(1000, reasons[0] if reasons else "session-ended")
+            if not await _still_stored(proxy, call) or ended.is_set():
+                await _close_unused(tenant, reasons[0] if reasons else "session-ended")
                 raise _session_ended()
         except WebError as refusal:
             if holding is not None:
@@ -241,18 +182,55 @@ def engine_routes(proxy: QlikProxy) -> APIRouter:
             value = proxy.cookie.header(websocket, call.new_cookie, proxy.cookie_lifetime)
             headers.append((b"set-cookie", value.encode("latin-1")))
         try:
-            await websocket.accept(subprotocol=tenant.subprotocol, headers=headers)
-            await relay(websocket, tenant, ended)
-            if ended.is_set():
-                log.info("engine websocket closed: %s", reasons[0])
-                await tenant.close(1000, reasons[0])
-                with contextlib.suppress(WebSocketDisconnect, RuntimeError):
-                    await websocket.close(SESSION_ENDED, reasons[0])
+            if isinstance(tenant, TenantSocket):
+                await _splice(websocket, tenant, headers, ended, reasons, splices)
+            else:
+                await _relay(websocket, tenant, headers, ended, reasons)
         finally:
             holding.release()
-            await tenant.close()
 
     return router
+
+
+async def _splice(
+    websocket: WebSocket,
+    tenant: TenantSocket,
+    headers: list[tuple[bytes, bytes]],
+    ended: asyncio.Event,
+    reasons: list[str],
+    splices: list[Splice],
+) -> None:
+    splice = Splice(tenant)
+    try:
+        accept = {"type": "websocket.accept", "subprotocol": splice.subprotocol}
+        await websocket.send({**accept, "headers": headers, SPLICE: splice})
+        splices.append(splice)
+        if ended.is_set():  # while the 101 was being written
+            log.info("engine websocket closed: %s", reasons[0])
+            splice.end(SESSION_ENDED, reasons[0])
+        await asyncio.shield(splice.finished)
+    finally:
+        if not splice.finished.done():
+            splice.abort()
+
+
+async def _relay(
+    websocket: WebSocket,
+    tenant: ClientConnection,
+    headers: list[tuple[bytes, bytes]],
+    ended: asyncio.Event,
+    reasons: list[str],
+) -> None:
+    try:
+        await websocket.accept(subprotocol=tenant.subprotocol, headers=headers)
+        await relay(websocket, tenant, ended)
+        if ended.is_set():
+            log.info("engine websocket closed: %s", reasons[0])
+            await tenant.close(1000, reasons[0])
+            with contextlib.suppress(WebSocketDisconnect, RuntimeError):
+                await websocket.close(SESSION_ENDED, reasons[0])
+    finally:
+        await tenant.close()
 
 
 async def _still_stored(proxy: QlikProxy, call: ProxyCall) -> bool:
