@@ -87,6 +87,9 @@ class Splice:
         self._tenant_gone = False
         self._timer: asyncio.TimerHandle | None = None
         self.finished: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        leg.on_pause = self._tenant_paused
+        leg.on_lost = self._tenant_lost
+        self._tenant_gone = leg.lost
 
     @property
     def subprotocol(self) -> str | None:
@@ -105,13 +108,11 @@ class Splice:
         held = bytes(self._held)
         self._held.clear()
         leg.receiver = self.from_tenant
-        leg.on_pause = self._tenant_paused
-        leg.on_lost = self._tenant_lost
         _keep_alive(browser)
         _keep_alive(self._tenant)
         if held:
             self.from_tenant(held)
-        if leg.lost:
+        if self._tenant_gone:  # before the browser was there: tell it now
             self._tenant_lost()
 
     # The browser's side, called by the ASGI server's protocol.
@@ -142,6 +143,9 @@ class Splice:
 
     def _tenant_lost(self) -> None:
         self._tenant_gone = True
+        if self._browser is None:  # not attached (yet): attach or browser_lost ends it
+            self._check_finished()
+            return
         if not self._down.frames.closed and not self._browser_gone:
             self._close_at_boundary(self._down, TENANT_GONE, TENANT_LOST)
         self._down.ending = True
