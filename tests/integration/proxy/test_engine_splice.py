@@ -5,6 +5,7 @@ test_engine_relay.py (the message relay under another server)."""
 
 from __future__ import annotations
 
+import socket
 import threading
 import time
 from pathlib import Path
@@ -165,3 +166,17 @@ def test_a_server_shutting_down_closes_spliced_sockets_with_1012(
         assert not stopping.is_alive()
     assert tenant.echo.done.wait(10)
     assert tenant.echo.closed_with[-1] == 1001
+
+
+def test_both_spliced_connections_have_tcp_keepalive(web: ServerThread) -> None:
+    """No pings of the proxy's own through the splice: a peer gone without a FIN is found by
+    TCP keepalive, on the browser's and the tenant's connection alike."""
+    with signed_in(web.url) as browser, engine(web, browser) as websocket:
+        websocket.send("ping")
+        assert websocket.recv(timeout=30) == "ping"
+        connections = web.server.server_state.connections
+        (spliced,) = [c for c in connections if getattr(c, "splice", None) is not None]
+        for transport in (spliced.transport, spliced.splice.tenant.leg.transport):
+            sock = transport.get_extra_info("socket")
+            assert sock.getsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE) == 1
+            assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE) == 30

@@ -23,22 +23,31 @@ Ends:
   at its next frame boundary and stops passing data; each connection is closed when that
   side's close answer arrives, or after :data:`CLOSE_TIMEOUT` seconds.
 
+Keepalive: the proxy sends no pings of its own (they would have to wait for frame
+boundaries, and the browser and the tenant ping each other through the splice); a peer that
+vanished without a FIN (a dropped network) is noticed by TCP keepalive on both connections
+(:data:`KEEPALIVE`: first probe after 30 s of silence, then 3 probes 10 s apart), so a dead
+browser does not hold a tenant socket for the kernel's default two hours.
+
 :attr:`Splice.finished` is done once both connections are closed.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import socket
 
 from qlik_jwt.web.proxy.frames import FrameBoundaries, close_frame
 from qlik_jwt.web.proxy.tenant_upgrade import TenantSocket
 
-__all__ = ["BROWSER_GONE", "CLOSE_TIMEOUT", "TENANT_GONE", "TENANT_LOST", "Splice"]
+__all__ = ["BROWSER_GONE", "CLOSE_TIMEOUT", "KEEPALIVE", "TENANT_GONE", "TENANT_LOST", "Splice"]
 
 BROWSER_GONE = 1001
 TENANT_GONE = 1014
 TENANT_LOST = "the Qlik tenant's connection was lost"
 CLOSE_TIMEOUT = 5.0
+KEEPALIVE = {"TCP_KEEPIDLE": 30, "TCP_KEEPINTVL": 10, "TCP_KEEPCNT": 3}
 
 
 class _Direction:
@@ -78,6 +87,9 @@ class Splice:
         self._tenant_gone = False
         self._timer: asyncio.TimerHandle | None = None
         self.finished: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        leg.on_pause = self._tenant_paused
+        leg.on_lost = self._tenant_lost
+        self._tenant_gone = leg.lost
 
     @property
     def subprotocol(self) -> str | None:
@@ -96,11 +108,11 @@ class Splice:
         held = bytes(self._held)
         self._held.clear()
         leg.receiver = self.from_tenant
-        leg.on_pause = self._tenant_paused
-        leg.on_lost = self._tenant_lost
+        _keep_alive(browser)
+        _keep_alive(self._tenant)
         if held:
             self.from_tenant(held)
-        if leg.lost:
+        if self._tenant_gone:  # before the browser was there: tell it now
             self._tenant_lost()
 
     # The browser's side, called by the ASGI server's protocol.
@@ -131,6 +143,9 @@ class Splice:
 
     def _tenant_lost(self) -> None:
         self._tenant_gone = True
+        if self._browser is None:  # not attached (yet): attach or browser_lost ends it
+            self._check_finished()
+            return
         if not self._down.frames.closed and not self._browser_gone:
             self._close_at_boundary(self._down, TENANT_GONE, TENANT_LOST)
         self._down.ending = True
@@ -198,3 +213,15 @@ def _pause(transport: asyncio.Transport, paused: bool) -> None:
         transport.pause_reading()
     else:
         transport.resume_reading()
+
+
+def _keep_alive(transport: asyncio.Transport) -> None:
+    """TCP keepalive on the transport's socket (:data:`KEEPALIVE`, where the OS has them)."""
+    sock = transport.get_extra_info("socket")
+    if sock is None:
+        return
+    with contextlib.suppress(OSError):
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
+        for name, value in KEEPALIVE.items():
+            if hasattr(socket, name):
+                sock.setsockopt(socket.IPPROTO_TCP, getattr(socket, name), value)
