@@ -581,6 +581,7 @@ def main_rest(rounds: int, seconds: float, *, profiled: bool) -> bool:
         try:
             peers = bench.peers()
             loads: dict[str, list[Load]] = {peer.name: [] for peer in peers}
+            alone: dict[str, list[Load]] = {peer.name: [] for peer in peers}  # c=1
             for peer in peers:  # warm up: connections, imports, first-call caches
                 assert peer.wrk is not None
                 run_wrk(peer.wrk, 1, 16)
@@ -588,6 +589,7 @@ def main_rest(rounds: int, seconds: float, *, profiled: bool) -> bool:
                 for peer in peers:
                     assert peer.wrk is not None
                     loads[peer.name].append(run_wrk(peer.wrk, seconds, 16))
+                    alone[peer.name].append(run_wrk(peer.wrk, seconds, 1))
             ours = next(peer for peer in peers if peer.name == OURS)
             found = (
                 profile(ours.pid, seconds, lambda: run_wrk(ours.wrk, seconds, 16))
@@ -622,7 +624,20 @@ def main_rest(rounds: int, seconds: float, *, profiled: bool) -> bool:
         )
         + "|"
     )
-    print(f"ratio ours / Node per CPU-second: {ratio:.2f}; added p50 over direct: {added:+.2f} ms")
+    single = {name: median_load(runs) for name, runs in alone.items()}
+    print(
+        "| c=1: latency p50 / p99, ms "
+        + "".join(
+            f"| {single[name].p50_ms:.2f} / {single[name].p99_ms:.1f} "
+            for name in (OURS, NODE, DIRECT)
+        )
+        + "|"
+    )
+    print(
+        f"ratio ours / Node per CPU-second: {ratio:.2f}; added p50 over direct: {added:+.2f} ms "
+        f"(c=1: {single[OURS].p50_ms - single[DIRECT].p50_ms:+.2f} ms, Node "
+        f"{single[NODE].p50_ms - single[DIRECT].p50_ms:+.2f} ms)"
+    )
     if found:
         top = ", ".join(f"{name} {share:.0%}" for name, share in found[:PROFILE_TOP])
         print(f"- where our proxy's CPU goes (REST c=16, py-spy, innermost frame's package): {top}")

@@ -146,6 +146,8 @@ def tenant_query(raw_query: bytes, added: Mapping[str, str] | None = None) -> st
     ``accessToken`` dropped (the proxy sends the real credential), then ``added`` (the
     credential's own parameters); everything else unchanged."""
     query = raw_query.decode("latin-1")
+    if not query and not added:
+        return ""
     pairs = parse_qsl(query, keep_blank_values=True)
     if not added and not any(name in CREDENTIAL_PARAMETERS for name, _ in pairs):
         return query
