@@ -20,15 +20,15 @@ itself: such calls need no CSRF token.
 The busiest path of the app takes no detour through FastAPI (its route machinery was a
 sixth of the proxy's CPU per call; py-spy, the README's proxy benchmark): :func:`rest_routes`
 are plain Starlette routes whose endpoint is a bare ASGI app (for host apps that include
-them), and the web app puts :class:`ForwardedPaths` innermost in its middleware, so that
-forwarded calls skip the router too while the security headers, the host gate and the error
-handling apply as to every route.
+them), and the web app hands the calls :class:`ForwardedPaths` takes to that endpoint inside
+its own middleware only (security headers, host gate, error handling), before FastAPI's
+per-request layers and router.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import TypeVar
 from urllib.parse import urlsplit
@@ -338,23 +338,25 @@ def rest_routes(proxy: QlikProxy, prefixes: tuple[str, ...] = FORWARDED_PREFIXES
 
 
 class ForwardedPaths:
-    """Pure ASGI middleware: calls to ``prefixes`` (every method of :func:`rest_routes`) go
-    to :class:`Forwarding` at once, everything else to ``app``. Innermost in the web app's
-    middleware, so whatever applies to the routes applies to these calls."""
+    """The calls forwarded at ``prefixes`` (every method of :func:`rest_routes`) and the ASGI
+    app that answers them: :class:`Forwarding` inside ``wrap`` (the web app wraps it in its
+    own middleware, so that the forwarded calls bypass the framework's per-request layers
+    and router while the security headers, host gate and error handling apply)."""
 
     def __init__(
-        self, app: ASGIApp, *, proxy: QlikProxy, prefixes: tuple[str, ...] = FORWARDED_PREFIXES
+        self,
+        proxy: QlikProxy,
+        prefixes: tuple[str, ...] = FORWARDED_PREFIXES,
+        wrap: Callable[[ASGIApp], ASGIApp] | None = None,
     ) -> None:
-        self.app = app
-        self.forwarding = Forwarding(proxy)
         self.prefixes = tuple(prefix + "/" for prefix in prefixes)
+        forwarding = Forwarding(proxy)
+        self.app = forwarding if wrap is None else wrap(forwarding)
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if (
+    def takes(self, scope: Scope) -> bool:
+        """Is this call one of the forwarded ones?"""
+        return (
             scope["type"] == "http"
             and scope["path"].startswith(self.prefixes)
             and scope["method"] in FORWARDED_METHODS
-        ):
-            await self.forwarding(scope, receive, send)
-        else:
-            await self.app(scope, receive, send)
+        )
