@@ -527,14 +527,14 @@ def main(argv: list[str] | None = None) -> bool:
         "--profile", action=argparse.BooleanOptionalAction, default=True, help="py-spy our proxy"
     )
     parser.add_argument(
-        "--only", choices=("all", "rest"), default="all", help="rest: the REST figures alone"
+        "--only-rest", action="store_true", help="the REST figures only (c=16 and c=1)"
     )
     args = parser.parse_args(argv)
     missing = missing_tools("wrk", "node")
     if missing:
         print(f"proxy: {', '.join(missing)} not found: run `make bench-deps node-deps`")
         return False
-    if args.only == "rest":
+    if args.only_rest:
         return main_rest(args.rounds, args.seconds, profiled=args.profile)
     with tempfile.TemporaryDirectory(prefix="qlik-jwt-bench-") as tmp:
         bench = Bench(Path(tmp), relayed=args.relayed)
@@ -575,7 +575,7 @@ def main(argv: list[str] | None = None) -> bool:
 
 
 def main_rest(rounds: int, seconds: float, *, profiled: bool) -> bool:
-    """The REST figures alone (``--only rest``): the same peers, rounds and table lines."""
+    """The REST figures alone (``--only-rest``): the same peers and rounds, and c=1 too."""
     with tempfile.TemporaryDirectory(prefix="qlik-jwt-bench-") as tmp:
         bench = Bench(Path(tmp))
         try:
