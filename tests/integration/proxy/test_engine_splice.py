@@ -12,12 +12,13 @@ from pathlib import Path
 
 import httpx
 import pytest
-from websockets.exceptions import ConnectionClosed
+from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import connect
 
 from tests.support.proxy import (
     ECHO_PATH,
     ProxiedTenant,
+    TcpRelay,
     cookie_header,
     engine,
     proxy_web_app,
@@ -180,3 +181,34 @@ def test_both_spliced_connections_have_tcp_keepalive(web: ServerThread) -> None:
             sock = transport.get_extra_info("socket")
             assert sock.getsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE) == 1
             assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE) == 30
+
+
+@pytest.mark.parametrize(
+    ("answer", "said"),
+    [
+        (
+            b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            b"Sec-WebSocket-Accept: bm90IHRoaXMga2V5\r\nSet-Cookie: _session=TENANT-SECRET\r\n\r\n",
+            "Sec-WebSocket-Accept",
+        ),
+        (b"HTTP/1.1 101 Switching\r\nSet-Cookie: TENANT-SECRET\r\nbroken header\r\n\r\n", "HTTP"),
+    ],
+)
+def test_a_broken_upgrade_answer_is_a_502_that_quotes_nothing_of_it(
+    tenant: ProxiedTenant, tmp_path: Path, answer: bytes, said: str
+) -> None:
+    with TcpRelay(tenant.emulator.server.port) as relay:
+        settings = tenant.settings(tmp_path, tenant_url=relay.url)
+        with proxy_web_app(tenant, settings) as web, signed_in(web.url) as browser:
+            assert browser.get("/api/v1/csrf-token").status_code == 204  # logged in
+            relay.upgrade_answer = answer
+            with pytest.raises(InvalidStatus) as refused:
+                connect(
+                    web.url.replace("http", "ws", 1) + ECHO_PATH,
+                    origin=web.url,  # type: ignore[arg-type]
+                    additional_headers={"Cookie": cookie_header(browser)},
+                )
+    body = (refused.value.response.body or b"").decode()
+    assert refused.value.response.status_code == 502
+    assert '"code":"tenant-unreachable"' in body and said in body
+    assert "TENANT-SECRET" not in body
