@@ -526,11 +526,16 @@ def main(argv: list[str] | None = None) -> bool:
     parser.add_argument(
         "--profile", action=argparse.BooleanOptionalAction, default=True, help="py-spy our proxy"
     )
+    parser.add_argument(
+        "--only", choices=("all", "rest"), default="all", help="rest: the REST figures alone"
+    )
     args = parser.parse_args(argv)
     missing = missing_tools("wrk", "node")
     if missing:
         print(f"proxy: {', '.join(missing)} not found: run `make bench-deps node-deps`")
         return False
+    if args.only == "rest":
+        return main_rest(args.rounds, args.seconds, profiled=args.profile)
     with tempfile.TemporaryDirectory(prefix="qlik-jwt-bench-") as tmp:
         bench = Bench(Path(tmp), relayed=args.relayed)
         try:
@@ -567,6 +572,61 @@ def main(argv: list[str] | None = None) -> bool:
         print(f"- where our proxy's CPU goes ({load}, py-spy, innermost frame's package): {top}")
     print_node_peer_facts("express", "http-proxy-middleware", "ws")
     return met
+
+
+def main_rest(rounds: int, seconds: float, *, profiled: bool) -> bool:
+    """The REST figures alone (``--only rest``): the same peers, rounds and table lines."""
+    with tempfile.TemporaryDirectory(prefix="qlik-jwt-bench-") as tmp:
+        bench = Bench(Path(tmp))
+        try:
+            peers = bench.peers()
+            loads: dict[str, list[Load]] = {peer.name: [] for peer in peers}
+            for peer in peers:  # warm up: connections, imports, first-call caches
+                assert peer.wrk is not None
+                run_wrk(peer.wrk, 1, 16)
+            for _ in range(rounds):
+                for peer in peers:
+                    assert peer.wrk is not None
+                    loads[peer.name].append(run_wrk(peer.wrk, seconds, 16))
+            ours = next(peer for peer in peers if peer.name == OURS)
+            found = (
+                profile(ours.pid, seconds, lambda: run_wrk(ours.wrk, seconds, 16))
+                if (profiled and ours.pid is not None and ours.wrk is not None)
+                else []
+            )
+        finally:
+            bench.stop()
+    per_cpu = {name: _median([x.per_cpu_second for x in runs]) for name, runs in loads.items()}
+    rest = {name: median_load(runs) for name, runs in loads.items()}
+    ratio = per_cpu[OURS] / per_cpu[NODE]
+    added = rest[OURS].p50_ms - rest[DIRECT].p50_ms
+    print(f"## proxy, REST only  (wrk 1 thread, c=16, {seconds:.0f} s, median of {rounds} rounds)")
+    print(f"| figure | {OURS} | {NODE} | {DIRECT} |")
+    print("|---|---|---|---|")
+    print(
+        "| requests per proxy CPU-second "
+        + "".join(f"| {per_cpu[name]:,.0f} " for name in (OURS, NODE))
+        + "| |"
+    )
+    print(
+        "| requests/s (proxy CPU cores used) "
+        + "".join(
+            f"| {rest[name].rate:,.0f} ({rest[name].cores:.2f}) " for name in (OURS, NODE, DIRECT)
+        )
+        + "|"
+    )
+    print(
+        "| latency p50 / p99, ms "
+        + "".join(
+            f"| {rest[name].p50_ms:.2f} / {rest[name].p99_ms:.1f} " for name in (OURS, NODE, DIRECT)
+        )
+        + "|"
+    )
+    print(f"ratio ours / Node per CPU-second: {ratio:.2f}; added p50 over direct: {added:+.2f} ms")
+    if found:
+        top = ", ".join(f"{name} {share:.0%}" for name, share in found[:PROFILE_TOP])
+        print(f"- where our proxy's CPU goes (REST c=16, py-spy, innermost frame's package): {top}")
+    return ratio >= TARGET_REST_VS_NODE and added <= TARGET_REST_ADDED_MS
 
 
 def profile_ours(

@@ -40,6 +40,7 @@ from qlik_jwt.web.identity import Identify, SessionIdentity
 from qlik_jwt.web.mint_hint import MintHint
 from qlik_jwt.web.pages import page_routes, sign_in_routes
 from qlik_jwt.web.proxy import IFRAME_PREFIXES, QlikProxy, engine_routes, rest_routes
+from qlik_jwt.web.proxy.rest import FORWARDED_PREFIXES, ForwardedPaths
 from qlik_jwt.web.public_config import config_routes
 from qlik_jwt.web.security_headers import SecurityHeadersMiddleware
 from qlik_jwt.web.sessions import SessionStore
@@ -178,6 +179,9 @@ def _add_error_handling(app: FastAPI, parts: _Parts) -> None:
     trusted proxies' forwarded headers."""
     app.add_exception_handler(WebError, web_error_response)
     app.add_exception_handler(HTTPException, http_error_response)
+    if parts.proxy is not None:  # forwarded calls skip the router; all middleware applies
+        prefixes = FORWARDED_PREFIXES if parts.proxy_mode else IFRAME_PREFIXES
+        app.add_middleware(ForwardedPaths, proxy=parts.proxy, prefixes=prefixes)
     app.add_middleware(UnexpectedErrorMiddleware)  # inside the headers: its 500 gets them
     app.add_middleware(host_gate, settings=parts.settings)
     app.add_middleware(
@@ -194,6 +198,7 @@ def _add_qlik_routes(app: FastAPI, parts: _Parts) -> None:
     """Step 4: the routes that reach Qlik: in direct mode ``POST /token`` (login mode
     ``impersonation``: ``POST /access-token`` and the forwarded iframe paths), in proxy mode
     the forwarded REST and engine paths."""
+    # The forwarded paths' routes answer only what ForwardedPaths passes on (OPTIONS: 405).
     if parts.proxy is not None and parts.proxy_mode:
         app.include_router(rest_routes(parts.proxy))
         app.include_router(engine_routes(parts.proxy))

@@ -27,7 +27,7 @@ class FirstPartyCookie:
         """True when browsers reach the app over HTTPS (``QLIK_PUBLIC_ORIGIN`` decides)."""
         if self.public_origin:
             return self.public_origin.startswith("https://")
-        return connection.url.scheme in ("https", "wss")
+        return connection.scope.get("scheme", "http") in ("https", "wss")  # URL's, unparsed
 
     def name(self, connection: HTTPConnection) -> str:
         return f"__Host-{self.base_name}" if self.secure(connection) else self.base_name

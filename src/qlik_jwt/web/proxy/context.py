@@ -177,7 +177,7 @@ class QlikProxy:
         user = await self.user(connection)
         key, new_cookie = self.browser_key(connection)
         client = connection.client.host if connection.client else None
-        path = connection.url.path
+        path: str = connection.scope["path"]  # the URL's path, without building the URL
         session, fresh = await self.sessions.current(user, key, client, path=path)
         return ProxyCall(user, key, session, fresh, new_cookie, client)
 

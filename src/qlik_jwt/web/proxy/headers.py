@@ -77,49 +77,53 @@ DROPPED_RESPONSE_HEADERS = HOP_BY_HOP | {
     "date",
     "alt-svc",
 }
+_FORWARDED = frozenset(name.encode("ascii") for name in FORWARDED_REQUEST_HEADERS)
+_DROPPED = frozenset(name.encode("ascii") for name in DROPPED_RESPONSE_HEADERS)
+_CACHING = frozenset({b"cache-control", b"expires", b"pragma"})
+_USER_SPECIFIC = USER_SPECIFIC.encode("ascii")
 
 
-def request_headers(given: Iterable[tuple[str, str]]) -> dict[str, str]:
-    """The browser's headers that may go to the tenant (allow-list; names lower-case).
+def request_headers(given: Iterable[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+    """The browser's headers (raw, as in an ASGI scope) that may go to the tenant
+    (allow-list; names lower-case, in order, duplicates kept).
 
     Without an ``Accept-Encoding`` of the browser's, ``identity`` is asked for: bodies are
     streamed through unchanged, so they must be in an encoding the browser asked for.
     """
-    kept = {
-        name.lower(): value for name, value in given if name.lower() in FORWARDED_REQUEST_HEADERS
-    }
-    kept.setdefault("accept-encoding", "identity")
+    kept = [(name.lower(), value) for name, value in given if name.lower() in _FORWARDED]
+    if not any(name == b"accept-encoding" for name, _ in kept):
+        kept.append((b"accept-encoding", b"identity"))
     return kept
 
 
 def response_headers(
-    given: Iterable[tuple[str, str]], *, tenant_url: str, path: str
-) -> list[tuple[str, str]]:
-    """The tenant's answer headers that may reach the browser, in order, duplicates kept,
-    with the ``Cache-Control`` the answer to ``path`` gets (see the module)."""
-    pairs = list(given)
-    static = path.startswith(STATIC_PREFIXES)
-    tenant_caching = static and any(name.lower() == "cache-control" for name, _ in pairs)
+    given: Iterable[tuple[bytes, bytes]], *, tenant_url: str, path: str
+) -> list[tuple[bytes, bytes]]:
+    """The tenant's answer headers (raw) that may reach the browser, in order, duplicates
+    kept, names lower-case (as ASGI sends them), with the ``Cache-Control`` the answer to
+    ``path`` gets (see the module)."""
+    pairs = [(name.lower(), value) for name, value in given]
+    tenant_caching = path.startswith(STATIC_PREFIXES) and any(
+        name == b"cache-control" for name, _ in pairs
+    )
     named_hops = {
         token.strip().lower()
         for name, value in pairs
-        if name.lower() == "connection"
-        for token in value.split(",")
+        if name == b"connection"
+        for token in value.split(b",")
     }
+    tenant_prefix = tenant_url.encode("latin-1") + b"/"
     kept = []
     for name, value in pairs:
-        lower = name.lower()
-        if lower in DROPPED_RESPONSE_HEADERS or lower in named_hops:
+        if name in _DROPPED or name in named_hops or name.startswith(b"access-control-"):
             continue
-        if lower.startswith("access-control-"):
+        if name in _CACHING and not tenant_caching:
             continue
-        if lower in ("cache-control", "expires", "pragma") and not tenant_caching:
-            continue
-        if lower == "location" and value.startswith(tenant_url + "/"):
-            value = value.removeprefix(tenant_url)
+        if name == b"location" and value.startswith(tenant_prefix):
+            value = value[len(tenant_prefix) - 1 :]
         kept.append((name, value))
     if not tenant_caching:
-        kept.append(("Cache-Control", USER_SPECIFIC))
+        kept.append((b"cache-control", _USER_SPECIFIC))
     return kept
 
 

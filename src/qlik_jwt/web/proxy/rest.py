@@ -16,6 +16,13 @@ browser needs none, the proxy adds it. On the first such answer of each Qlik ses
 ``qlik-jwt-login: new`` says the session is new (the page shows a new session rather than a
 reused one), whichever parallel call logged in. With a bearer credential it answers 204
 itself: such calls need no CSRF token.
+
+The busiest path of the app takes no detour through FastAPI (its route machinery was a
+sixth of the proxy's CPU per call; py-spy, the README's proxy benchmark): :func:`rest_routes`
+are plain Starlette routes whose endpoint is a bare ASGI app (for host apps that include
+them), and the web app puts :class:`ForwardedPaths` innermost in its middleware, so that
+forwarded calls skip the router too while the security headers, the host gate and the error
+handling apply as to every route.
 """
 
 from __future__ import annotations
@@ -24,12 +31,14 @@ import logging
 from collections.abc import AsyncIterator, Awaitable
 from dataclasses import dataclass
 from typing import TypeVar
+from urllib.parse import urlsplit
 
-import httpcore
 import httpx
-from fastapi import APIRouter, Request
-from fastapi.responses import Response
-from starlette.types import Receive, Scope, Send
+from fastapi import APIRouter
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from qlik_jwt.admin.failures import transport_reason
 from qlik_jwt.embedding.tokens import length_within
@@ -46,9 +55,16 @@ from qlik_jwt.web.proxy.headers import (
     tenant_query,
 )
 from qlik_jwt.web.proxy.login_queue import LOGIN_HEADER
-from qlik_jwt.web.proxy.tenant_http import CORE_ERRORS, as_httpx
+from qlik_jwt.web.proxy.tenant_http import TenantAnswer
 
-__all__ = ["FORWARDED_PREFIXES", "IFRAME_PREFIXES", "MAX_REPLAY_BYTES", "rest_routes"]
+__all__ = [
+    "FORWARDED_PREFIXES",
+    "IFRAME_PREFIXES",
+    "MAX_REPLAY_BYTES",
+    "ForwardedPaths",
+    "Forwarding",
+    "rest_routes",
+]
 
 log = logging.getLogger("qlik_jwt.web.proxy")
 T = TypeVar("T")
@@ -56,6 +72,7 @@ T = TypeVar("T")
 FORWARDED_PREFIXES = ("/api/v1", "/single", "/resources", "/assets")
 IFRAME_PREFIXES = ("/single", "/resources", "/assets")  # the /single/ page and what it loads
 METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"]
+FORWARDED_METHODS = frozenset(METHODS)
 SAFE_METHODS = frozenset({"GET", "HEAD"})
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE"})
 MAX_REPLAY_BYTES = 1024 * 1024
@@ -63,6 +80,7 @@ CSRF_TOKEN_PATH = "/api/v1/csrf-token"
 NO_STORE = {"Cache-Control": "no-store"}
 LOGGED_IN = {**NO_STORE, LOGIN_HEADER: "new"}
 STATE_HEADERS = frozenset({b"set-cookie", CSRF_HEADER.encode("ascii")})
+_LOGIN_NEW = (LOGIN_HEADER.encode("ascii"), b"new")
 
 
 @dataclass(frozen=True)
@@ -89,13 +107,13 @@ class Body:
 
 
 class Answer:
-    """The tenant's answer: status and raw headers; its body still to be streamed."""
+    """The tenant's answer: status and raw headers; its body still to be read."""
 
-    def __init__(self, core: httpcore.Response, url: str) -> None:
-        self.core = core
+    def __init__(self, tenant: TenantAnswer, url: str) -> None:
+        self.tenant = tenant
         self.url = url  # what was asked, for the cookies the answer sets
-        self.status = core.status
-        self.headers = core.headers
+        self.status = tenant.status
+        self.headers = tenant.headers
 
     def header(self, name: bytes) -> bytes | None:
         return next((value for key, value in self.headers if key.lower() == name), None)
@@ -116,15 +134,15 @@ class Answer:
     async def refusal(self, what: str) -> WebError:
         """The tenant's refusal, read whole (the connection goes back to the pool)."""
         try:
-            body = b"".join([chunk async for chunk in self.core.aiter_stream()])
-        except httpcore.NetworkError:
+            body = await self.tenant.read_all()
+        except httpx.TransportError:
             body = b""
         finally:
-            await self.aclose()
+            self.close()
         return session_refused(self.as_httpx(body), what)
 
-    async def aclose(self) -> None:
-        await self.core.aclose()
+    def close(self) -> None:
+        self.tenant.close()
 
 
 def _expired(answer: Answer) -> bool:
@@ -133,41 +151,41 @@ def _expired(answer: Answer) -> bool:
         return True
     if not 300 <= answer.status < 400:
         return False
-    location = (answer.header(b"location") or b"").decode("latin-1")
+    location = answer.header(b"location")
+    if location is None:
+        return False
     try:
-        return httpx.URL(location).path.startswith("/login")
-    except httpx.InvalidURL:
+        return urlsplit(location).path.startswith(b"/login")
+    except ValueError:
         return False
 
 
 def _tenant_headers(
-    proxy: QlikProxy, request: Request, session: TenantCredential, body: Body
+    proxy: QlikProxy, scope: Scope, session: TenantCredential
 ) -> list[tuple[bytes, bytes]]:
-    path = request.url.path
-    headers = request_headers(request.headers.items())
+    path: str = scope["path"]
+    headers = request_headers(scope["headers"])
     # Modifying calls need the CSRF token; /single/ may (Qlik's need is unknown).
-    csrf = request.method not in SAFE_METHODS or path.startswith("/single/")
-    headers.update(session.headers(proxy.tenant_url + path, csrf=csrf))
-    if body.stream is not None and "content-length" not in headers:
-        headers["transfer-encoding"] = "chunked"
-    return [(name.encode("latin-1"), value.encode("latin-1")) for name, value in headers.items()]
+    csrf = scope["method"] not in SAFE_METHODS or path.startswith("/single/")
+    for name, value in session.headers(proxy.tenant_url + path, csrf=csrf).items():
+        headers.append((name.encode("latin-1"), value.encode("latin-1")))
+    return headers
 
 
-async def _send(
-    proxy: QlikProxy, request: Request, session: TenantCredential, body: Body
-) -> Answer:
+async def _send(proxy: QlikProxy, scope: Scope, session: TenantCredential, body: Body) -> Answer:
     """Send once; once more when a kept-alive connection turns out closed by the tenant
     before any answer (its idle timeout met the request) and the call may be repeated."""
-    retry = body.replayable and request.method in IDEMPOTENT_METHODS
-    raw_path: bytes = request.scope.get("raw_path") or request.url.path.encode("ascii")
-    query = tenant_query(request.scope.get("query_string", b""), session.query())
+    method: str = scope["method"]
+    retry = body.replayable and method in IDEMPOTENT_METHODS
+    path: str = scope["path"]
+    raw_path: bytes = scope.get("raw_path") or path.encode("ascii")
+    query = tenant_query(scope.get("query_string", b""), session.query())
     target = raw_path + (b"?" + query.encode("latin-1") if query else b"")
-    method = request.method.encode("ascii")
+    headers = _tenant_headers(proxy, scope, session)
+    content = body.stream if body.stream is not None else body.data
     while True:
-        headers = _tenant_headers(proxy, request, session, body)
-        content = body.stream if body.stream is not None else body.data
         try:
-            core = await proxy.pool.send(method, target, headers, content)
+            answer = await proxy.pool.send(method.encode("ascii"), target, headers, content)
         except httpx.RemoteProtocolError as exc:
             if not retry:
                 raise tenant_failure(exc, proxy.tenant_url) from None
@@ -175,16 +193,16 @@ async def _send(
             continue
         except httpx.TransportError as exc:
             raise tenant_failure(exc, proxy.tenant_url) from None
-        return Answer(core, proxy.tenant_url + request.url.path)
+        return Answer(answer, proxy.tenant_url + path)
 
 
 async def _send_renewing(
-    proxy: QlikProxy, request: Request, call: ProxyCall, body: Body
+    proxy: QlikProxy, scope: Scope, call: ProxyCall, body: Body
 ) -> tuple[Answer, TenantCredential]:
     """Send; after an "expired" answer log in again and send once more (when the body can
     be sent again), else answer the refusal. Also returns the session finally used."""
-    what = f"{request.method} {request.url.path}"
-    answer = await _send(proxy, request, call.session, body)
+    what = f"{scope['method']} {scope['path']}"
+    answer = await _send(proxy, scope, call.session, body)
     if not _expired(answer):
         return answer, await _remembered(proxy, call.key, call.session, answer)
     if call.fresh:
@@ -193,9 +211,9 @@ async def _send_renewing(
         return answer, await _closing_on_error(
             answer, proxy.sessions.renew(call.user, call.key, call.session, call.client)
         )
-    await answer.aclose()
+    answer.close()
     session = await proxy.sessions.renew(call.user, call.key, call.session, call.client)
-    answer = await _send(proxy, request, session, body)
+    answer = await _send(proxy, scope, session, body)
     if _expired(answer):
         raise await answer.refusal(what)
     return answer, await _remembered(proxy, call.key, session, answer)
@@ -216,85 +234,127 @@ async def _closing_on_error(answer: Answer, step: Awaitable[T]) -> T:
     try:
         return await step
     except BaseException:
-        await answer.aclose()
+        answer.close()
         raise
 
 
-class Forwarded(Response):
+class Forwarded:
     """The tenant's answer passed on as it arrives, unchanged (still compressed if it was):
-    one ASGI message per chunk, no re-encoding."""
+    an answer whose body has arrived whole goes out in one ASGI message, a longer one as
+    it arrives, the next part read from the tenant once the browser took the last."""
 
-    def __init__(self, answer: Answer, raw_headers: list[tuple[bytes, bytes]]) -> None:
+    def __init__(self, answer: Answer, headers: list[tuple[bytes, bytes]]) -> None:
         self.answer = answer
-        self.status_code = answer.status
-        self.raw_headers = raw_headers
-        self.background = None
+        self.headers = headers
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        start = {"type": "http.response.start", "status": self.status_code}
-        await send({**start, "headers": self.raw_headers})
+        tenant = self.answer.tenant
         try:
-            async for chunk in self.answer.core.aiter_stream():
-                await send({"type": "http.response.body", "body": chunk, "more_body": True})
-        except CORE_ERRORS as exc:
-            log.warning("the tenant's answer broke off: %s", transport_reason(as_httpx(exc)))
+            await send(
+                {"type": "http.response.start", "status": tenant.status, "headers": self.headers}
+            )
+            chunk = await tenant.read()
+            while not tenant.finished:
+                if chunk:
+                    await send({"type": "http.response.body", "body": chunk, "more_body": True})
+                chunk = await tenant.read()
+        except httpx.TransportError as exc:
+            log.warning("the tenant's answer broke off: %s", transport_reason(exc))
             raise
         finally:
-            await self.answer.aclose()
-        await send({"type": "http.response.body", "body": b"", "more_body": False})
+            tenant.close()
+        await send({"type": "http.response.body", "body": chunk, "more_body": False})
 
 
-def _answer(proxy: QlikProxy, request: Request, call: ProxyCall, response: Response) -> Response:
+async def forward(proxy: QlikProxy, request: Request) -> Response | Forwarded:
+    """One browser call, forwarded to the tenant as the signed-in user (see the module):
+    the ASGI answer to send."""
+    scope = request.scope
+    method: str = scope["method"]
+    path: str = scope["path"]
+    if method not in SAFE_METHODS:
+        check_request_origin(request, proxy.public_origin)
+    reason = bad_path_reason(path)
+    if reason is not None:
+        raise WebError(
+            400,
+            "bad-path",
+            f"The path {path[:100]!r} {reason}.",
+            "Call Qlik's APIs by their plain paths.",
+        )
+    call = await proxy.call(request)
+    csrf_token = method == "GET" and path == CSRF_TOKEN_PATH
+    if csrf_token and call.session.csrf_token is None:  # a bearer token needs no CSRF token
+        logged_in = LOGGED_IN if call.fresh else NO_STORE
+        return _with_cookie(proxy, request, call, Response(status_code=204, headers=logged_in))
+    if call.fresh and csrf_token:  # the session was made for this call: it works
+        await proxy.sessions.announce(call.key, call.session)
+        return _with_cookie(proxy, request, call, Response(status_code=204, headers=LOGGED_IN))
+    answer, session = await _send_renewing(proxy, scope, call, await Body.read(request))
+    headers = response_headers(answer.headers, tenant_url=proxy.tenant_url, path=path)
+    if csrf_token and answer.status == 204 and not session.announced:
+        # The session is new to the page (made by a parallel call, or renewed just now).
+        await _closing_on_error(answer, proxy.sessions.announce(call.key, session))
+        headers.append(_LOGIN_NEW)
+    if call.new_cookie is not None:
+        cookie = proxy.cookie.header(request, call.new_cookie, proxy.cookie_lifetime)
+        headers.append((b"set-cookie", cookie.encode("latin-1")))
+    return Forwarded(answer, headers)
+
+
+def _with_cookie(
+    proxy: QlikProxy, request: Request, call: ProxyCall, response: Response
+) -> Response:
     if call.new_cookie is not None:
         proxy.cookie.set(request, response, call.new_cookie, proxy.cookie_lifetime)
     return response
 
 
-async def forward(proxy: QlikProxy, request: Request) -> Response:
-    """One browser call, forwarded to the tenant as the signed-in user (see the module)."""
-    if request.method not in SAFE_METHODS:
-        check_request_origin(request, proxy.public_origin)
-    reason = bad_path_reason(request.url.path)
-    if reason is not None:
-        raise WebError(
-            400,
-            "bad-path",
-            f"The path {request.url.path[:100]!r} {reason}.",
-            "Call Qlik's APIs by their plain paths.",
-        )
-    call = await proxy.call(request)
-    csrf_token = request.method == "GET" and request.url.path == CSRF_TOKEN_PATH
-    if csrf_token and call.session.csrf_token is None:  # a bearer token needs no CSRF token
-        logged_in = LOGGED_IN if call.fresh else NO_STORE
-        return _answer(proxy, request, call, Response(status_code=204, headers=logged_in))
-    if call.fresh and csrf_token:  # the session was made for this call: it works
-        await proxy.sessions.announce(call.key, call.session)
-        return _answer(proxy, request, call, Response(status_code=204, headers=LOGGED_IN))
-    answer, session = await _send_renewing(proxy, request, call, await Body.read(request))
-    raw = [(name.decode("latin-1"), value.decode("latin-1")) for name, value in answer.headers]
-    if csrf_token and answer.status == 204 and not session.announced:
-        # The session is new to the page (made by a parallel call, or renewed just now).
-        await _closing_on_error(answer, proxy.sessions.announce(call.key, session))
-        raw.append((LOGIN_HEADER, "new"))
-    passed = response_headers(raw, tenant_url=proxy.tenant_url, path=request.url.path)
-    encoded = [(name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in passed]
-    return _answer(proxy, request, call, Forwarded(answer, encoded))
+class Forwarding:
+    """The ASGI endpoint of the forwarded paths. Refusals are answered here, not by an
+    app's exception handler: a host app that includes :func:`rest_routes`
+    (qlik_jwt.integrations.fastapi) has none of ours."""
+
+    def __init__(self, proxy: QlikProxy) -> None:
+        self.proxy = proxy
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        request = Request(scope, receive)
+        try:
+            answer = await forward(self.proxy, request)
+        except WebError as refusal:
+            answer = refusal_response(refusal)
+        await answer(scope, receive, send)
 
 
 def rest_routes(proxy: QlikProxy, prefixes: tuple[str, ...] = FORWARDED_PREFIXES) -> APIRouter:
     """The router forwarding ``prefixes`` (every method but OPTIONS)."""
     router = APIRouter()
-
-    async def forwarded(request: Request) -> Response:
-        # Refusals answered here, not by an app's exception handler: a host app that
-        # includes this router (qlik_jwt.integrations.fastapi) has none of ours.
-        try:
-            return await forward(proxy, request)
-        except WebError as refusal:
-            return refusal_response(refusal)
-
+    endpoint = Forwarding(proxy)
     for prefix in prefixes:
-        router.add_api_route(
-            prefix + "/{path:path}", forwarded, methods=METHODS, include_in_schema=False
-        )
+        path = prefix + "/{path:path}"
+        router.routes.append(Route(path, endpoint, methods=METHODS, include_in_schema=False))
     return router
+
+
+class ForwardedPaths:
+    """Pure ASGI middleware: calls to ``prefixes`` (every method of :func:`rest_routes`) go
+    to :class:`Forwarding` at once, everything else to ``app``. Innermost in the web app's
+    middleware, so whatever applies to the routes applies to these calls."""
+
+    def __init__(
+        self, app: ASGIApp, *, proxy: QlikProxy, prefixes: tuple[str, ...] = FORWARDED_PREFIXES
+    ) -> None:
+        self.app = app
+        self.forwarding = Forwarding(proxy)
+        self.prefixes = tuple(prefix + "/" for prefix in prefixes)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (
+            scope["type"] == "http"
+            and scope["path"].startswith(self.prefixes)
+            and scope["method"] in FORWARDED_METHODS
+        ):
+            await self.forwarding(scope, receive, send)
+        else:
+            await self.app(scope, receive, send)

@@ -1,198 +1,269 @@
-"""The connection pool that forwards browsers' calls to the tenant: httpcore's, used directly.
+"""The connection pool that forwards browsers' calls to the tenant, over HTTP/1.1.
 
-httpx's client does per call what forwarding needs none of (a redirect request built for
-every 3xx even when not followed, cookie-jar handling, URL and header objects rebuilt), and
-that was half of the proxy's CPU per call (measured with py-spy; the README's proxy
-benchmark). Forwarding builds one httpcore request from the bytes it has and streams the
-answer; logins and sign-outs, which are rare, keep the httpx client.
+Forwarding needs little of a general HTTP client: one origin, requests whose bytes are
+already known, answers passed on as they arrive. So it has its own: connections are
+:class:`~.tenant_connection.TenantConnection` (an asyncio protocol, httptools parsing the
+answers; TLS through asyncio's ``ssl`` for an https tenant), kept alive in a free list
+taken from and given back to in O(1), the most recently used first. A connection idle for
+:data:`KEEPALIVE_SECONDS` is closed before the tenant's own idle timeout (uvicorn's 5 s)
+would close it under a request. At most ``max_connections`` are open; a call beyond waits
+for one up to the pool timeout. Logins and sign-outs, which are rare, keep the httpx client.
 
-httpcore's failures become httpx's exception types here, at this one boundary, so the
-proxy's failure answers (:mod:`.failures`) read one family of exceptions.
+Failures are httpx's exception types (``ConnectError``, ``ConnectTimeout``,
+``PoolTimeout``, ``ReadTimeout``, ``WriteTimeout``, ``ReadError``, ``RemoteProtocolError``,
+``LocalProtocolError``), so the proxy's failure answers (:mod:`.failures`) read one family.
 """
 
 from __future__ import annotations
 
 import asyncio
+import collections
 import ssl
-from collections.abc import AsyncIterable, Iterable
+import time
+from collections.abc import AsyncIterable
 
-import httpcore
-import httpcore._backends.base as httpcore_base
 import httpx
 
-__all__ = ["KEEPALIVE_SECONDS", "AsyncioBackend", "TenantPool", "as_httpx"]
+from qlik_jwt.web.proxy.tenant_connection import TenantConnection, expire
+
+__all__ = ["KEEPALIVE_SECONDS", "MAX_CONNECTIONS", "TenantAnswer", "TenantPool"]
 
 KEEPALIVE_SECONDS = 4.0  # below uvicorn's 5 s: the pool drops a connection before the tenant
 MAX_CONNECTIONS = 100
-READ_LIMIT = 256 * 1024
-
-# httpcore's exceptions, most specific first, as httpx names them.
-_AS_HTTPX: tuple[tuple[type[Exception], type[httpx.TransportError]], ...] = (
-    (httpcore.ConnectTimeout, httpx.ConnectTimeout),
-    (httpcore.ReadTimeout, httpx.ReadTimeout),
-    (httpcore.WriteTimeout, httpx.WriteTimeout),
-    (httpcore.PoolTimeout, httpx.PoolTimeout),
-    (httpcore.TimeoutException, httpx.TimeoutException),
-    (httpcore.ConnectError, httpx.ConnectError),
-    (httpcore.ReadError, httpx.ReadError),
-    (httpcore.WriteError, httpx.WriteError),
-    (httpcore.NetworkError, httpx.NetworkError),
-    (httpcore.RemoteProtocolError, httpx.RemoteProtocolError),
-    (httpcore.LocalProtocolError, httpx.LocalProtocolError),
-    (httpcore.UnsupportedProtocol, httpx.UnsupportedProtocol),
-)
-CORE_ERRORS = (httpcore.TimeoutException, httpcore.NetworkError, httpcore.ProtocolError)
+_LAST_CHUNK = b"0\r\n\r\n"
 
 
-def as_httpx(exc: Exception) -> httpx.TransportError:
-    """httpx's exception for one of httpcore's (the original kept as its cause)."""
-    for core, mapped in _AS_HTTPX:
-        if isinstance(exc, core):
-            error = mapped(str(exc))
-            break
-    else:
-        error = httpx.TransportError(str(exc))
-    error.__cause__ = exc
-    return error
+class TenantAnswer:
+    """The tenant's answer: ``status`` and raw ``headers`` (names as sent); the body is
+    :meth:`read` as it arrives. :meth:`close` gives the connection back (kept alive only
+    when the body was read whole); call it whatever happens."""
 
+    __slots__ = ("_connection", "_pool", "headers", "status")
 
-class _Stream(httpcore.AsyncNetworkStream):
-    """One connection to the tenant on asyncio's streams (see :class:`AsyncioBackend`)."""
+    def __init__(self, pool: TenantPool, connection: TenantConnection) -> None:
+        self._pool = pool
+        self._connection: TenantConnection | None = connection
+        self.status = connection.status
+        self.headers = connection.headers
 
-    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        self.reader = reader
-        self.writer = writer
+    @property
+    def finished(self) -> bool:
+        """The body has been read whole (or the answer closed)."""
+        return self._connection is None or self._connection.finished
 
-    async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-        try:
-            async with asyncio.timeout(timeout):
-                return await self.reader.read(max_bytes)
-        except TimeoutError:
-            raise httpcore.ReadTimeout("the tenant sent nothing in time") from None
-        except OSError as exc:
-            raise httpcore.ReadError(str(exc) or type(exc).__name__) from exc
+    async def read(self) -> bytes:
+        """What arrived of the body since the last read (waiting when nothing did); ``b""``
+        once it is complete. Raises ReadTimeout, ReadError, RemoteProtocolError."""
+        connection = self._connection
+        if connection is None:
+            return b""
+        data = await connection.read(self._pool.timeout)
+        if connection.finished:
+            self.close()
+        return data
 
-    async def write(self, buffer: bytes, timeout: float | None = None) -> None:
-        if not buffer:
-            return
-        try:
-            self.writer.write(buffer)
-            async with asyncio.timeout(timeout):
-                await self.writer.drain()
-        except TimeoutError:
-            raise httpcore.WriteTimeout("the tenant took nothing in time") from None
-        except OSError as exc:
-            raise httpcore.WriteError(str(exc) or type(exc).__name__) from exc
+    async def read_all(self) -> bytes:
+        """The rest of the body, whole (for small answers: refusals)."""
+        chunks = []
+        while not self.finished:
+            chunks.append(await self.read())
+        return b"".join(chunks)
 
-    async def aclose(self) -> None:
-        self.writer.close()
-
-    async def start_tls(
-        self,
-        ssl_context: ssl.SSLContext,
-        server_hostname: str | None = None,
-        timeout: float | None = None,
-    ) -> httpcore.AsyncNetworkStream:
-        try:
-            async with asyncio.timeout(timeout):
-                await self.writer.start_tls(ssl_context, server_hostname=server_hostname)
-        except TimeoutError:
-            raise httpcore.ConnectTimeout("the TLS handshake took too long") from None
-        except OSError as exc:  # ssl.SSLError among them: its cause names it
-            raise httpcore.ConnectError(str(exc) or type(exc).__name__) from exc
-        return self
-
-    def get_extra_info(self, info: str) -> object:
-        if info == "is_readable":  # idle and readable: the tenant closed it (EOF)
-            return self.reader.at_eof()
-        if info == "ssl_object":
-            return self.writer.get_extra_info("ssl_object")
-        if info in ("client_addr", "server_addr"):
-            return self.writer.get_extra_info("sockname" if info == "client_addr" else "peername")
-        return self.writer.get_extra_info(info)
-
-
-class AsyncioBackend(httpcore.AsyncNetworkBackend):
-    """httpcore's network on asyncio's own streams. Its default goes through anyio, whose
-    per-call attribute lookups and a readability ``select`` of every idle connection at
-    every request were a third of the proxy's CPU per call (py-spy); here an idle
-    connection's end is the EOF asyncio has already seen."""
-
-    async def connect_tcp(
-        self,
-        host: str,
-        port: int,
-        timeout: float | None = None,
-        local_address: str | None = None,
-        socket_options: Iterable[httpcore_base.SOCKET_OPTION] | None = None,
-    ) -> httpcore.AsyncNetworkStream:
-        local = (local_address, 0) if local_address else None
-        try:
-            async with asyncio.timeout(timeout):
-                reader, writer = await asyncio.open_connection(
-                    host, port, local_addr=local, limit=READ_LIMIT
-                )
-        except TimeoutError:
-            raise httpcore.ConnectTimeout(f"no connection to {host}:{port} in time") from None
-        except OSError as exc:
-            raise httpcore.ConnectError(str(exc) or type(exc).__name__) from exc
-        return _Stream(reader, writer)
-
-    async def connect_unix_socket(
-        self,
-        path: str,
-        timeout: float | None = None,
-        socket_options: Iterable[httpcore_base.SOCKET_OPTION] | None = None,
-    ) -> httpcore.AsyncNetworkStream:
-        raise httpcore.UnsupportedProtocol("the tenant is reached over TCP")
-
-    async def sleep(self, seconds: float) -> None:
-        await asyncio.sleep(seconds)
+    def close(self) -> None:
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            self._pool.release(connection)
 
 
 class TenantPool:
-    """Keep-alive connections to ``tenant_url`` (its scheme, host and port)."""
+    """Keep-alive connections to ``tenant_url`` (its scheme, host and port).
+
+    ``timeout`` bounds each wait for the tenant (its answer, each part of it, taking our
+    bytes) and for a free connection; ``connect_timeout`` a new connection, TLS included.
+    """
 
     def __init__(
-        self, tenant_url: str, *, tls: ssl.SSLContext, timeout: float, connect_timeout: float
+        self,
+        tenant_url: str,
+        *,
+        tls: ssl.SSLContext,
+        timeout: float,
+        connect_timeout: float,
+        max_connections: int = MAX_CONNECTIONS,
+        keepalive: float = KEEPALIVE_SECONDS,
     ) -> None:
         url = httpx.URL(tenant_url)
-        self.scheme = url.raw_scheme
-        self.host = url.raw_host
-        self.port = url.port
+        self.host = url.host
+        self.port = url.port or (443 if url.scheme == "https" else 80)
+        self.tls = tls if url.scheme == "https" else None
         self.host_header = url.netloc
-        self.pool = httpcore.AsyncConnectionPool(
-            ssl_context=tls,
-            max_connections=MAX_CONNECTIONS,
-            max_keepalive_connections=MAX_CONNECTIONS,
-            keepalive_expiry=KEEPALIVE_SECONDS,
-            network_backend=AsyncioBackend(),
+        self.timeout = timeout
+        self.connect_timeout = connect_timeout
+        self.max_connections = max_connections
+        self.keepalive = keepalive
+        self.open = 0  # connections open or being opened, idle or not
+        self._idle: collections.deque[TenantConnection] = collections.deque()  # oldest left
+        self._waiting: collections.deque[asyncio.Future[TenantConnection | None]] = (
+            collections.deque()
         )
-        timeouts = {"connect": connect_timeout, "read": timeout, "write": timeout, "pool": timeout}
-        self.extensions = {"timeout": timeouts}
+        self._closed = False
+
+    @property
+    def idle(self) -> int:
+        return len(self._idle)
 
     async def send(
         self,
         method: bytes,
         target: bytes,
         headers: list[tuple[bytes, bytes]],
-        content: bytes | AsyncIterable[bytes] | None,
-    ) -> httpcore.Response:
-        """Send one request (``target``: path and query, as sent); the answer's body is
-        still to be read (``aiter_stream``) and closed (``aclose``). Raises httpx's
-        TransportError family."""
-        url = httpcore.URL(scheme=self.scheme, host=self.host, port=self.port, target=target)
-        request = httpcore.Request(
-            method,
-            url,
-            headers=[(b"host", self.host_header), *headers],
-            content=content,
-            extensions=self.extensions,
+        body: bytes | AsyncIterable[bytes] | None = None,
+    ) -> TenantAnswer:
+        """Send one request (``target``: path and query, as sent; ``headers`` without
+        ``Host``, lower-case names, with ``Content-Length`` for a ``bytes`` body; a streamed
+        body without one is sent chunked) and wait for the answer's head. Raises httpx's
+        TransportError family (see the module)."""
+        lines = [method, b" ", target, b" HTTP/1.1\r\nhost: ", self.host_header, b"\r\n"]
+        for name, value in headers:
+            lines += (name, b": ", value, b"\r\n")
+        chunked = isinstance(body, AsyncIterable) and all(
+            name != b"content-length" for name, _ in headers
         )
+        if chunked:
+            lines.append(b"transfer-encoding: chunked\r\n")
+        lines.append(b"\r\n")
+        head = b"".join(lines)
+        if head.count(b"\n") != len(headers) + 3 + chunked or head.count(b"\r") != head.count(
+            b"\n"
+        ):  # a line break inside a value would start a header of the sender's choosing
+            raise httpx.LocalProtocolError("a request header holds a line break")
+        connection = await self._acquire()
         try:
-            return await self.pool.handle_async_request(request)
-        except CORE_ERRORS as exc:
-            raise as_httpx(exc) from exc
+            connection.begin(head_only=method == b"HEAD")
+            if body is None or isinstance(body, bytes):
+                connection.write(head + body if body else head)
+                await connection.drain(self.timeout)
+            else:
+                connection.write(head)
+                await self._stream(connection, body, chunked=chunked)
+            await connection.head(self.timeout)
+        except BaseException:
+            self._discard(connection)
+            raise
+        return TenantAnswer(self, connection)
+
+    async def _stream(
+        self, connection: TenantConnection, body: AsyncIterable[bytes], *, chunked: bool
+    ) -> None:
+        async for chunk in body:
+            if connection.head_done:  # answered before the body was whole: stop sending
+                connection.keep_alive = False
+                return
+            if chunk:
+                connection.write(b"%x\r\n%b\r\n" % (len(chunk), chunk) if chunked else chunk)
+                await connection.drain(self.timeout)
+        if chunked:
+            connection.write(_LAST_CHUNK)
+            await connection.drain(self.timeout)
+
+    # -- the pool --
+
+    async def _acquire(self) -> TenantConnection:
+        if self._closed:
+            raise httpx.ConnectError("the proxy is shutting down")
+        idle = self._idle
+        while idle:
+            connection = idle.pop()
+            if connection.error is None and time.monotonic() - connection.idle_since < (
+                self.keepalive
+            ):
+                return connection
+            self._discard(connection)
+        if self.open < self.max_connections:
+            self.open += 1
+            return await self._connect()
+        return await self._wait_for_connection()
+
+    async def _wait_for_connection(self) -> TenantConnection:
+        loop = asyncio.get_running_loop()
+        waiter: asyncio.Future[TenantConnection | None] = loop.create_future()
+        self._waiting.append(waiter)
+        late = httpx.PoolTimeout("no connection to the tenant came free in time")
+        timer = loop.call_later(self.timeout, expire, waiter, late)
+        try:
+            connection = await waiter
+        except BaseException:
+            if waiter.done() and not waiter.cancelled() and waiter.exception() is None:
+                self._hand_back(waiter.result())  # handed over just as the wait ended
+            elif waiter in self._waiting:
+                self._waiting.remove(waiter)
+            raise
+        finally:
+            timer.cancel()
+        if connection is None:  # a slot came free (kept counted for this call): connect
+            return await self._connect()
+        return connection
+
+    def _hand_back(self, connection: TenantConnection | None) -> None:
+        if connection is None:
+            self._free_slot()
+        else:
+            self.release(connection)
+
+    async def _connect(self) -> TenantConnection:
+        """A new connection in a slot already counted in :attr:`open`."""
+        loop = asyncio.get_running_loop()
+        try:
+            async with asyncio.timeout(self.connect_timeout):
+                _, connection = await loop.create_connection(
+                    TenantConnection,
+                    self.host,
+                    self.port,
+                    ssl=self.tls,
+                    server_hostname=self.host if self.tls is not None else None,
+                )
+        except BaseException as exc:
+            self._free_slot()
+            if isinstance(exc, TimeoutError):
+                raise httpx.ConnectTimeout(
+                    f"no connection to {self.host}:{self.port} in time"
+                ) from None
+            if isinstance(exc, OSError):  # ssl.SSLError among them: its cause names it
+                raise httpx.ConnectError(str(exc) or type(exc).__name__) from exc
+            raise
+        return connection
+
+    def release(self, connection: TenantConnection) -> None:
+        """Take back ``connection`` after a call: kept when it may carry another."""
+        if not connection.reusable or self._closed:
+            self._discard(connection)
+            return
+        while self._waiting:
+            waiter = self._waiting.popleft()
+            if not waiter.done():
+                waiter.set_result(connection)
+                return
+        now = time.monotonic()
+        connection.idle_since = now
+        idle = self._idle
+        idle.append(connection)
+        while now - idle[0].idle_since >= self.keepalive:  # the oldest first
+            self._discard(idle.popleft())
+
+    def _discard(self, connection: TenantConnection) -> None:
+        connection.close()
+        self._free_slot()
+
+    def _free_slot(self) -> None:
+        """A connection's slot is free: hand it to the first waiting call, if any."""
+        while self._waiting:
+            waiter = self._waiting.popleft()
+            if not waiter.done():
+                waiter.set_result(None)
+                return
+        self.open -= 1
 
     async def aclose(self) -> None:
-        await self.pool.aclose()
+        self._closed = True
+        while self._idle:
+            self._discard(self._idle.pop())
