@@ -26,7 +26,7 @@ import json
 import os
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -330,6 +330,8 @@ class TcpRelay:
 
     def __init__(self, target_port: int) -> None:
         self.target_port = target_port
+        # When set: the answer to every websocket upgrade (given the request), not the tenant's.
+        self.upgrade_answer: Callable[[bytes], bytes] | None = None
         self.loop = asyncio.new_event_loop()
         self.transports: list[asyncio.Transport] = []
         self.port = 0
@@ -347,7 +349,14 @@ class TcpRelay:
             writer.close()
 
     async def _client(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        first = await reader.read(65536)
+        if self.upgrade_answer is not None and b"upgrade: websocket" in first.lower():
+            writer.write(self.upgrade_answer(first))
+            await writer.drain()
+            writer.close()
+            return
         up_reader, up_writer = await asyncio.open_connection("127.0.0.1", self.target_port)
+        up_writer.write(first)
         for stream in (writer, up_writer):
             transport = stream.transport
             assert isinstance(transport, asyncio.Transport)

@@ -5,19 +5,23 @@ test_engine_relay.py (the message relay under another server)."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import socket
+import struct
 import threading
 import time
 from pathlib import Path
 
 import httpx
 import pytest
-from websockets.exceptions import ConnectionClosed
+from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import connect
 
 from tests.support.proxy import (
     ECHO_PATH,
     ProxiedTenant,
+    TcpRelay,
     cookie_header,
     engine,
     proxy_web_app,
@@ -27,6 +31,7 @@ from tests.support.servers import ServerThread
 from tests.support.webapp import page_csrf_token
 
 SESSION_ENDED = 4401
+WEBSOCKET_GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"  # RFC 6455 §1.3
 
 
 def test_a_deflate_offer_reaches_the_tenant_and_its_answer_comes_back(
@@ -180,3 +185,70 @@ def test_both_spliced_connections_have_tcp_keepalive(web: ServerThread) -> None:
             sock = transport.get_extra_info("socket")
             assert sock.getsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE) == 1
             assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE) == 30
+
+
+@pytest.mark.parametrize(
+    ("answer", "said"),
+    [
+        (
+            b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            b"Sec-WebSocket-Accept: bm90IHRoaXMga2V5\r\nSet-Cookie: _session=TENANT-SECRET\r\n\r\n",
+            "Sec-WebSocket-Accept",
+        ),
+        (b"HTTP/1.1 101 Switching\r\nSet-Cookie: TENANT-SECRET\r\nbroken header\r\n\r\n", "HTTP"),
+    ],
+)
+def test_a_broken_upgrade_answer_is_a_502_that_quotes_nothing_of_it(
+    tenant: ProxiedTenant, tmp_path: Path, answer: bytes, said: str
+) -> None:
+    with TcpRelay(tenant.emulator.server.port) as relay:
+        settings = tenant.settings(tmp_path, tenant_url=relay.url)
+        with proxy_web_app(tenant, settings) as web, signed_in(web.url) as browser:
+            assert browser.get("/api/v1/csrf-token").status_code == 204  # logged in
+            relay.upgrade_answer = lambda request: answer
+            with pytest.raises(InvalidStatus) as refused:
+                connect(
+                    web.url.replace("http", "ws", 1) + ECHO_PATH,
+                    origin=web.url,  # type: ignore[arg-type]
+                    additional_headers={"Cookie": cookie_header(browser)},
+                )
+    body = (refused.value.response.body or b"").decode()
+    assert refused.value.response.status_code == 502
+    assert '"code":"tenant-unreachable"' in body and said in body
+    assert "TENANT-SECRET" not in body
+
+
+def _accepting_then_closing(request: bytes) -> bytes:
+    """A valid 101 for ``request``, a close frame right behind it, then nothing: a tenant
+    that ends the engine session at once (before the proxy has answered the browser)."""
+    key = next(
+        line.split(b":", 1)[1].strip()
+        for line in request.split(b"\r\n")
+        if line.lower().startswith(b"sec-websocket-key:")
+    )
+    accept = base64.b64encode(hashlib.sha1(key + WEBSOCKET_GUID, usedforsecurity=False).digest())
+    return (
+        b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        b"Sec-WebSocket-Accept: "
+        + accept
+        + b"\r\n\r\n"
+        + bytes((0x88, 8))
+        + struct.pack("!H", 4003)
+        + b"no app"
+    )
+
+
+def test_a_tenant_that_closes_at_once_is_passed_on_whole(
+    tenant: ProxiedTenant, tmp_path: Path
+) -> None:
+    """What the tenant sent with its 101 reaches the browser after the proxy's 101, and the
+    tenant's end right behind it closes the browser's side (whether it came before or after
+    the splice was attached)."""
+    with TcpRelay(tenant.emulator.server.port) as relay:
+        settings = tenant.settings(tmp_path, tenant_url=relay.url)
+        with proxy_web_app(tenant, settings) as web, signed_in(web.url) as browser:
+            assert browser.get("/api/v1/csrf-token").status_code == 204  # logged in
+            relay.upgrade_answer = _accepting_then_closing
+            with engine(web, browser) as websocket, pytest.raises(ConnectionClosed):
+                websocket.recv(timeout=30)
+    assert (websocket.close_code, websocket.close_reason) == (4003, "no app")

@@ -84,12 +84,11 @@ class Splice:
         self._down = _Direction(leg.transport, None)  # tenant → browser
         self._browser: asyncio.Transport | None = None
         self._browser_gone = False
-        self._tenant_gone = False
+        self._tenant_gone = leg.lost  # before the splice was made
         self._timer: asyncio.TimerHandle | None = None
         self.finished: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         leg.on_pause = self._tenant_paused
         leg.on_lost = self._tenant_lost
-        self._tenant_gone = leg.lost
 
     @property
     def subprotocol(self) -> str | None:
@@ -149,8 +148,7 @@ class Splice:
         if not self._down.frames.closed and not self._browser_gone:
             self._close_at_boundary(self._down, TENANT_GONE, TENANT_LOST)
         self._down.ending = True
-        if self._browser is not None:
-            self._browser.close()
+        self._browser.close()  # after what it was sent
         self._check_finished()
 
     # Ends.

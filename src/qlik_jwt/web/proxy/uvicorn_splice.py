@@ -64,6 +64,9 @@ class SpliceWebSocketProtocol(WebSocketsSansIOProtocol):
             return
         self.splice = splice
         splice.attach(self.transport)
+        # uvicorn's websocket state machine has no more work: its parser and handshake go
+        # (about 6 KB per open socket). The app sends nothing after the splice.
+        self.conn = self.request = self.response = None  # type: ignore[assignment]
 
     def start_keepalive(self) -> None:
         if not self._splicing:
