@@ -73,7 +73,9 @@ def serve(
     from qlik_jwt.settings import Settings
     from qlik_jwt.web import UserStore, create_app, required_settings
     from qlik_jwt.web.database import Database
-    from qlik_jwt.web.proxy.uvicorn_splice import IMPORT_STRING as SPLICE_PROTOCOL
+
+    # The class, not its import string: uvicorn 0.35 takes only its own names as strings.
+    from qlik_jwt.web.proxy.uvicorn_splice import SpliceWebSocketProtocol as SPLICE_PROTOCOL
 
     settings = Settings.load(env_file=env_file, web_host=host, web_port=port)
     settings.require(*required_settings(settings))

@@ -67,7 +67,8 @@ class BackgroundServer:
 
     def start(self, app: Any) -> BackgroundServer:
         """Serve ``app`` in a thread (binding first if needed); return once accepting."""
-        from qlik_jwt.web.proxy.uvicorn_splice import IMPORT_STRING as SPLICE_PROTOCOL
+        # The class, not its import string: uvicorn 0.35 takes only its own names as strings.
+        from qlik_jwt.web.proxy.uvicorn_splice import SpliceWebSocketProtocol as SPLICE_PROTOCOL
 
         self.bind()
         config = uvicorn.Config(
