@@ -34,6 +34,7 @@ from typing import Any
 
 import httpx
 from fastapi import FastAPI
+from starlette.requests import Request
 from starlette.types import Message, Receive, Scope, Send
 from starlette.websockets import WebSocket
 from websockets.sync.client import ClientConnection, connect
@@ -43,7 +44,7 @@ from qlik_jwt.emulator import EmulatorOptions
 from qlik_jwt.emulator.errors import QlikError, error_response
 from qlik_jwt.emulator.routes.engine import authorize
 from qlik_jwt.settings import Settings
-from qlik_jwt.signer import TokenSigner
+from qlik_jwt.signer import TokenSigner, UserClaims
 from qlik_jwt.web import DemoUser
 from tests.support.emulator import Provisioned, RunningEmulator, TestClock, running_emulator
 from tests.support.servers import ServerThread
@@ -271,6 +272,22 @@ def proxy_web_app(
     options = {} if ws is None else {"ws": ws}
     with ServerThread(make_app(settings, **kwargs), **options) as server:
         yield server
+
+
+def users_by_cookie(cookie: str, prefix: str) -> Callable[[Request], UserClaims | None]:
+    """An identify hook for the host app's users: one per value of ``cookie`` (subject
+    ``prefix|value``, group ``Finance``), so that a test needs no sign-in per user."""
+
+    def identify(request: Request) -> UserClaims | None:
+        number = request.cookies.get(cookie)
+        if number is None:
+            return None
+        return UserClaims(
+            f"{prefix}|{number}", f"User {number}", f"{prefix}{number}@example.com", True,
+            ("Finance",),
+        )  # fmt: skip
+
+    return identify
 
 
 def sign_in_client(client: httpx.Client, user: DemoUser = ADA) -> httpx.Client:

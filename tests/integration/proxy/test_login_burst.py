@@ -22,11 +22,9 @@ from pathlib import Path
 
 import httpx
 import pytest
-from starlette.requests import Request
 
 from qlik_jwt.emulator import EmulatorOptions
-from qlik_jwt.signer import UserClaims
-from tests.support.proxy import ProxiedTenant, proxied_tenant, proxy_web_app
+from tests.support.proxy import ProxiedTenant, proxied_tenant, proxy_web_app, users_by_cookie
 
 USERS = 500
 LIMIT = 100
@@ -46,14 +44,7 @@ def limited_tenant(key_dir: Path) -> Iterator[ProxiedTenant]:
         yield tenant
 
 
-def identify(request: Request) -> UserClaims | None:
-    """The host app's users: one per cookie value (its own sign-in is not under test)."""
-    number = request.cookies.get(USER_COOKIE)
-    if number is None:
-        return None
-    return UserClaims(
-        f"burst|{number}", f"User {number}", f"user{number}@example.com", True, ("Finance",)
-    )
+identify = users_by_cookie(USER_COOKIE, "burst")
 
 
 class Visitor:

@@ -21,11 +21,9 @@ from pathlib import Path
 
 import httpx
 import pytest
-from starlette.requests import Request
 from websockets.asyncio.client import ClientConnection, connect
 
 from qlik_jwt.emulator import EmulatorOptions
-from qlik_jwt.signer import UserClaims
 from tests.support.proxy import (
     ASSET_PATH,
     ECHO_PATH,
@@ -33,6 +31,7 @@ from tests.support.proxy import (
     proxied_tenant,
     proxy_web_app,
     rpc,
+    users_by_cookie,
 )
 
 USERS = 16
@@ -48,14 +47,7 @@ def roomy_tenant(key_dir: Path) -> Iterator[ProxiedTenant]:
         yield tenant
 
 
-def identify(request: Request) -> UserClaims | None:
-    """The host app's users: one per cookie value."""
-    number = request.cookies.get(USER_COOKIE)
-    if number is None:
-        return None
-    return UserClaims(
-        f"load|{number}", f"User {number}", f"load{number}@example.com", True, ("Finance",)
-    )
+identify = users_by_cookie(USER_COOKIE, "load")
 
 
 class User:
